@@ -1,0 +1,86 @@
+"""Every pgadmin_lite setting with its default; override in config_local.py or PGADMIN_LITE_<NAME>."""
+
+from __future__ import annotations
+
+import os
+
+# --- Files and directories ------------------------------------------------------------------
+# Root of all state the server writes; the four paths below derive from it unless set.
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+# Application log file (None: DATA_DIR/pgadmin_lite.log).
+LOG_FILE: str | None = None
+# SQLite file of the config database when CONFIG_DATABASE_URI is empty (None: DATA_DIR/pgadmin_lite.db).
+SQLITE_PATH: str | None = None
+# SQLite file holding server-side login sessions (None: DATA_DIR/sessions.db).
+SESSION_DB_PATH: str | None = None
+# Parent of every user's private file area (None: DATA_DIR/storage).
+STORAGE_DIR: str | None = None
+# File holding SECRET_KEY, written by `setup_db.py setup-db` (None: DATA_DIR/secret_key).
+SECRET_KEY_FILE: str | None = None
+# File holding the key that encrypts saved database passwords (None: DATA_DIR/credentials.key).
+CREDENTIALS_KEY_FILE: str | None = None
+
+# --- Config database ------------------------------------------------------------------------
+# SQLAlchemy URL of a shared config DB, e.g. postgresql://user@host/pgadmin_lite ("" = SQLite).
+CONFIG_DATABASE_URI = ""
+# Seconds SQLite waits for a lock held by another writer before failing.
+SQLITE_BUSY_TIMEOUT = 10
+
+# --- Secrets --------------------------------------------------------------------------------
+# Signs cookies and CSRF tokens; leave empty to use SECRET_KEY_FILE (never hard-code it here).
+SECRET_KEY = ""
+
+# --- Web server -----------------------------------------------------------------------------
+# Address `make run` binds to.
+DEFAULT_SERVER = "127.0.0.1"
+# Port `make run` binds to.
+DEFAULT_SERVER_PORT = 5050
+# Proxies whose X-Forwarded-* and X-Script-Name headers are honoured: IPs, CIDRs, or "unix"
+# for peers on a Unix socket (a proxy on the same host, as in every shipped config).
+TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
+
+# --- Login and sessions ---------------------------------------------------------------------
+# Failed logins for one email before it is locked.
+MAX_LOGIN_ATTEMPTS = 5
+# Minutes a locked email stays locked (an administrator can unlock earlier).
+LOGIN_LOCKOUT_MINUTES = 15
+# Shortest accepted login password.
+PASSWORD_LENGTH_MIN = 8
+# Days a login session lives at most, active or not.
+SESSION_EXPIRATION_TIME = 1
+# Seconds without a request after which a session is logged out (0 = never).
+USER_INACTIVITY_TIMEOUT = 3600
+# Name of the session cookie.
+SESSION_COOKIE_NAME = "pgadmin_lite_session"
+
+# --- Query tool and connections -------------------------------------------------------------
+# Live query-tool connections one user may hold.
+MAX_CONNECTIONS_PER_USER = 10
+# Live query-tool connections the whole process may hold.
+MAX_CONNECTIONS = 100
+# Seconds a query-tool session may sit idle before it is rolled back and closed.
+MAX_SESSION_IDLE_TIME = 1800
+# Milliseconds an execute/result request waits for a statement before answering 202 (running).
+QUERY_WAIT_MS = 300
+# Longest wait_ms a client may ask for, so no request outlives a proxy timeout.
+QUERY_MAX_WAIT_MS = 10000
+# Rows in one page of a result.
+RESULT_PAGE_SIZE = 1000
+# Rows of one result a user may page through (0 = no cap); past it the result says truncated.
+MAX_RESULT_ROWS = 0
+# Query-history entries kept per user (oldest dropped first).
+QUERY_HISTORY_MAX = 500
+# Seconds libpq waits for a server to answer a connection attempt.
+CONNECT_TIMEOUT = 10
+
+# --- Demo -----------------------------------------------------------------------------------
+# Start a local PostgreSQL under DATA_DIR and register it as "Local demo" (make run only).
+DEMO_CLUSTER = False
+# Port of the demo cluster.
+DEMO_CLUSTER_PORT = 5433
+
+# --- Logging --------------------------------------------------------------------------------
+# Level of messages printed to stderr.
+CONSOLE_LOG_LEVEL = "WARNING"
+# Level of messages written to LOG_FILE.
+FILE_LOG_LEVEL = "INFO"

@@ -1,0 +1,55 @@
+"""pgadmin_lite: a light, server-mode web console for PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Flask
+
+try:
+    __version__ = version("pgadmin_lite")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+src"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bool = True) -> Flask:
+    """Build the app: settings, then each subsystem in order (this reads as the table of contents)."""
+    from pgadmin_lite import (
+        auth,
+        configdb,
+        errors,
+        health,
+        home,
+        logs,
+        proxy,
+        security_headers,
+        settings,
+        users,
+    )
+    from pgadmin_lite.directories import ensure_directories
+    from pgadmin_lite.extensions import csrf
+    from pgadmin_lite.keyfiles import read_key_file
+
+    config = settings.load_settings(overrides=overrides)
+    ensure_directories(config)
+    app = Flask(__name__)
+    app.config.update(config)
+    app.config["VERSION"] = __version__
+    app.config["SECRET_KEY"] = config["SECRET_KEY"] or read_key_file(config["SECRET_KEY_FILE"], "SECRET_KEY_FILE")
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its login session
+    app.config["MAX_CONTENT_LENGTH"] = None
+    logs.init_app(app)
+    errors.init_app(app)
+    configdb.configure(app)
+    if require_schema:
+        configdb.check_schema(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    security_headers.init_app(app)
+    health.init_app(app)
+    home.init_app(app)
+    users.init_app(app)
+    app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    return app

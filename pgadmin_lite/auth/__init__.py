@@ -1,0 +1,60 @@
+"""Login for every route by default, server-side sessions, and the login manager."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
+from pgadmin_lite.auth.session_store import SessionStore
+from pgadmin_lite.auth.views import bp
+from pgadmin_lite.errors import NotAuthenticated, PasswordChangeRequired
+from pgadmin_lite.extensions import db, login_manager
+from pgadmin_lite.models import User
+
+# Endpoints reachable without a login; everything else needs one.
+PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.account_password_form",
+                                       "auth.account_password_api", "auth.session_info", "auth.logout"})
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def require_login() -> ResponseReturnValue | None:
+    """Refuse every non-public endpoint to anonymous users (401 for the API, redirect for pages)."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        expired = getattr(session, "expired", False)
+        if _is_api():
+            raise NotAuthenticated("Your session has expired; log in again." if expired else
+                                   "Log in first.", hint="POST /login with email, password and csrf_token.")
+        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")))
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if _is_api():
+            raise PasswordChangeRequired("An administrator reset your password; change it first.",
+                                         hint="POST /api/v1/account/password")
+        return redirect(url_for("auth.account"))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    store = SessionStore(app.config["SESSION_DB_PATH"], app.config["SQLITE_BUSY_TIMEOUT"])
+    app.extensions["session_store"] = store
+    app.session_interface = ConsoleSessionInterface(store)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side and rotated at login
+    login_manager.login_view = "auth.login_form"
+    app.before_request(require_login)
+    app.register_blueprint(bp)
+    store.purge_expired()

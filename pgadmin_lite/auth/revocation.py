@@ -1,0 +1,21 @@
+"""Revoking a user's access at once: their login sessions and their query-tool connections."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from pgadmin_lite.auth.session_store import SessionStore
+
+
+def close_query_sessions(app: Flask, user_id: int) -> None:
+    """Close the user's query-tool connections, when the connection manager is present."""
+    manager = app.extensions.get("connection_manager")
+    if manager is not None:
+        manager.close_user(user_id)
+
+
+def revoke_user_access(app: Flask, user_id: int) -> None:
+    """Used on deactivation, deletion and password reset."""
+    store: SessionStore = app.extensions["session_store"]
+    store.delete_user(user_id)
+    close_query_sessions(app, user_id)

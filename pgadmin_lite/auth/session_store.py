@@ -1,0 +1,101 @@
+"""Server-side login sessions in their own SQLite file (SESSION_DB_PATH), serialized as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """One row of the store, as read back."""
+
+    user_id: int
+    data: dict[str, Any]
+    created: float
+    last_seen: float
+    expires: float
+
+
+def _key(token: str) -> str:
+    """Rows are keyed by a hash so a copy of the file yields no usable cookie."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore:
+    """The only code that reads or writes session rows."""
+
+    def __init__(self, path: str, busy_timeout: float) -> None:
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        if not Path(path).exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with self._conn() as conn:
+            conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        """One connection per thread; WAL lets readers and the writer overlap."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def create(self, user_id: int, data: dict[str, Any], lifetime_s: float) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        self._conn().execute(
+            "INSERT INTO sessions (key, user_id, data, created, last_seen, expires) VALUES (?, ?, ?, ?, ?, ?)",
+            (_key(token), user_id, json.dumps(data), now, now, now + lifetime_s))
+        return token
+
+    def load(self, token: str) -> StoredSession | None:
+        row = self._conn().execute(
+            "SELECT user_id, data, created, last_seen, expires FROM sessions WHERE key = ?",
+            (_key(token),)).fetchone()
+        if row is None:
+            return None
+        return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4])
+
+    def save(self, token: str, data: dict[str, Any]) -> None:
+        self._conn().execute("UPDATE sessions SET data = ?, last_seen = ? WHERE key = ?",
+                             (json.dumps(data), time.time(), _key(token)))
+
+    def touch(self, token: str) -> None:
+        self._conn().execute("UPDATE sessions SET last_seen = ? WHERE key = ?", (time.time(), _key(token)))
+
+    def delete(self, token: str) -> None:
+        self._conn().execute("DELETE FROM sessions WHERE key = ?", (_key(token),))
+
+    def delete_user(self, user_id: int) -> int:
+        """Revoke every session of a user at once; returns how many there were."""
+        return self._conn().execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+    def count_user(self, user_id: int) -> int:
+        return self._conn().execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,)).fetchone()[0]
+
+    def purge_expired(self) -> int:
+        return self._conn().execute("DELETE FROM sessions WHERE expires < ?", (time.time(),)).rowcount

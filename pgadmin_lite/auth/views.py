@@ -1,0 +1,94 @@
+"""Login, logout, the session API and the user's own password: HTTP only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from pgadmin_lite.api_input import json_body
+from pgadmin_lite.auth import service
+from pgadmin_lite.auth.next_url import safe_next
+from pgadmin_lite.auth.revocation import close_query_sessions
+from pgadmin_lite.errors import AppError
+from pgadmin_lite.users import service as users_service
+
+bp = Blueprint("auth", __name__)
+
+
+
+@bp.get("/login")
+def login_form() -> ResponseReturnValue:
+    target = safe_next(request.args.get("next"), request.script_root)
+    if current_user.is_authenticated:
+        return redirect(target or url_for("home.index"))
+    return render_template("login.html", next=target or "", error=None, email="")
+
+
+@bp.post("/login")
+def login() -> ResponseReturnValue:
+    email = request.form.get("email", "")
+    target = safe_next(request.form.get("next"), request.script_root)
+    cfg = current_app.config
+    try:
+        user = service.authenticate(email, request.form.get("password", ""),
+                                    max_attempts=cfg["MAX_LOGIN_ATTEMPTS"],
+                                    lockout_minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+    except service.LoginRefused as exc:
+        current_app.logger.info("Login refused for %r from %s", email, request.remote_addr)
+        return render_template("login.html", next=target or "", error=exc.message, email=email), 401
+    session.clear()
+    session.rotate = True  # type: ignore[attr-defined]
+    login_user(user)
+    current_app.logger.info("Login of user %s from %s", user.email, request.remote_addr)
+    if user.must_change_password:
+        return redirect(url_for("auth.account"))
+    return redirect(target or url_for("home.index"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        close_query_sessions(current_app, current_user.id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login_form"))
+
+
+@bp.get("/api/v1/session")
+def session_info() -> ResponseReturnValue:
+    return jsonify({"user": {"id": current_user.id, "email": current_user.email,
+                             "is_admin": current_user.is_admin,
+                             "must_change_password": current_user.must_change_password},
+                    "csrf_token": generate_csrf()})
+
+
+@bp.get("/account")
+def account() -> ResponseReturnValue:
+    return render_template("account.html", error=None)
+
+
+@bp.post("/account/password")
+def account_password_form() -> ResponseReturnValue:
+    form = request.form
+    if form.get("new_password") != form.get("confirm_password"):
+        return render_template("account.html", error="The two new passwords differ."), 400
+    try:
+        _change_password(form.get("current_password", ""), form.get("new_password", ""))
+    except AppError as exc:
+        return render_template("account.html", error=exc.message), exc.status
+    flash("Your password was changed.")
+    return redirect(url_for("home.index"))
+
+
+@bp.post("/api/v1/account/password")
+def account_password_api() -> ResponseReturnValue:
+    body = json_body()
+    _change_password(str(body.get("current_password", "")), str(body.get("new_password", "")))
+    return jsonify({"changed": True})
+
+
+def _change_password(current: str, new: str) -> None:
+    users_service.change_own_password(current_user._get_current_object(), current, new,
+                                      min_length=current_app.config["PASSWORD_LENGTH_MIN"])

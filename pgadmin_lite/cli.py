@@ -1,0 +1,196 @@
+"""The click group behind setup_db.py: config DB set-up and user administration without the web server."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from pgadmin_lite import create_app, settings
+from pgadmin_lite.auth.revocation import revoke_user_access
+from pgadmin_lite.auth.service import locked_until
+from pgadmin_lite.configdb import MIGRATIONS_DIR
+from pgadmin_lite.directories import ensure_directories
+from pgadmin_lite.errors import AppError, ConfigError
+from pgadmin_lite.keyfiles import create_key_file
+from pgadmin_lite.models import User
+from pgadmin_lite.users import service
+
+OWNED_FILES = ("SQLITE_PATH", "SESSION_DB_PATH", "SECRET_KEY_FILE", "CREDENTIALS_KEY_FILE", "LOG_FILE")
+
+
+@contextmanager
+def app_context(*, require_schema: bool = True) -> Iterator[Flask]:
+    """An app context for a command; configuration and domain errors become clean CLI errors."""
+    try:
+        app = create_app(require_schema=require_schema)
+        with app.app_context():
+            yield app
+    except (ConfigError, AppError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from exc
+
+
+def read_password(from_stdin: bool, env_name: str | None = None) -> str | None:
+    """A password from stdin or an environment variable, never from argv."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if env_name:
+        return os.environ.get(env_name) or None
+    return None
+
+
+@click.group()
+def cli() -> None:
+    """Administer pgadmin_lite's config database and users."""
+
+
+def _chown_paths(config: dict[str, object]) -> list[str]:
+    """DATA_DIR, plus any configured path that lies outside it."""
+    data_dir = Path(str(config["DATA_DIR"]))
+    paths = [data_dir, Path(str(config["STORAGE_DIR"]))]
+    paths += [Path(str(config[name])) for name in OWNED_FILES if Path(str(config[name])).exists()]
+    outside = [p for p in paths[1:] if not p.is_relative_to(data_dir)]
+    return list(dict.fromkeys(str(p) for p in [data_dir, *outside]))
+
+
+def _hand_over(config: dict[str, object], owner: str | None) -> None:
+    """As root, give the created files to the web server's user, or say how to."""
+    if os.geteuid() != 0:
+        return
+    paths = _chown_paths(config)
+    if owner is None:
+        click.echo("Running as root: hand the files to the web server's user, e.g.\n"
+                   f"  chown -R www-data: {' '.join(paths)}\n(or run setup-db again with --owner USER)")
+        return
+    for path in paths:
+        for root, dirs, files in os.walk(path) if os.path.isdir(path) else [(path, [], [])]:
+            shutil.chown(root, owner)
+            for name in dirs + files:
+                shutil.chown(os.path.join(root, name), owner)
+    click.echo(f"Handed {', '.join(paths)} to {owner}.")
+
+
+def _first_admin_credentials(email: str | None, password_stdin: bool, random_password: bool) -> tuple[str, str]:
+    email = email or os.environ.get("PGADMIN_LITE_SETUP_EMAIL")
+    password = read_password(password_stdin) if password_stdin else os.environ.get("PGADMIN_LITE_SETUP_PASSWORD")
+    interactive = sys.stdin.isatty()
+    if not email:
+        if not interactive:
+            raise click.ClickException("No administrator email: pass --email or set PGADMIN_LITE_SETUP_EMAIL.")
+        email = click.prompt("Email address of the first administrator")
+    if not password and random_password:
+        password = secrets.token_urlsafe(12)
+        click.echo(f"Created administrator {email} with password: {password}\n(shown once; change it after logging in)")
+    if not password:
+        if not interactive:
+            raise click.ClickException("No administrator password: use --password-stdin, "
+                                       "PGADMIN_LITE_SETUP_PASSWORD or --random-password.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return email, password
+
+
+@cli.command("setup-db")
+@click.option("--email", help="Email of the first administrator (or PGADMIN_LITE_SETUP_EMAIL).")
+@click.option("--password-stdin", is_flag=True, help="Read the administrator's password from stdin.")
+@click.option("--random-password", is_flag=True, help="Generate the administrator's password and print it once.")
+@click.option("--owner", help="As root: hand the created files to this OS user (the web server's).")
+def setup_db(email: str | None, password_stdin: bool, random_password: bool, owner: str | None) -> None:
+    """Create or upgrade the config DB and create the first administrator (idempotent)."""
+    try:
+        config = settings.load_settings()
+        ensure_directories(config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if create_key_file(config["SECRET_KEY_FILE"]):
+        click.echo(f"Wrote a new secret key to {config['SECRET_KEY_FILE']}.")
+    create_key_file(config["CREDENTIALS_KEY_FILE"])
+    with app_context(require_schema=False) as app:
+        upgrade(directory=MIGRATIONS_DIR)
+        if service.list_users():
+            click.echo("The config database is up to date; users already exist, none was added.")
+        else:
+            address, password = _first_admin_credentials(email, password_stdin, random_password)
+            user = service.create_user(address, password, is_admin=True,
+                                       min_length=app.config["PASSWORD_LENGTH_MIN"])
+            click.echo(f"Created administrator {user.email}.")
+    _hand_over(config, owner)
+
+
+@cli.command("add-user")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (else prompt on a TTY).")
+def add_user(email: str, admin: bool, password_stdin: bool) -> None:
+    """Add a console user."""
+    with app_context() as app:
+        password = read_password(password_stdin)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise click.ClickException("No password: use --password-stdin.")
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = service.create_user(email, password, is_admin=admin, min_length=app.config["PASSWORD_LENGTH_MIN"])
+        click.echo(f"Added {'administrator' if user.is_admin else 'user'} {user.email} (id {user.id}).")
+
+
+@cli.command("update-user")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Set a new password read from stdin.")
+@click.option("--admin/--no-admin", default=None, help="Grant or remove administrator rights.")
+@click.option("--active/--inactive", default=None, help="Allow or forbid logging in.")
+@click.option("--unlock", is_flag=True, help="Clear a lockout after failed logins.")
+def update_user(email: str, password_stdin: bool, admin: bool | None, active: bool | None, unlock: bool) -> None:
+    """Change a user's password, role, active flag or lockout."""
+    with app_context() as app:
+        user = service.find_by_email(email)
+        password = read_password(password_stdin)
+        service.update_user(user, revoke=partial(revoke_user_access, app), is_admin=admin, active=active,
+                            password=password, unlock=unlock, force_change=False,
+                            min_length=app.config["PASSWORD_LENGTH_MIN"])
+        click.echo(f"Updated {user.email}.")
+
+
+@cli.command("delete-user")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_user(email: str, yes: bool) -> None:
+    """Delete a user and revoke their sessions."""
+    with app_context() as app:
+        user = service.find_by_email(email)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.ClickException("Refusing to delete without confirmation: add --yes.")
+            click.confirm(f"Delete {user.email}?", abort=True)
+        service.delete_user(user, revoke=partial(revoke_user_access, app))
+        click.echo(f"Deleted {email}.")
+
+
+def _user_row(user: User) -> dict[str, object]:
+    row = user.to_dict()
+    until = locked_until(user.email)
+    row["locked_until"] = until.isoformat() if until else None
+    return row
+
+
+@cli.command("get-users")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def get_users(as_json: bool) -> None:
+    """List users."""
+    with app_context():
+        rows = [_user_row(user) for user in service.list_users()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'ID':>4}  {'EMAIL':<40} {'ROLE':<6} {'ACTIVE':<6} LOCKED UNTIL")
+    for row in rows:
+        click.echo(f"{row['id']:>4}  {row['email']:<40} {'admin' if row['is_admin'] else 'user':<6} "
+                   f"{'yes' if row['is_active'] else 'no':<6} {row['locked_until'] or '-'}")

@@ -1,0 +1,11 @@
+"""Administrator-only user management (page and API)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from pgadmin_lite.users.views import bp
+
+    app.register_blueprint(bp)
