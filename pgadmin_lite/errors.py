@@ -111,3 +111,33 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)
+
+
+class Gone(AppError):
+    """A resource that existed is gone for a stated reason (e.g. an idle query tool was reaped)."""
+
+    status, code = 410, "gone"
+
+
+class Busy(Conflict):
+    code = "busy"
+
+
+class AffinityLost(Conflict):
+    code = "affinity_lost"
+
+
+class LimitReached(AppError):
+    status, code = 429, "limit_reached"
+
+
+class PasswordRequired(AppError):
+    """The database server asked for a password and none was given or saved."""
+
+    code = "password_required"
+
+
+class ServerUnreachable(AppError):
+    """libpq could not connect; the message is libpq's own."""
+
+    status, code = 502, "server_unreachable"
