@@ -1,0 +1,20 @@
+"""Test tiers by folder (unit, integration, browser, deploy) and the shared fixture plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures"]
+
+TIERS = ("unit", "integration", "browser", "deploy")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tier of the folder it lives in, so `-m` selects tiers."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for tier in TIERS:
+            if tier in parts:
+                item.add_marker(getattr(pytest.mark, tier))
