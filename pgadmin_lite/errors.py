@@ -141,3 +141,9 @@ class ServerUnreachable(AppError):
     """libpq could not connect; the message is libpq's own."""
 
     status, code = 502, "server_unreachable"
+
+
+class ConnectionLostError(Conflict):
+    """The session's connection died with a transaction open; the user must reconnect on purpose."""
+
+    code = "connection_lost"

@@ -1,0 +1,21 @@
+"""Gunicorn settings for pgadmin_lite: exactly one process with many threads.
+
+The query tool keeps each tab's PostgreSQL connection (and its open transaction) inside the one
+serving process, so never raise `workers` above 1 and never recycle the worker (`max_requests`):
+either would silently split or kill open transactions. Scale with threads instead.
+Use: gunicorn -c deploy/gunicorn/gunicorn.conf.py pgadmin_lite.wsgi:app
+"""
+
+import os
+
+bind = os.environ.get("PGADMIN_LITE_BIND", "127.0.0.1:5050")  # or unix:/run/pgadmin_lite/gunicorn.sock
+workers = 1  # one process: the connection manager lives here
+worker_class = "gthread"
+threads = int(os.environ.get("PGADMIN_LITE_THREADS", "25"))
+timeout = 60  # requests long-poll for at most a few seconds; 60 s only catches a stuck worker
+graceful_timeout = 30
+keepalive = 5
+max_requests = 0  # never recycle the worker: it would drop every open transaction
+control_socket_disable = True  # gunicorn 27 would otherwise share ~/.gunicorn/gunicorn.ctl between instances
+accesslog = "-"
+errorlog = "-"

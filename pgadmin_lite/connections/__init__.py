@@ -1,0 +1,51 @@
+"""The process-wide connection manager: created once per app, closed at exit."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from typing import Any
+
+from flask import Flask
+
+from pgadmin_lite.connections.manager import ConnectionManager, Limits
+from pgadmin_lite.connections.process_guard import ServingGuard
+from pgadmin_lite.connections.session import QuerySession
+from pgadmin_lite.query_tool import history
+
+log = logging.getLogger(__name__)
+RELOAD_GRACE_S = 45.0  # longer than gunicorn's graceful_timeout, so a reload never looks like a second process
+
+
+def _history_recorder(app: Flask) -> Any:
+    """Record each finished run from the worker thread, in its own app context."""
+    def on_finish(session: QuerySession, sql: str, result: dict[str, Any]) -> None:
+        try:
+            with app.app_context():
+                history.record(session.user_id, session.server_id, session.database, sql, result,
+                               keep=app.config["QUERY_HISTORY_MAX"])
+        except Exception:
+            log.exception("Could not record query history for user %s", session.user_id)
+    return on_finish
+
+
+def init_app(app: Flask) -> None:
+    cfg = app.config
+    limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
+                    idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
+                    max_rows=cfg["MAX_RESULT_ROWS"])
+    guard = ServingGuard(cfg["DATA_DIR"], RELOAD_GRACE_S)
+    manager = ConnectionManager(limits, guard, on_finish=_history_recorder(app))
+    app.extensions["connection_manager"] = manager
+    app.extensions["health_checks"].append(guard.problem)
+
+    @app.before_request
+    def take_serving_lock() -> None:
+        """Lazily, at the first request: importing the app (e.g. a CLI command) never takes the lock."""
+        guard.problem()
+
+    @app.context_processor
+    def serving_problem() -> dict[str, Any]:
+        return {"serving_problem": guard.problem()}
+
+    atexit.register(manager.close_all)

@@ -1,0 +1,155 @@
+"""Query-tool HTTP API and page: parse, call the connection manager, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.api_input import json_body
+from pgadmin_lite.connections.manager import ConnectionManager
+from pgadmin_lite.connections.session import QuerySession
+from pgadmin_lite.errors import BadRequest, NotFound
+from pgadmin_lite.query_tool import history
+from pgadmin_lite.query_tool.encoding import build_adapters
+from pgadmin_lite.servers import service as servers
+
+bp = Blueprint("query_tool", __name__)
+API = "/api/v1/query-tool"
+ADAPTERS = build_adapters()
+
+
+def manager() -> ConnectionManager:
+    return current_app.extensions["connection_manager"]
+
+
+def session_for(tx_id: str) -> QuerySession:
+    return manager().get(tx_id, current_user.id)
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    """Results are plain JSON values already; dumping directly is the fast path."""
+    return current_app.response_class(json.dumps(body, ensure_ascii=False, default=str, allow_nan=False),
+                                      status=status, mimetype="application/json")
+
+
+def wait_seconds(raw: Any) -> float:
+    """wait_ms from the client, bounded so no request outlives a proxy timeout."""
+    cfg = current_app.config
+    if raw is None or raw == "":
+        return cfg["QUERY_WAIT_MS"] / 1000
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest("wait_ms must be an integer number of milliseconds.") from None
+    return max(0, min(value, cfg["QUERY_MAX_WAIT_MS"])) / 1000
+
+
+def result_response(session: QuerySession, result: dict[str, Any] | None) -> Response:
+    if result is None:
+        return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
+    return json_response({**result, "tx_id": session.tx_id})
+
+
+@bp.get("/query-tool")
+def page() -> ResponseReturnValue:
+    return render_template("query_tool.html")
+
+
+@bp.post(API)
+def open_tool() -> ResponseReturnValue:
+    body = json_body()
+    server_id, database = body.get("server_id"), body.get("database")
+    if not isinstance(server_id, int) or isinstance(server_id, bool):
+        raise BadRequest("server_id must be an integer.")
+    if database is not None and (not isinstance(database, str) or not database.strip()):
+        raise BadRequest("database must be a non-empty string.")
+    password = body.get("password")
+    if password is not None and not isinstance(password, str):
+        raise BadRequest("password must be a string.")
+    server = servers.get_server_for_user(current_user, server_id)
+    kwargs = servers.connect_kwargs(server, current_user, password=password, dbname=database,
+                                    connect_timeout=current_app.config["CONNECT_TIMEOUT"])
+    session = manager().open_session(
+        current_user.id, server.id, kwargs["dbname"],
+        lambda: servers.open_connection(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS))
+    info = session.describe()
+    info.update(server_name=server.name, server_version=session.conn.info.parameter_status("server_version"),
+                user=session.conn.info.user)
+    return json_response(info, 201)
+
+
+@bp.get(f"{API}/<tx_id>")
+def describe(tx_id: str) -> ResponseReturnValue:
+    session = session_for(tx_id)
+    return json_response({**session.describe(), "has_result": session.last_result is not None})
+
+
+@bp.post(f"{API}/<tx_id>/execute")
+def execute(tx_id: str) -> ResponseReturnValue:
+    body = json_body()
+    session = session_for(tx_id)
+    session.start(body.get("sql"))
+    return result_response(session, session.wait(wait_seconds(body.get("wait_ms"))))
+
+
+@bp.get(f"{API}/<tx_id>/result")
+def result(tx_id: str) -> ResponseReturnValue:
+    session = session_for(tx_id)
+    if not session.is_running and session.last_result is None:
+        raise NotFound("Nothing has run in this query tool yet.", hint="POST …/execute first.")
+    return result_response(session, session.wait(wait_seconds(request.args.get("wait_ms"))))
+
+
+@bp.post(f"{API}/<tx_id>/fetch")
+def fetch(tx_id: str) -> ResponseReturnValue:
+    body = json_body()
+    limit = body.get("limit", current_app.config["RESULT_PAGE_SIZE"])
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100_000:
+        raise BadRequest("limit must be an integer from 1 to 100000.")
+    return json_response(session_for(tx_id).fetch(limit))
+
+
+@bp.post(f"{API}/<tx_id>/cancel")
+def cancel(tx_id: str) -> ResponseReturnValue:
+    return jsonify({"cancelled": session_for(tx_id).cancel()})
+
+
+@bp.post(f"{API}/<tx_id>/reconnect")
+def reconnect(tx_id: str) -> ResponseReturnValue:
+    session = session_for(tx_id)
+    session.reconnect()
+    return json_response(session.describe())
+
+
+@bp.delete(f"{API}/<tx_id>")
+def close(tx_id: str) -> ResponseReturnValue:
+    manager().close(tx_id, current_user.id)
+    return "", 204
+
+
+@bp.get(f"{API}/<tx_id>/export.csv")
+def export_csv(tx_id: str) -> ResponseReturnValue:
+    stream = session_for(tx_id).export_csv()
+    return Response(stream, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="result.csv"', "X-Accel-Buffering": "no",
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/api/v1/query-history")
+def history_list() -> ResponseReturnValue:
+    try:
+        limit = min(max(int(request.args.get("limit", 100)), 1), 1000)
+    except ValueError:
+        raise BadRequest("limit must be an integer.") from None
+    entries = history.search(current_user.id, request.args.get("q", ""), limit)
+    return jsonify([entry.to_dict() for entry in entries])
+
+
+@bp.delete("/api/v1/query-history")
+def history_clear() -> ResponseReturnValue:
+    history.clear(current_user.id)
+    return "", 204
