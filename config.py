@@ -29,6 +29,8 @@ SQLITE_BUSY_TIMEOUT = 10
 # --- Secrets --------------------------------------------------------------------------------
 # Signs cookies and CSRF tokens; leave empty to use SECRET_KEY_FILE (never hard-code it here).
 SECRET_KEY = ""
+# Key (32+ chars) for saved database passwords, e.g. PGADMIN_LITE_CREDENTIALS_KEY; empty: CREDENTIALS_KEY_FILE.
+CREDENTIALS_KEY = ""
 
 # --- Web server -----------------------------------------------------------------------------
 # Address `make run` binds to.
@@ -70,6 +72,9 @@ RESULT_PAGE_SIZE = 1000
 MAX_RESULT_ROWS = 0
 # Query-history entries kept per user (oldest dropped first).
 QUERY_HISTORY_MAX = 500
+# Seconds a process may fail to take DATA_DIR's serving lock before it reports a second serving process
+# (a graceful reload briefly runs the old and new worker side by side).
+SERVING_LOCK_GRACE = 45.0
 # Seconds libpq waits for a server to answer a connection attempt.
 CONNECT_TIMEOUT = 10
 

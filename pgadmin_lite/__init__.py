@@ -19,12 +19,16 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from pgadmin_lite import (
         auth,
         configdb,
+        connections,
+        drafts,
         errors,
         health,
         home,
         logs,
         proxy,
+        query_tool,
         security_headers,
+        servers,
         settings,
         users,
     )
@@ -51,5 +55,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     health.init_app(app)
     home.init_app(app)
     users.init_app(app)
+    servers.init_app(app)
+    connections.init_app(app)
+    query_tool.init_app(app)
+    drafts.init_app(app)
     app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app

@@ -6,11 +6,14 @@ import json
 import os
 import secrets
 import shutil
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 import click
 from flask import Flask
@@ -19,11 +22,12 @@ from flask_migrate import upgrade
 from pgadmin_lite import create_app, settings
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.auth.service import locked_until
-from pgadmin_lite.configdb import MIGRATIONS_DIR
+from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema
 from pgadmin_lite.directories import ensure_directories
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.keyfiles import create_key_file
 from pgadmin_lite.models import User
+from pgadmin_lite.servers import servers_json
 from pgadmin_lite.users import service
 
 OWNED_FILES = ("SQLITE_PATH", "SESSION_DB_PATH", "SECRET_KEY_FILE", "CREDENTIALS_KEY_FILE", "LOG_FILE")
@@ -115,6 +119,7 @@ def setup_db(email: str | None, password_stdin: bool, random_password: bool, own
         click.echo(f"Wrote a new secret key to {config['SECRET_KEY_FILE']}.")
     create_key_file(config["CREDENTIALS_KEY_FILE"])
     with app_context(require_schema=False) as app:
+        check_schema(app, allow_upgrade=True)  # a newer schema: say so, not "Can't locate revision"
         upgrade(directory=MIGRATIONS_DIR)
         if service.list_users():
             click.echo("The config database is up to date; users already exist, none was added.")
@@ -194,3 +199,79 @@ def get_users(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['id']:>4}  {row['email']:<40} {'admin' if row['is_admin'] else 'user':<6} "
                    f"{'yes' if row['is_active'] else 'no':<6} {row['locked_until'] or '-'}")
+
+
+@cli.command("load-servers")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--user", "email", required=True, help="Email of the user who will own the servers.")
+@click.option("--replace", is_flag=True, help="First delete the user's own non-shared servers (same transaction).")
+def load_servers(file: IO[str], email: str, replace: bool) -> None:
+    """Import servers from a pgAdmin servers.json file (FILE or - for stdin); passwords are never imported."""
+    text = file.read()
+    with app_context():
+        user = service.find_by_email(email)
+        address = user.email
+        parsed = servers_json.parse_servers_file(text, may_share=user.is_admin, source=file.name)
+        count = servers_json.load_servers(user, parsed, replace=replace)
+    for warning in parsed.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"Loaded {count} servers for {address}")
+
+
+@cli.command("dump-servers")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--user", "email", required=True, help="Email of the user whose servers are exported.")
+def dump_servers(file: str, email: str) -> None:
+    """Export a user's own servers as a pgAdmin servers.json file (FILE or - for stdout), without passwords."""
+    with app_context():
+        user = service.find_by_email(email)
+        address = user.email
+        document = servers_json.dump_servers(user)
+    text = json.dumps(document, indent=4) + "\n"
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+    click.echo(f"Dumped {len(document['Servers'])} servers for {address} to {file}", err=file == "-")
+
+
+@cli.command("serve")
+@click.option("--bind", help="host:port or unix:PATH (default DEFAULT_SERVER:DEFAULT_SERVER_PORT).")
+def serve(bind: str | None) -> None:
+    """Serve the console with Gunicorn (1 worker, 25 threads), plus the demo cluster when DEMO_CLUSTER is on."""
+    from pgadmin_lite.demo import register_demo_server, start_demo_cluster
+
+    with app_context() as app:
+        config = dict(app.config)
+    demo = None
+    if config["DEMO_CLUSTER"]:
+        demo, message = start_demo_cluster(config)
+        click.echo(message)
+        if demo is not None:
+            owner = register_demo_server(create_app(), demo)
+            click.echo(f'Registered it as "Local demo" for {owner}.')
+    bind = bind or f"{config['DEFAULT_SERVER']}:{config['DEFAULT_SERVER_PORT']}"
+    click.echo(f"Serving pgadmin_lite on http://{bind}/ (Ctrl-C stops it).")
+    try:
+        _run_gunicorn(bind)
+    finally:
+        if demo is not None:
+            demo.stop(mode="fast")
+            click.echo("Demo PostgreSQL stopped.")
+
+
+def _run_gunicorn(bind: str) -> None:
+    """Run Gunicorn as a child with the shipped config; SIGTERM to us is passed on."""
+    conf = Path(MIGRATIONS_DIR).parent / "deploy" / "gunicorn" / "gunicorn.conf.py"
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "pgadmin_lite.wsgi:app"]
+    child = subprocess.Popen(argv, env={**os.environ, "PGADMIN_LITE_BIND": bind})
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        while True:
+            try:
+                child.wait()
+                return
+            except KeyboardInterrupt:
+                child.send_signal(signal.SIGINT)  # Ctrl-C reached us too: let Gunicorn shut down cleanly
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -68,13 +68,18 @@ def schema_state(engine: Engine) -> tuple[str | None, str]:
     return current, script.get_current_head() or ""
 
 
-def check_schema(app: Flask) -> None:
-    """Refuse to serve a database that is missing, older, or newer than this code."""
+def check_schema(app: Flask, *, allow_upgrade: bool = False) -> None:
+    """Refuse to serve a database that is missing, older, or newer than this code.
+
+    With allow_upgrade (setup-db, about to upgrade), only a schema newer than the code is refused.
+    """
     with app.app_context():
         current, head = schema_state(db.engine)
         if current == head:
             return
         known = {rev.revision for rev in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()}
+    if allow_upgrade and (current is None or current in known):
+        return
     where = (app.config["CONFIG_DATABASE_URI"] and "CONFIG_DATABASE_URI") or app.config["SQLITE_PATH"]
     if current is None:
         raise ConfigError(f"The config database ({where}) is not set up; run: python setup_db.py setup-db")

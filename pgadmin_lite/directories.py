@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,10 @@ FILE_SETTINGS = ("LOG_FILE", "SQLITE_PATH", "SESSION_DB_PATH", "SECRET_KEY_FILE"
 
 
 def os_user() -> str:
+    """The user the process runs as (its effective uid), not $USER, which a privilege drop keeps."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
         return str(os.geteuid())
 
 

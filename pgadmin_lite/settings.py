@@ -16,7 +16,7 @@ from pgadmin_lite.errors import ConfigError
 CONFIG_DIR = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "PGADMIN_LITE_"
 # PGADMIN_LITE_* variables that are inputs to commands, not settings.
-COMMAND_INPUTS = frozenset({"SETUP_EMAIL", "SETUP_PASSWORD", "CONFIG_DIR"})
+COMMAND_INPUTS = frozenset({"SETUP_EMAIL", "SETUP_PASSWORD", "CONFIG_DIR", "BIND", "THREADS"})
 # Paths that default to a file or directory under DATA_DIR.
 DERIVED_PATHS = {
     "LOG_FILE": "pgadmin_lite.log",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures"]
+pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures", "tests.plugins.servers_fixtures"]
 
 TIERS = ("unit", "integration", "browser", "deploy")
 

@@ -39,7 +39,8 @@ def require_login() -> ResponseReturnValue | None:
         if _is_api():
             raise NotAuthenticated("Your session has expired; log in again." if expired else
                                    "Log in first.", hint="POST /login with email, password and csrf_token.")
-        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")))
+        # next must carry the prefix: safe_next only accepts paths under request.script_root.
+        return redirect(url_for("auth.login_form", next=request.script_root + request.full_path.rstrip("?")))
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if _is_api():
             raise PasswordChangeRequired("An administrator reset your password; change it first.",

@@ -14,7 +14,6 @@ from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.query_tool import history
 
 log = logging.getLogger(__name__)
-RELOAD_GRACE_S = 45.0  # longer than gunicorn's graceful_timeout, so a reload never looks like a second process
 
 
 def _history_recorder(app: Flask) -> Any:
@@ -34,7 +33,7 @@ def init_app(app: Flask) -> None:
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
                     max_rows=cfg["MAX_RESULT_ROWS"])
-    guard = ServingGuard(cfg["DATA_DIR"], RELOAD_GRACE_S)
+    guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     manager = ConnectionManager(limits, guard, on_finish=_history_recorder(app))
     app.extensions["connection_manager"] = manager
     app.extensions["health_checks"].append(guard.problem)

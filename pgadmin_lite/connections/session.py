@@ -77,13 +77,14 @@ class QuerySession:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for its result (GET …/result) or cancel it (POST …/cancel).")
             self._revive()
+            was_in_tx = self._is_in_transaction()
             if self.open_result is not None:
                 self.open_result.close(self.conn)
                 self.open_result = None
             self.is_running, self.started_at, self.last_result = True, time.time(), None
             self._notices.clear()
         self.touch()
-        threading.Thread(target=self._run, args=(sql,), name=f"query-{self.tx_id[-8:]}", daemon=True).start()
+        threading.Thread(target=self._run, args=(sql, was_in_tx), name=f"query-{self.tx_id[-8:]}", daemon=True).start()
 
     def _revive(self) -> None:
         """Reconnect after a lost connection, but only if no transaction was lost with it."""
@@ -108,20 +109,26 @@ class QuerySession:
                 raise Busy("A statement is still running in this query tool.")
             self.reconnect_locked()
 
-    def _run(self, sql: str) -> None:
+    def _is_in_transaction(self) -> bool:
+        """The user's own transaction (a result cursor's implicit one does not count)."""
+        if self.open_result is not None and self.open_result.implicit_tx:
+            return False
+        return self.conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+
+    def _run(self, sql: str, was_in_tx: bool) -> None:
         run_started = time.monotonic()
-        was_in_tx = self.conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+        open_result = None
         try:
-            result, open_result = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
-                                             notices=self._notices)
+            outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
+                                 notices=self._notices)
+            result, open_result = outcome.body, outcome.open_result
+            self.rows_sql = outcome.rows_sql or self.rows_sql
         except ConnectionLost as exc:
-            result, open_result = self._lost_result(str(exc), was_in_tx), None
+            result = self._lost_result(str(exc), was_in_tx)
         except Exception as exc:  # never leave the session stuck in "running"
-            result, open_result = _internal_error(exc), None
+            result = _internal_error(exc)
         in_tx = result["transaction_status"] in {"in_transaction", "in_error"}
         self.tx_started = (self.tx_started or run_started) if in_tx else None
-        if open_result is not None:
-            self.rows_sql = open_result.sql
         with self._lock:
             result["backend_pid"] = self.backend_pid
             self.open_result, self.last_result, self.is_running = open_result, result, False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pgadmin_lite.models.drafts import EditorDraft
+from pgadmin_lite.models.history import QueryHistory
+from pgadmin_lite.models.servers import Server, ServerCredential
 from pgadmin_lite.models.users import LoginFailure, User
 
-__all__ = ["LoginFailure", "User"]
+__all__ = ["EditorDraft", "LoginFailure", "QueryHistory", "Server", "ServerCredential", "User"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import pq, sql
 
 from pgadmin_lite.query_tool.splitter import Statement, is_streamable, split_statements
 
@@ -27,40 +27,58 @@ class ConnectionLost(Exception):
 
 @dataclass
 class OpenResult:
-    """Rows of the last row-returning statement still being read page by page."""
+    """Rows of the last row-returning statement still being read page by page.
+
+    A streamed result is a portal we DECLAREd (the rows stay with PostgreSQL and arrive with FETCH);
+    any other row set was already buffered by libpq and is paged from the client cursor.
+    """
 
     cursor: psycopg.Cursor[Any]
-    columns: list[dict[str, str]]
     sql: str
-    is_streamed: bool
+    portal: str | None
     implicit_tx: bool
     max_rows: int
+    columns: list[dict[str, str]] = field(default_factory=list)
     delivered: int = 0
     lookahead: list[Any] = field(default_factory=list)
     exhausted: bool = False
 
+    def _read(self, count: int) -> list[Any]:
+        if self.exhausted or count <= 0:
+            return []
+        if self.portal is None:
+            rows = self.cursor.fetchmany(count)
+        else:
+            self.cursor.execute(sql.SQL("FETCH FORWARD {} FROM {}").format(count, sql.Identifier(self.portal)))
+            rows = self.cursor.fetchall()
+        if not self.columns:
+            self.columns = _columns(self.cursor)
+        self.exhausted = len(rows) < count
+        return rows
+
     def fetch(self, limit: int) -> tuple[list[Any], bool, bool]:
-        """Return (rows, has_more, truncated); rows never exceed MAX_RESULT_ROWS."""
+        """Return (rows, has_more, truncated); never more than MAX_RESULT_ROWS in all."""
         if self.max_rows:
             limit = min(limit, max(self.max_rows - self.delivered, 0))
-        rows = self.lookahead + (self.cursor.fetchmany(limit + 1 - len(self.lookahead)) if not self.exhausted else [])
+        rows = self.lookahead + self._read(limit + 1 - len(self.lookahead))
         self.lookahead = rows[limit:]
         rows = rows[:limit]
         self.delivered += len(rows)
         has_more = bool(self.lookahead)
-        self.exhausted = self.exhausted or not has_more
         truncated = bool(self.max_rows) and self.delivered >= self.max_rows and has_more
         return rows, has_more and not truncated, truncated
 
     def close(self, conn: psycopg.Connection[Any]) -> None:
-        """Close the cursor and end the transaction we opened for it, if any."""
+        """Close the portal and end the transaction we opened for it, if any."""
         try:
-            if self.implicit_tx and conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                status = conn.info.transaction_status
+            status = conn.info.transaction_status
+            if self.implicit_tx and status != pq.TransactionStatus.IDLE:
                 conn.execute("COMMIT" if status == pq.TransactionStatus.INTRANS else "ROLLBACK")
+            elif self.portal is not None and status == pq.TransactionStatus.INTRANS:
+                conn.execute(sql.SQL("CLOSE {}").format(sql.Identifier(self.portal)))
             self.cursor.close()
         except psycopg.Error:
-            pass  # the connection is gone, or the cursor ended with its transaction
+            pass  # the connection is gone; the server ended the portal with it
 
 
 def transaction_status(conn: psycopg.Connection[Any], open_result: OpenResult | None = None) -> str:
@@ -72,7 +90,16 @@ def transaction_status(conn: psycopg.Connection[Any], open_result: OpenResult | 
     return TX_STATUS.get(conn.info.transaction_status, "unknown")
 
 
-def error_info(exc: psycopg.Error, statement: Statement, index: int, script: str) -> dict[str, Any]:
+class DeclareFailed(Exception):
+    """A streamed statement failed inside our DECLARE; positions must not count our prefix."""
+
+    def __init__(self, cause: psycopg.Error, prefix_len: int) -> None:
+        super().__init__(str(cause))
+        self.cause, self.prefix_len = cause, prefix_len
+
+
+def error_info(exc: psycopg.Error, statement: Statement, index: int, script: str,
+               prefix_len: int = 0) -> dict[str, Any]:
     """Everything the user needs to see and locate the error in their script."""
     diag = exc.diag
     info: dict[str, Any] = {
@@ -80,8 +107,8 @@ def error_info(exc: psycopg.Error, statement: Statement, index: int, script: str
         "detail": diag.message_detail, "hint": diag.message_hint, "context": diag.context,
         "position": None, "line": None, "statement_index": index,
     }
-    if diag.statement_position:
-        position = statement.offset + int(diag.statement_position)  # 1-based in the script
+    if diag.statement_position and int(diag.statement_position) > prefix_len:
+        position = statement.offset + int(diag.statement_position) - prefix_len  # 1-based in the script
         info["position"] = position
         info["line"] = script.count("\n", 0, position - 1) + 1
     if info["sqlstate"] == "57014":
@@ -93,32 +120,47 @@ def _columns(cursor: psycopg.Cursor[Any]) -> list[dict[str, str]]:
     return [{"name": col.name, "type": col.type_display} for col in cursor.description or []]
 
 
+def _declare(conn: psycopg.Connection[Any], st: Statement, max_rows: int) -> OpenResult:
+    """DECLARE a portal for a read-only query, inside a transaction we open if the user has none."""
+    implicit = conn.info.transaction_status == pq.TransactionStatus.IDLE
+    portal = f"pgl_{next(_cursor_names)}"
+    prefix = sql.SQL("DECLARE {} NO SCROLL CURSOR FOR ").format(sql.Identifier(portal))
+    cursor: psycopg.Cursor[Any] = conn.cursor()
+    if implicit:
+        cursor.execute("BEGIN")
+    try:
+        cursor.execute(prefix + sql.SQL(st.sql), prepare=False)  # type: ignore[operator]
+    except psycopg.Error as exc:
+        if implicit and not conn.closed:
+            conn.execute("ROLLBACK")
+        raise DeclareFailed(exc, len(prefix.as_string(conn))) from exc
+    return OpenResult(cursor, st.sql, portal, implicit, max_rows)
+
+
 def _run_one(conn: psycopg.Connection[Any], st: Statement, max_rows: int) -> tuple[dict[str, Any], OpenResult | None]:
     """Execute one statement; a row set comes back as an OpenResult to page."""
     if is_streamable(st.sql):
-        implicit = conn.info.transaction_status == pq.TransactionStatus.IDLE
-        if implicit:
-            conn.execute("BEGIN")
-        cursor: psycopg.Cursor[Any] = conn.cursor(name=f"pgl_{next(_cursor_names)}")
-        try:
-            cursor.execute(st.sql)
-        except psycopg.Error:
-            if implicit and not conn.closed:
-                conn.execute("ROLLBACK")
-            raise
-        return {"command": "SELECT", "rows_affected": None}, OpenResult(
-            cursor, _columns(cursor), st.sql, True, implicit, max_rows)
+        return {"command": "SELECT", "rows_affected": None}, _declare(conn, st, max_rows)
     cursor = conn.cursor()
     cursor.execute(st.sql, prepare=False)
     outcome = {"command": cursor.statusmessage, "rows_affected": cursor.rowcount if cursor.rowcount >= 0 else None}
     if cursor.description is None:
         cursor.close()
         return outcome, None
-    return outcome, OpenResult(cursor, _columns(cursor), st.sql, False, False, max_rows)
+    return outcome, OpenResult(cursor, st.sql, None, False, max_rows, columns=_columns(cursor))
+
+
+@dataclass
+class ScriptOutcome:
+    """The result body, the rows still to page (if any), and the statement that produced rows."""
+
+    body: dict[str, Any]
+    open_result: OpenResult | None
+    rows_sql: str | None
 
 
 def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, max_rows: int,
-               notices: list[dict[str, Any]]) -> tuple[dict[str, Any], OpenResult | None]:
+               notices: list[dict[str, Any]]) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does without ON_ERROR_ROLLBACK."""
     started = time.perf_counter()
     statements = split_statements(script)
@@ -135,18 +177,25 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
                 open_result = None
                 page = _first_page(conn, result, page_size)
                 open_result = result
-                if not page[1] and result.is_streamed:
+                if not page[1] and result.portal is not None:
                     outcome["command"] = f"SELECT {result.delivered}"
                     outcome["rows_affected"] = result.delivered
-        except psycopg.Error as exc:
+        except (psycopg.Error, DeclareFailed) as failure:
+            exc = failure.cause if isinstance(failure, DeclareFailed) else failure
+            prefix_len = failure.prefix_len if isinstance(failure, DeclareFailed) else 0
             if conn.closed or conn.broken:
                 raise ConnectionLost(str(exc).strip()) from exc
-            error = error_info(exc, st, index, script)
+            error = error_info(exc, st, index, script, prefix_len)
             break
         outcomes.append({"index": index, **outcome})
-    body = _result_body(conn, open_result, page, outcomes, notices, error)
+    rows_sql = open_result.sql if open_result is not None else None
+    columns = open_result.columns if open_result is not None else []
+    if open_result is not None and not page[1]:
+        open_result.close(conn)  # fully read: end the cursor's transaction now, not at the next statement
+        open_result = None
+    body = _result_body(conn, open_result, columns, page, outcomes, notices, error)
     body["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    return body, open_result
+    return ScriptOutcome(body, open_result, rows_sql)
 
 
 def _first_page(conn: psycopg.Connection[Any], result: OpenResult, page_size: int) -> tuple[list[Any], bool, bool]:
@@ -158,13 +207,13 @@ def _first_page(conn: psycopg.Connection[Any], result: OpenResult, page_size: in
         raise
 
 
-def _result_body(conn: psycopg.Connection[Any], open_result: OpenResult | None,
+def _result_body(conn: psycopg.Connection[Any], open_result: OpenResult | None, columns: list[dict[str, str]],
                  page: tuple[list[Any], bool, bool], outcomes: list[dict[str, Any]],
                  notices: list[dict[str, Any]], error: dict[str, Any] | None) -> dict[str, Any]:
     rows, has_more, truncated = page
     last = outcomes[-1] if outcomes else None
     return {
-        "state": "done", "columns": open_result.columns if open_result else [], "rows": rows,
+        "state": "done", "columns": columns, "rows": rows,
         "has_more": has_more, "truncated": truncated,
         "rows_affected": last["rows_affected"] if last else None, "statements": outcomes,
         "transaction_status": transaction_status(conn, open_result), "notices": list(notices),

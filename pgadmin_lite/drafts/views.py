@@ -1,0 +1,38 @@
+"""Editor drafts over HTTP: GET, PUT and DELETE /api/v1/drafts/<key>, always the caller's own."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.api_input import json_body
+from pgadmin_lite.drafts import service
+from pgadmin_lite.errors import PayloadTooLarge
+
+bp = Blueprint("drafts", __name__)
+MAX_BODY_BYTES = 8 * service.MAX_TEXT_BYTES  # JSON escaping can grow text up to 6x; the text limit decides
+
+
+@bp.get("/api/v1/drafts/<path:key>")
+def get_draft(key: str) -> ResponseReturnValue:
+    """No draft yet is an empty one (200), so an editor's first load is not an error."""
+    draft = service.get_draft(current_user.id, key)
+    if draft is None:
+        return jsonify({"key": key, "text": "", "updated_at": None})
+    return jsonify(draft.to_dict())
+
+
+@bp.put("/api/v1/drafts/<path:key>")
+def put_draft(key: str) -> ResponseReturnValue:
+    service.check_key(key)
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    draft = service.save_draft(current_user.id, key, json_body().get("text"))
+    return jsonify({"key": draft.key, "updated_at": draft.updated_at.isoformat(), "size": len(draft.text)})
+
+
+@bp.delete("/api/v1/drafts/<path:key>")
+def delete_draft(key: str) -> ResponseReturnValue:
+    service.delete_draft(current_user.id, key)
+    return "", 204

@@ -1,0 +1,129 @@
+"""Validation of a server registration's fields, shared by the API and the servers.json import."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pgadmin_lite.errors import BadRequest
+
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+DEFAULTS: dict[str, Any] = {"group": "Servers", "port": 5432, "maintenance_db": "postgres", "sslmode": "prefer",
+                            "connect_params": {}}
+REQUIRED = ("name", "host", "username")
+PG_NAME_BYTES = 63  # NAMEDATALEN - 1: longer role and database names cannot exist
+_HOSTNAME = re.compile(r"[A-Za-z0-9._:%,-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+Check = Callable[[Any, str], Any]
+
+
+def _fail(label: str, message: str) -> BadRequest:
+    return BadRequest(f"{label} {message}", field=label)
+
+
+def _text(max_chars: int) -> Check:
+    def check(value: Any, label: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(label, "must be a non-empty string")
+        if len(value) > max_chars or _CONTROL.search(value):
+            raise _fail(label, f"must be at most {max_chars} characters without control characters")
+        return value
+    return check
+
+
+def _pg_name(value: Any, label: str) -> str:
+    value = _text(PG_NAME_BYTES)(value, label)
+    if len(value.encode("utf-8")) > PG_NAME_BYTES:
+        raise _fail(label, f"must be at most {PG_NAME_BYTES} bytes (PostgreSQL's name limit)")
+    return value
+
+
+def _int_range(low: int, high: int) -> Check:
+    def check(value: Any, label: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _fail(label, f"must be an integer {low}-{high}")
+        return value
+    return check
+
+
+def _choice(*choices: str) -> Check:
+    def check(value: Any, label: str) -> str:
+        if value not in choices:
+            raise _fail(label, f"must be one of {', '.join(choices)}")
+        return str(value)
+    return check
+
+
+def _host(value: Any, label: str) -> str:
+    """A host name or IP address, or a Unix-socket directory (an absolute path)."""
+    value = _text(1024)(value, label).strip()
+    if not value.startswith("/") and (len(value) > 255 or not _HOSTNAME.fullmatch(value)):
+        raise _fail(label, "must be a host name, an IP address, or a socket directory starting with /")
+    return value
+
+
+def _ip_list(value: Any, label: str) -> str:
+    value = _text(1024)(value, label)
+    try:
+        for part in value.split(","):
+            ipaddress.ip_address(part.strip())
+    except ValueError:
+        raise _fail(label, "must be an IP address (or a comma-separated list of them)") from None
+    return value
+
+
+_ONOFF = _int_range(0, 1)
+_SECONDS = _int_range(0, 86400)
+_PATH = _text(1024)
+_TLS = _choice("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+# libpq parameters a registration may set, and how each is checked (secrets and passfile are not here).
+CONNECT_PARAMS: dict[str, Check] = {
+    "connect_timeout": _SECONDS, "application_name": _text(63), "options": _text(1024),
+    "sslrootcert": _PATH, "sslcert": _PATH, "sslkey": _PATH, "sslcrl": _PATH, "sslcrldir": _PATH,
+    "sslcompression": _ONOFF, "sslsni": _ONOFF, "ssl_min_protocol_version": _TLS, "ssl_max_protocol_version": _TLS,
+    "target_session_attrs": _choice("any", "read-write", "read-only", "primary", "standby", "prefer-standby"),
+    "keepalives": _ONOFF, "keepalives_idle": _SECONDS, "keepalives_interval": _SECONDS,
+    "keepalives_count": _int_range(0, 1000), "tcp_user_timeout": _int_range(0, 86_400_000),
+    "hostaddr": _ip_list, "gssencmode": _choice("disable", "prefer", "require"),
+    "channel_binding": _choice("disable", "prefer", "require"), "krbsrvname": _text(63), "requirepeer": _text(63),
+}
+
+
+def clean_connect_params(value: Any, label: str = "connect_params") -> dict[str, Any]:
+    """Only allow-listed libpq parameters, each of its type; null or "" values mean "not set"."""
+    if not isinstance(value, dict):
+        raise _fail(label, "must be an object")
+    unknown = sorted(set(value) - set(CONNECT_PARAMS))
+    if unknown:
+        raise _fail(label, f"has unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(CONNECT_PARAMS)}")
+    return {name: CONNECT_PARAMS[name](item, f"{label}.{name}")
+            for name, item in sorted(value.items()) if item is not None and item != ""}
+
+
+FIELDS: dict[str, Check] = {
+    "name": _text(128), "group": _text(128), "host": _host, "port": _int_range(1, 65535),
+    "maintenance_db": _pg_name, "username": _pg_name, "sslmode": _choice(*SSLMODES),
+    "connect_params": clean_connect_params,
+}
+
+
+def clean_fields(data: Mapping[str, Any], *, is_new: bool, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Validate the registration fields present in data (all of them, with defaults, for a new server)."""
+    labels = labels or {}
+    values = {**DEFAULTS, **data} if is_new else dict(data)
+    cleaned: dict[str, Any] = {}
+    for name in REQUIRED if is_new else ():
+        if values.get(name) in (None, ""):
+            label = labels.get(name, name)
+            raise BadRequest(f"{label} is required", field=label)
+    for name, check in FIELDS.items():
+        if name in values:
+            cleaned[name] = check(values[name], labels.get(name, name))
+    for name in ("name", "group"):
+        if name in cleaned:
+            cleaned[name] = cleaned[name].strip()
+    return cleaned

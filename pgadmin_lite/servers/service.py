@@ -1,0 +1,290 @@
+"""Server registrations: who may see, use and change which server, saved credentials, and how to connect.
+
+No Flask globals here; the vault is passed in (or, when omitted, taken from the app handling the request).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from sqlalchemy import or_
+
+from pgadmin_lite.errors import BadRequest, NotFound, PasswordRequired, PermissionDenied, ServerUnreachable
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import Server, ServerCredential, User
+from pgadmin_lite.servers.fields import FIELDS, clean_fields
+from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
+
+log = logging.getLogger(__name__)
+
+APPLICATION_NAME = "pgadmin_lite"
+DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the configured value
+WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared"})
+_PASSWORD_WANTED = ("no password supplied", "password authentication failed")
+# A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
+# ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
+NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
+
+
+# --- Access ---------------------------------------------------------------------------------------------------
+
+def list_servers(user: User) -> list[Server]:
+    """The user's own servers and every shared one, in tree order."""
+    query = (db.select(Server).where(or_(Server.user_id == user.id, Server.is_shared.is_(True)))
+             .order_by(Server.group_name, Server.name, Server.id))
+    return list(db.session.execute(query).scalars())
+
+
+def can_use(server: Server, user: User) -> bool:
+    return server.user_id == user.id or server.is_shared
+
+
+def get_server_for_user(user: User, server_id: int) -> Server:
+    """A server the user owns or that is shared; anything else is 404, so ids reveal nothing."""
+    server = db.session.get(Server, server_id)
+    if server is None or not can_use(server, user):
+        raise NotFound(f"No server with id {server_id}.")
+    return server
+
+
+def get_owned_server(user: User, server_id: int) -> Server:
+    """A server the user may change: 404 if invisible, 403 if only shared with them."""
+    server = get_server_for_user(user, server_id)
+    if server.user_id != user.id:
+        raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
+    return server
+
+
+def _credential(server: Server, user: User) -> ServerCredential | None:
+    return db.session.execute(
+        db.select(ServerCredential).filter_by(server_id=server.id, user_id=user.id)).scalar_one_or_none()
+
+
+def credentials_of(user: User) -> dict[int, ServerCredential]:
+    """All of a user's credential records by server id, so a list needs one query, not one per server."""
+    rows = db.session.execute(db.select(ServerCredential).filter_by(user_id=user.id)).scalars()
+    return {cred.server_id: cred for cred in rows}
+
+
+def server_json(server: Server, user: User, credentials: Mapping[int, ServerCredential] | None = None
+                ) -> dict[str, Any]:
+    """The API view of a server for one user: their username and saved-password flag, never a secret."""
+    cred = _credential(server, user) if credentials is None else credentials.get(server.id)
+    return {"id": server.id, "name": server.name, "group": server.group_name, "host": server.host,
+            "port": server.port, "maintenance_db": server.maintenance_db,
+            "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
+            "connect_params": dict(server.connect_params or {}), "has_saved_password": bool(cred and cred.password_enc),
+            "is_shared": server.is_shared, "is_owner": server.user_id == user.id}
+
+
+# --- Create, change, delete -----------------------------------------------------------------------------------
+
+def _check_known(body: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(unknown)}.", hint=f"Allowed: {', '.join(sorted(allowed))}.")
+
+
+def _password_change(body: Mapping[str, Any], *, has_saved: bool) -> tuple[bool | None, str | None]:
+    """(save_password, password) after the rules: a password is only ever accepted to be saved."""
+    save, password = body.get("save_password"), body.get("password")
+    if save is not None and not isinstance(save, bool):
+        raise BadRequest("save_password must be true or false.", field="save_password")
+    if password is not None and (not isinstance(password, str) or not password or len(password) > 1024):
+        raise BadRequest("password must be a non-empty string of at most 1024 characters.", field="password")
+    if password is not None and save is not True:
+        raise BadRequest("password is only accepted with save_password: true (it is then saved, encrypted).",
+                         field="password", hint="To connect once without saving, send the password when connecting.")
+    if save is True and password is None and not has_saved:
+        raise BadRequest("password is required when save_password is true.", field="password")
+    return save, password
+
+
+def _check_sharing(body: Mapping[str, Any], user: User, current: bool) -> bool | None:
+    value = body.get("is_shared")
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise BadRequest("is_shared must be true or false.", field="is_shared")
+    if value != current and not user.is_admin:
+        raise PermissionDenied("Only administrators can share a server or stop sharing it.")
+    return value
+
+
+def _store_password(server: Server, user: User, save: bool | None, password: str | None, vault: Vault | None) -> None:
+    """Save (encrypted, bound to this server and user) or erase the user's password for a server."""
+    if save is None:
+        return
+    cred = _credential(server, user)
+    if save is False:
+        if cred is not None:
+            cred.password_enc = None
+        return
+    if password is None:
+        return  # save_password: true alone keeps the saved one
+    if cred is None:
+        cred = ServerCredential(server_id=server.id, user_id=user.id)
+        db.session.add(cred)
+    cred.password_enc = (vault or current_vault()).encrypt(password, aad=associated_data(server.id, user.id))
+
+
+def create_server(owner: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+    """Register a server for its owner, optionally saving the password."""
+    _check_known(body, WRITABLE)
+    fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
+    save, password = _password_change(body, has_saved=False)
+    is_shared = _check_sharing(body, owner, False)
+    server = Server(user_id=owner.id, group_name=fields.pop("group"), is_shared=bool(is_shared), **fields)
+    db.session.add(server)
+    try:
+        db.session.flush()  # the id binds the saved password to this row
+        _store_password(server, owner, save, password, vault)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return server
+
+
+def update_server(server: Server, user: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+    """Apply a partial change by the owner; save_password false erases the saved password."""
+    if server.user_id != user.id:
+        raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
+    _check_known(body, WRITABLE)
+    fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
+    cred = _credential(server, user)
+    save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
+    is_shared = _check_sharing(body, user, server.is_shared)
+    if "group" in fields:
+        server.group_name = fields.pop("group")
+    for name, value in fields.items():
+        setattr(server, name, value)
+    try:
+        _store_password(server, user, save, password, vault)
+        if is_shared is False and server.is_shared:
+            _forget_others(server)
+        if is_shared is not None:
+            server.is_shared = is_shared
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return server
+
+
+def _forget_others(server: Server) -> None:
+    """When a server stops being shared, the other users' credentials for it go too."""
+    db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server.id,
+                                                         ServerCredential.user_id != server.user_id))
+
+
+def delete_server(server: Server, user: User) -> None:
+    """Only the owner deletes; the credentials of every user go with the server."""
+    if server.user_id != user.id:
+        raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can delete it.")
+    db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server.id))
+    db.session.delete(server)
+    db.session.commit()
+
+
+# --- A user's own credentials ---------------------------------------------------------------------------------
+
+def set_credentials(server: Server, user: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> None:
+    """A user's own username and saved password for a server (for a shared one, instead of the owner's).
+
+    The username is replaced (absent: the registration's); the password follows the save_password rules.
+    """
+    _check_known(body, frozenset({"username", "password", "save_password"}))
+    username = body.get("username")
+    if username is not None:
+        username = clean_fields({"username": username}, is_new=False)["username"]
+    cred = _credential(server, user)
+    save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
+    if server.user_id == user.id:
+        if username is not None:
+            server.username = username  # the owner's credentials are the registration's
+    else:
+        if cred is None:
+            cred = ServerCredential(server_id=server.id, user_id=user.id)
+            db.session.add(cred)
+        cred.username = username  # none: the registration's username
+    try:
+        db.session.flush()
+        _store_password(server, user, save, password, vault)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def forget_credentials(server: Server, user: User) -> None:
+    """Drop the user's own username and saved password for a server."""
+    db.session.execute(db.delete(ServerCredential).filter_by(server_id=server.id, user_id=user.id))
+    db.session.commit()
+
+
+# --- Connecting -----------------------------------------------------------------------------------------------
+
+def connect_kwargs(server: Server, user: User, *, password: str | None = None, dbname: str | None = None,
+                   connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
+    """Keyword arguments for psycopg.connect: the user's credentials, never the web server's ~/.pgpass."""
+    if not can_use(server, user):
+        raise NotFound(f"No server with id {server.id}.")
+    cred = _credential(server, user)
+    if not password and cred is not None and cred.password_enc:
+        password = (vault or current_vault()).decrypt(cred.password_enc, aad=associated_data(server.id, user.id))
+    kwargs: dict[str, Any] = {
+        "host": server.host, "port": server.port, "dbname": dbname or server.maintenance_db,
+        "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
+        "connect_timeout": connect_timeout, "application_name": APPLICATION_NAME,
+    }
+    kwargs.update(server.connect_params or {})
+    # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
+    kwargs["password"] = password or ""
+    kwargs["passfile"] = NO_PASSFILE
+    return kwargs
+
+
+def connection_error(exc: psycopg.OperationalError, kwargs: Mapping[str, Any]) -> PasswordRequired | ServerUnreachable:
+    """PasswordRequired when the server wanted a password none was given for, else libpq's own message."""
+    message = str(exc).strip() or type(exc).__name__
+    password = kwargs.get("password") or ""
+    if password:
+        message = message.replace(password, "********")
+    target = f"{kwargs.get('user')}@{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('dbname')}"
+    if not password and any(marker in message for marker in _PASSWORD_WANTED):
+        return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
+                                hint="Send the password when connecting, or save it with the server.")
+    return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
+                                           "credentials and the server's pg_hba.conf.")
+
+
+def open_connection(kwargs: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
+    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable."""
+    try:
+        return psycopg.connect(**{**kwargs, **psycopg_options})
+    except psycopg.OperationalError as exc:
+        error = connection_error(exc, kwargs)
+        log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
+                 error.message)
+        raise error from None
+
+
+def check_connection(server: Server, user: User, *, password: str | None = None,
+                     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
+    """Connect once as the user would, and report the server version and the timings."""
+    kwargs = connect_kwargs(server, user, password=password, connect_timeout=connect_timeout, vault=vault)
+    started = time.perf_counter()
+    with open_connection(kwargs, autocommit=True) as conn:
+        connected = time.perf_counter()
+        conn.execute("SELECT 1").fetchone()
+        done = time.perf_counter()
+        version = conn.info.parameter_status("server_version") or ""
+        role = conn.info.user
+    return {"ok": True, "server_version": version.split(" ")[0], "username": role,
+            "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2)}

@@ -1,0 +1,95 @@
+"""Server registrations over HTTP: parse, call the service, render JSON; every route needs a login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.api_input import json_body
+from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.models import User
+from pgadmin_lite.servers import service
+
+bp = Blueprint("servers", __name__)
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _optional_body() -> dict[str, Any]:
+    """An absent body is an empty object; a present one must be a JSON object."""
+    return json_body() if request.get_data(cache=True) else {}
+
+
+@bp.get("/api/v1/servers")
+def list_servers() -> ResponseReturnValue:
+    me = _me()
+    credentials = service.credentials_of(me)
+    return jsonify([service.server_json(server, me, credentials) for server in service.list_servers(me)])
+
+
+@bp.post("/api/v1/servers")
+def create_server() -> ResponseReturnValue:
+    me = _me()
+    server = service.create_server(me, json_body())
+    current_app.logger.info("Server %s (%s) registered by %s", server.id, server.name, me.email)
+    return jsonify(service.server_json(server, me)), 201
+
+
+@bp.get("/api/v1/servers/<int:server_id>")
+def get_server(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    return jsonify(service.server_json(service.get_server_for_user(me, server_id), me))
+
+
+@bp.patch("/api/v1/servers/<int:server_id>")
+def update_server(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    body = json_body()
+    server = service.update_server(service.get_owned_server(me, server_id), me, body)
+    current_app.logger.info("Server %s updated by %s (%s)", server.id, me.email, sorted(body))
+    return jsonify(service.server_json(server, me))
+
+
+@bp.delete("/api/v1/servers/<int:server_id>")
+def delete_server(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    server = service.get_owned_server(me, server_id)
+    name = server.name
+    service.delete_server(server, me)
+    current_app.logger.info("Server %s (%s) deleted by %s", server_id, name, me.email)
+    return "", 204
+
+
+@bp.post("/api/v1/servers/<int:server_id>/test")
+def check_connection(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    body = _optional_body()
+    if set(body) - {"password"}:
+        raise BadRequest(f"Unknown field(s): {', '.join(sorted(set(body) - {'password'}))}.")
+    password = body.get("password")
+    if password is not None and not isinstance(password, str):
+        raise BadRequest("password must be a string.", field="password")
+    server = service.get_server_for_user(me, server_id)
+    return jsonify(service.check_connection(server, me, password=password,
+                                            connect_timeout=current_app.config["CONNECT_TIMEOUT"]))
+
+
+@bp.put("/api/v1/servers/<int:server_id>/credentials")
+def set_credentials(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    server = service.get_server_for_user(me, server_id)
+    service.set_credentials(server, me, json_body())
+    current_app.logger.info("Credentials for server %s set by %s", server_id, me.email)
+    return jsonify(service.server_json(server, me))
+
+
+@bp.delete("/api/v1/servers/<int:server_id>/credentials")
+def forget_credentials(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    service.forget_credentials(service.get_server_for_user(me, server_id), me)
+    return "", 204

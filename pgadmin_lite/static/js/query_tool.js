@@ -1,0 +1,358 @@
+// The query tool page: connect (or re-attach after a reload), run SQL, show rows, messages and plans.
+import { api, h, url } from "./api.js";
+import { DraftStore } from "./drafts.js";
+import { HistoryPanel } from "./history_panel.js";
+import { formatDuration, renderApiError, renderMessages } from "./messages.js";
+import { renderPlan } from "./plan_view.js";
+import { ToolSession } from "./qt_session.js";
+import { ResultsGrid } from "./results_grid.js";
+import { installSessionGuard } from "./session_guard.js";
+import { SqlEditor } from "./sql_editor.js";
+import { TxBadge } from "./tx_badge.js";
+import { errorText, promptPassword } from "./ui.js";
+
+const $ = (selector) => document.querySelector(selector);
+const buttons = {
+  execute: $("#execute"), cancel: $("#cancel"), explain: $("#explain"), analyze: $("#explain-analyze"),
+  commit: $("#commit"), rollback: $("#rollback"), reconnect: $("#reconnect"), close: $("#close-tool"),
+};
+const csvLink = $("#download-csv");
+const statusEl = $("#qt-status");
+const messagesEl = $("#messages");
+const problemEl = $("#qt-problem");
+const FETCH_LIMIT = 1000;
+const SESSION_GONE = new Set([404, 409, 410]);
+
+const params = new URLSearchParams(window.location.search);
+const serverId = Number(params.get("server_id"));
+const state = { connected: false, running: false, hasRows: false, interrupted: false, closing: false, startedAt: 0 };
+let session = null;
+let editor = null;
+let drafts = null;
+let runTimer = null;
+
+const badge = new TxBadge($("#tx-badge"));
+const grid = new ResultsGrid($("#results"), {
+  loadMore: () => session.fetch(FETCH_LIMIT),
+});
+grid.onChange = () => {
+  if (!state.running && state.lastResult) setStatus(resultSummary(state.lastResult));
+};
+
+function showTab(name) {
+  for (const tab of document.querySelectorAll(".qt-tabs .tab")) {
+    const isActive = tab.dataset.tab === name;
+    tab.classList.toggle("active", isActive);
+    tab.setAttribute("aria-selected", String(isActive));
+  }
+  for (const panel of document.querySelectorAll(".tab-panel")) panel.hidden = panel.dataset.panel !== name;
+}
+
+function setStatus(text) {
+  statusEl.textContent = text;
+}
+
+function resultSummary(result) {
+  const parts = [];
+  if (grid.columns.length) parts.push(grid.summary());
+  else if (result.rows_affected != null) parts.push(`${result.rows_affected} rows affected`);
+  if (result.duration_ms != null) parts.push(formatDuration(result.duration_ms));
+  if (result.error) parts.push(result.error.cancelled ? "cancelled" : "failed");
+  return parts.join(" · ");
+}
+
+function updateButtons() {
+  const { connected, running } = state;
+  const ready = connected && !running;
+  buttons.execute.disabled = !ready;
+  buttons.execute.textContent = editor?.hasSelection ? "Execute selection" : "Execute";
+  buttons.explain.disabled = !ready;
+  buttons.analyze.disabled = !ready;
+  buttons.cancel.disabled = !(connected && running);
+  buttons.commit.disabled = !(ready && badge.status === "in_transaction");
+  buttons.rollback.disabled = !(ready && badge.isInTransaction);
+  buttons.reconnect.hidden = badge.status !== "lost";
+  buttons.reconnect.disabled = running;
+  const canDownload = ready && state.hasRows;
+  csvLink.classList.toggle("disabled", !canDownload);
+  csvLink.setAttribute("aria-disabled", String(!canDownload));
+  if (canDownload) csvLink.href = session.csvUrl();
+  else csvLink.removeAttribute("href");
+}
+
+function setRunning(isRunning) {
+  state.running = isRunning;
+  clearInterval(runTimer);
+  if (isRunning) {
+    state.startedAt = Date.now();
+    const tick = () => setStatus(`Running… ${formatDuration(Date.now() - state.startedAt)}`);
+    tick();
+    runTimer = setInterval(tick, 200);
+  }
+  updateButtons();
+}
+
+// --- Connection problems and connecting -------------------------------------------------------------------
+
+function showProblem(err, { offerNew = false, offerRetry = false } = {}) {
+  problemEl.replaceChildren(
+    h("div", { class: "problem-text" }, errorText(err)),
+    h("div", { class: "problem-actions" },
+      offerNew ? h("button", { type: "button", class: "primary", id: "open-new-connection",
+        onclick: () => connect({ isFresh: true }) }, "Open a new connection") : null,
+      offerRetry ? h("button", { type: "button", id: "retry-connect", onclick: () => connect() }, "Retry") : null,
+      h("a", { href: url("") }, "Back to servers")));
+  problemEl.hidden = false;
+}
+
+function attached(info) {
+  state.connected = true;
+  problemEl.hidden = true;
+  badge.set(info.transaction_status, info.transaction_age_s);
+  updateButtons();
+}
+
+function detached(status = "closed") {
+  state.connected = false;
+  state.hasRows = false;
+  badge.set(status);
+  updateButtons();
+}
+
+async function openNew() {
+  let password;
+  for (;;) {
+    try {
+      attached(await session.open(password));
+      return;
+    } catch (err) {
+      if (err.code === "password_required") {
+        password = await promptPassword(`Password for ${$("#qt-target").textContent || "this server"}`, err.message);
+        if (password !== null) continue;
+      }
+      detached();
+      if (err.status !== 401) showProblem(err, { offerRetry: true });
+      else state.interrupted = true;
+      return;
+    }
+  }
+}
+
+/** Re-attach to this tab's tx_id (following a running statement), or open a new query tool. */
+async function connect({ isFresh = false } = {}) {
+  problemEl.hidden = true;
+  badge.set("connecting");
+  state.interrupted = false;
+  if (isFresh) session.forget();
+  if (!session.txId) {
+    await openNew();
+    return;
+  }
+  try {
+    const info = await session.describe();
+    attached(info);
+    if (info.is_running || info.has_result) await follow(() => session.waitResult(), null);
+  } catch (err) {
+    handleError(err);
+  }
+}
+
+// --- Running ----------------------------------------------------------------------------------------------
+
+function handleError(err) {
+  if (err.status === 401) {
+    state.interrupted = true;  // the session guard shows the banner; we resume after the re-login
+    renderApiError(messagesEl, err);
+    return;
+  }
+  if (SESSION_GONE.has(err.status) && err.code !== "busy" && err.code !== "connection_lost") {
+    detached();
+    showProblem(err, { offerNew: true });
+  } else if (err.code === "connection_lost") {
+    badge.set("lost");
+  }
+  renderApiError(messagesEl, err);
+  showTab("messages");
+  setStatus("failed");
+  updateButtons();
+}
+
+async function follow(getResult, run) {
+  setRunning(true);
+  try {
+    showResult(await getResult(), run);
+  } catch (err) {
+    handleError(err);
+  } finally {
+    setRunning(false);
+    if (!state.interrupted) setStatus(state.lastResult ? resultSummary(state.lastResult) : "");
+    historyPanel.refresh();
+  }
+}
+
+/** Run sql; run = {from, prefixLength, docText, mode} locates errors in the editor. */
+function runSql(sql, run) {
+  if (!state.connected || state.running || !sql.trim()) return;
+  editor.clearErrorMark();
+  return follow(() => session.execute(sql), run);
+}
+
+function runEditor() {
+  const current = editor.current();
+  runSql(current.sql, { ...current, mode: "query" });
+}
+
+function runExplain(isAnalyze) {
+  const current = editor.current();
+  const prefix = isAnalyze ? "EXPLAIN (ANALYZE, FORMAT JSON) " : "EXPLAIN (FORMAT JSON) ";
+  const body = current.sql.replace(/[\s;]+$/, "");
+  runSql(prefix + body, { ...current, prefixLength: prefix.length, mode: "explain" });
+}
+
+function showResult(result, run) {
+  state.lastResult = result;
+  const status = result.error?.connection_lost ? "lost" : result.transaction_status;
+  badge.set(status);
+  const error = result.error;
+  let lineNumber = null;
+  if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
+  const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
+  grid.show(result);
+  state.hasRows = !error && grid.columns.length > 0;
+  renderMessages(messagesEl, result, { lineNumber, rowsSummary: grid.summary() });
+  setStatus(resultSummary(result));
+  if (error) showTab("messages");
+  else if (hasPlan) showTab("plan");
+  else showTab(grid.columns.length ? "data" : "messages");
+  if (lineNumber) editor.markErrorLine(lineNumber, error, run);
+  updateButtons();
+}
+
+async function cancelRun() {
+  buttons.cancel.disabled = true;
+  setStatus("Cancelling…");
+  try {
+    await session.cancel();
+  } catch (err) {
+    handleError(err);
+  }
+}
+
+async function reconnect() {
+  try {
+    attached(await session.reconnect());
+    setStatus("Reconnected.");
+  } catch (err) {
+    handleError(err);
+  }
+}
+
+async function closeTool() {
+  if (badge.isInTransaction && !window.confirm("A transaction is open. Close the query tool and roll it back?")) return;
+  state.closing = true;
+  drafts.flush();
+  try {
+    if (session.txId) await session.close();
+  } catch {
+    // already gone: nothing left to close
+  }
+  window.location.assign(url(""));
+}
+
+// --- Start-up ---------------------------------------------------------------------------------------------
+
+const historyPanel = new HistoryPanel({
+  panel: $("#history-panel"), list: $("#history-list"), search: $("#history-search"), toggle: $("#history-toggle"),
+  onPick: (sql) => {
+    editor.setText(sql);
+    editor.focus();
+  },
+});
+
+async function resolveTarget() {
+  let database = params.get("database");
+  const server = await api("GET", `api/v1/servers/${serverId}`);
+  if (!database) {
+    database = server.maintenance_db;
+    params.set("database", database);
+    window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
+  }
+  return { server, database };
+}
+
+function wireControls() {
+  buttons.execute.addEventListener("click", runEditor);
+  buttons.explain.addEventListener("click", () => runExplain(false));
+  buttons.analyze.addEventListener("click", () => runExplain(true));
+  buttons.cancel.addEventListener("click", cancelRun);
+  buttons.commit.addEventListener("click", () => runSql("COMMIT", { mode: "tx" }));
+  buttons.rollback.addEventListener("click", () => runSql("ROLLBACK", { mode: "tx" }));
+  buttons.reconnect.addEventListener("click", reconnect);
+  buttons.close.addEventListener("click", closeTool);
+  csvLink.addEventListener("click", (event) => {
+    if (csvLink.classList.contains("disabled")) event.preventDefault();
+  });
+  for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented) return;
+    const isRunKey = (event.key === "F5" && !event.ctrlKey && !event.metaKey)
+      || (event.key === "Enter" && (event.ctrlKey || event.metaKey));
+    if (isRunKey) {
+      event.preventDefault();
+      runEditor();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    drafts?.flush();
+    if (badge.isInTransaction && !state.closing) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  window.addEventListener("pgadmin-lite:logged-in", () => {
+    if (state.interrupted) connect();
+  });
+}
+
+async function main() {
+  installSessionGuard();
+  wireControls();
+  if (!Number.isInteger(serverId) || serverId <= 0) {
+    showProblem(new Error("No server chosen."), {});
+    detached();
+    return;
+  }
+  let target;
+  try {
+    target = await resolveTarget();
+  } catch (err) {
+    detached();
+    if (err.status !== 401) showProblem(err, { offerRetry: false });
+    return;
+  }
+  const { server, database } = target;
+  $("#qt-title").textContent = `${database}`;
+  $("#qt-target").textContent = `${server.username}@${server.name}`;
+  document.title = `${database} on ${server.name} · Query tool`;
+  const userId = document.querySelector('meta[name="user-id"]')?.content;
+  drafts = new DraftStore({ key: `qt:${serverId}:${database}`, userId, statusEl: $("#draft-status") });
+  let isTouched = false;
+  editor = new SqlEditor($("#editor"), {
+    doc: drafts.localText(),
+    onRun: runEditor,
+    onText: (text) => {
+      isTouched = true;
+      drafts.change(text);
+    },
+    onSelection: updateButtons,
+  });
+  session = new ToolSession(serverId, database);
+  drafts.reconcile().then((text) => {
+    if (text !== null && !isTouched) editor.setText(text, { isUserEdit: false });
+  });
+  grid.clear("Run a query to see its rows here.");
+  await connect();
+  editor.focus();
+}
+
+main();

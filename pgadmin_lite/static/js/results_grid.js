@@ -1,0 +1,111 @@
+// The results grid: column names and types, NULL shown distinctly, more rows on scroll or on demand.
+import { h } from "./api.js";
+import { errorText } from "./ui.js";
+
+const NUMERIC_TYPES = /^(smallint|integer|bigint|numeric|real|double precision|money|oid)\b/;
+const LONG_VALUE = 200;
+
+/** One cell: NULL is a styled marker (never the text "NULL"); objects and arrays as JSON. */
+export function cell(value, isNumeric) {
+  if (value === null || value === undefined) return h("td", { class: "null" }, "NULL");
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const td = h("td", { class: isNumeric ? "num" : null }, text.length > LONG_VALUE ? `${text.slice(0, LONG_VALUE)}…` : text);
+  if (text.length > LONG_VALUE || text.includes("\n")) td.title = text.length > 10_000 ? `${text.slice(0, 10_000)}…` : text;
+  return td;
+}
+
+export class ResultsGrid {
+  /** loadMore() must resolve to {rows, has_more, truncated} (POST …/fetch). */
+  constructor(container, { loadMore }) {
+    this.container = container;
+    this.loadMore = loadMore;
+    this.loading = false;
+    this.columns = [];
+    this.count = 0;
+    this.hasMore = false;
+    this.truncated = false;
+    this.generation = 0;
+    this.onChange = () => {};
+  }
+
+  clear(note) {
+    this.generation += 1;
+    this.columns = [];
+    this.count = 0;
+    this.hasMore = false;
+    this.container.replaceChildren(note ? h("p", { class: "hint empty-result" }, note) : "");
+    this.onChange();
+  }
+
+  show(result) {
+    this.generation += 1;
+    this.columns = result.columns ?? [];
+    this.count = 0;
+    this.hasMore = Boolean(result.has_more);
+    this.truncated = Boolean(result.truncated);
+    if (!this.columns.length) {
+      this.clear("No rows: the last statement returned no result set (see Messages).");
+      return;
+    }
+    this.numeric = this.columns.map((col) => NUMERIC_TYPES.test(col.type ?? ""));
+    this.body = h("tbody");
+    this.moreButton = h("button", { type: "button", id: "load-more", onclick: () => this.more() }, "Load more");
+    this.footerNote = h("span", { class: "grid-note" });
+    this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.footerNote);
+    const head = h("thead", {}, h("tr", {},
+      h("th", { class: "rownum" }, "#"),
+      this.columns.map((col) => h("th", { title: `${col.name} (${col.type})` },
+        h("span", { class: "col-name" }, col.name), h("span", { class: "col-type" }, col.type)))));
+    this.scroller = h("div", { class: "grid-scroll", onscroll: () => this.nearBottom() && this.more() },
+      h("table", { class: "grid results-grid" }, head, this.body), this.footer);
+    this.container.replaceChildren(this.scroller);
+    this.append(result.rows ?? []);
+  }
+
+  append(rows) {
+    const fragment = document.createDocumentFragment();
+    for (const row of rows) {
+      this.count += 1;
+      fragment.append(h("tr", {}, h("td", { class: "rownum" }, this.count), row.map((v, i) => cell(v, this.numeric[i]))));
+    }
+    this.body.append(fragment);
+    this.moreButton.hidden = !this.hasMore;
+    this.onChange();
+  }
+
+  nearBottom() {
+    const el = this.scroller;
+    return el.scrollTop + el.clientHeight >= el.scrollHeight - 150;
+  }
+
+  async more() {
+    if (!this.hasMore || this.loading) return;
+    const generation = this.generation;
+    this.loading = true;
+    this.moreButton.disabled = true;
+    this.moreButton.textContent = "Loading…";
+    try {
+      const page = await this.loadMore();
+      if (generation !== this.generation) return;
+      this.hasMore = Boolean(page.has_more);
+      this.truncated = Boolean(page.truncated);
+      this.footerNote.textContent = "";
+      this.append(page.rows ?? []);
+    } catch (err) {
+      this.footerNote.textContent = errorText(err);
+    } finally {
+      this.loading = false;
+      this.moreButton.disabled = false;
+      this.moreButton.textContent = "Load more";
+    }
+  }
+
+  /** "N rows", plus whether more are available or the result was capped. */
+  summary() {
+    if (!this.columns.length) return "";
+    let text = `${this.count} row${this.count === 1 ? "" : "s"}`;
+    if (this.hasMore) text += " (more available)";
+    if (this.truncated) text += " (truncated at the administrator's MAX_RESULT_ROWS)";
+    return text;
+  }
+}

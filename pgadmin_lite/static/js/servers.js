@@ -1,0 +1,140 @@
+// The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
+import { api, h, url } from "./api.js";
+import { openServerForm } from "./server_form.js";
+import { installSessionGuard } from "./session_guard.js";
+import { errorText, promptPassword, showError } from "./ui.js";
+
+const groupsBox = document.querySelector("#server-groups");
+const errorBox = document.querySelector("#servers-error");
+const emptyNote = document.querySelector("#servers-empty");
+let servers = [];
+
+function address(server) {
+  return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
+}
+
+async function act(fn) {
+  try {
+    showError(errorBox, null);
+    await fn();
+  } catch (err) {
+    showError(errorBox, err);
+  }
+}
+
+/** Connect once as the user would; on password_required ask for it and retry. */
+async function testConnection(server, resultBox) {
+  resultBox.hidden = false;
+  resultBox.className = "test-result";
+  resultBox.textContent = `Connecting to ${server.name}…`;
+  let password;
+  for (;;) {
+    try {
+      const body = password === undefined ? undefined : { password };
+      const info = await api("POST", `api/v1/servers/${server.id}/test`, body);
+      resultBox.classList.add("ok");
+      resultBox.textContent = `Connected: PostgreSQL ${info.server_version} as ${info.username ?? server.username}`
+        + ` — round trip ${info.latency_ms} ms${info.connect_ms != null ? `, connect ${info.connect_ms} ms` : ""}.`;
+      return;
+    } catch (err) {
+      if (err.code === "password_required" && password === undefined) {
+        password = await promptPassword(`Password for ${server.username}@${server.name}`, err.message);
+        if (password !== null) continue;
+      }
+      resultBox.classList.add("failed");
+      resultBox.textContent = password === null ? "Test cancelled: no password given." : errorText(err);
+      return;
+    }
+  }
+}
+
+/** Offer the server's databases when GET …/databases exists; otherwise the field stays free text. */
+async function offerDatabases(server, list) {
+  if (list.dataset.loaded) return;
+  list.dataset.loaded = "1";
+  try {
+    const names = await api("GET", `api/v1/servers/${server.id}/databases`);
+    const items = Array.isArray(names) ? names : names?.items;
+    if (Array.isArray(items)) {
+      list.replaceChildren(...items.map((item) => h("option", { value: typeof item === "string" ? item : item.name })));
+    }
+  } catch {
+    // no database list on this server version of the API: free text it is
+  }
+}
+
+function openToolForm(server) {
+  const listId = `databases-${server.id}`;
+  const list = h("datalist", { id: listId });
+  const input = h("input", {
+    name: "database", value: server.maintenance_db, list: listId, required: true, "aria-label": `Database on ${server.name}`,
+    class: "database-input", onfocus: () => offerDatabases(server, list),
+  });
+  return h("form", {
+    class: "open-tool",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const database = input.value.trim() || server.maintenance_db;
+      window.location.assign(url("query-tool", { server_id: server.id, database }));
+    },
+  }, input, list, h("button", { type: "submit", class: "primary open-tool-button" }, "Open query tool"));
+}
+
+function serverRows(server) {
+  const resultBox = h("div", { class: "test-result", hidden: true, role: "status" });
+  const badges = [
+    server.is_shared ? h("span", { class: "badge shared", title: "Shared by an administrator" }, "shared") : null,
+    server.has_saved_password ? h("span", { class: "badge muted", title: "Your password is saved, encrypted" }, "password saved") : null,
+  ];
+  const actions = h("td", { class: "actions" },
+    h("button", { type: "button", class: "test-button", onclick: () => testConnection(server, resultBox) }, "Test connection"),
+    server.is_owner ? h("button", { type: "button", class: "edit-button", onclick: () => edit(server) }, "Edit") : null,
+    server.is_owner ? h("button", {
+      type: "button", class: "danger delete-button",
+      onclick: () => confirm(`Delete the server “${server.name}”? Saved passwords for it are erased.`)
+        && act(async () => {
+          await api("DELETE", `api/v1/servers/${server.id}`);
+          await load();
+        }),
+    }, "Delete") : null);
+  return [
+    h("tr", { class: "server-row", "data-server-id": server.id, "data-name": server.name },
+      h("td", {}, h("strong", { class: "server-name" }, server.name), " ", badges),
+      h("td", {}, address(server)),
+      h("td", {}, server.username),
+      actions,
+      h("td", {}, openToolForm(server))),
+    h("tr", { class: "test-row" }, h("td", { colspan: 5 }, resultBox)),
+  ];
+}
+
+function render() {
+  const groups = new Map();
+  for (const server of servers) {
+    if (!groups.has(server.group)) groups.set(server.group, []);
+    groups.get(server.group).push(server);
+  }
+  emptyNote.hidden = servers.length > 0;
+  groupsBox.replaceChildren(...[...groups].map(([group, members]) => h("section", { class: "server-group" },
+    h("h2", {}, group),
+    h("table", { class: "grid servers" },
+      h("thead", {}, h("tr", {},
+        h("th", {}, "Name"), h("th", {}, "Address"), h("th", {}, "User"), h("th", {}, "Actions"), h("th", {}, "Query tool"))),
+      h("tbody", {}, members.flatMap(serverRows))))));
+  document.querySelector("#server-group-names").replaceChildren(
+    ...[...groups.keys()].map((group) => h("option", { value: group })));
+}
+
+async function load() {
+  servers = await api("GET", "api/v1/servers");
+  render();
+}
+
+function edit(server) {
+  openServerForm(server, load);
+}
+
+installSessionGuard();
+document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, load));
+window.addEventListener("pgadmin-lite:logged-in", () => act(load));
+act(load);

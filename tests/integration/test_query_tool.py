@@ -1,0 +1,333 @@
+"""The query tool against the real PostgreSQL: transactions across requests, cancel, long-poll, errors, limits."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, api_client
+from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
+
+
+@pytest.fixture
+def server_id(admin_client: Any, pg_server: Any, pg_database: str) -> int:
+    return register_server(admin_client, pg_server, pg_database)
+
+
+@pytest.fixture
+def tool(admin_client: Any, server_id: int, pg_database: str) -> QueryTool:
+    return open_tool(admin_client, server_id, pg_database)
+
+
+@pytest.fixture
+def outside(pg_server: Any, pg_database: str) -> Any:
+    """A separate connection, to see what other sessions see."""
+    with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
+        yield conn
+
+
+def count(conn: psycopg.Connection[Any], table: str = "t") -> int:
+    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_transaction_spans_requests_until_commit(tool: QueryTool, outside: Any) -> None:
+    tool.run("CREATE TABLE t (id int PRIMARY KEY, note text)")
+    assert tool.run("BEGIN")["transaction_status"] == "in_transaction"
+    assert tool.run("INSERT INTO t VALUES (1, 'a')")["rows_affected"] == 1
+    seen = tool.run("SELECT id, note FROM t")
+    assert seen["rows"] == [[1, "a"]] and seen["transaction_status"] == "in_transaction"
+    assert count(outside) == 0
+    assert tool.run("COMMIT")["transaction_status"] == "idle"
+    assert count(outside) == 1
+
+
+def test_rollback_discards_the_transaction(tool: QueryTool, outside: Any) -> None:
+    tool.run("CREATE TABLE t (id int)")
+    tool.run("BEGIN")
+    tool.run("INSERT INTO t VALUES (1)")
+    assert tool.run("SELECT count(*) FROM t")["rows"] == [[1]]
+    assert tool.run("ROLLBACK")["transaction_status"] == "idle"
+    assert count(outside) == 0 and tool.run("SELECT count(*) FROM t")["rows"] == [[0]]
+
+
+def test_error_in_block_needs_rollback(tool: QueryTool) -> None:
+    tool.run("BEGIN")
+    failed = tool.run("SELECT 1/0")
+    assert failed["error"]["sqlstate"] == "22012" and failed["transaction_status"] == "in_error"
+    blocked = tool.run("SELECT 1")
+    assert blocked["error"]["sqlstate"] == "25P02" and blocked["transaction_status"] == "in_error"
+    assert tool.run("ROLLBACK")["transaction_status"] == "idle"
+    assert tool.run("SELECT 1 AS x")["rows"] == [[1]]
+
+
+def test_backend_pid_is_constant_over_50_requests(tool: QueryTool) -> None:
+    pids = {tool.run("SELECT pg_backend_pid()")["rows"][0][0] for _ in range(50)}
+    assert len(pids) == 1
+    assert tool.client.get(tool.base).get_json()["backend_pid"] in pids
+
+
+def test_cancel_interrupts_pg_sleep_within_a_second(tool: QueryTool) -> None:
+    response = tool.execute("SELECT pg_sleep(60)", wait_ms=100)
+    assert response.status_code == 202 and response.get_json()["state"] == "running"
+    started = time.monotonic()
+    assert tool.cancel().get_json() == {"cancelled": True}
+    result = tool.result(wait_ms=3000)
+    elapsed = time.monotonic() - started
+    assert result.status_code == 200
+    error = result.get_json()["error"]
+    assert error["sqlstate"] == "57014" and error["cancelled"] is True
+    assert elapsed < 1.0
+    assert tool.run("SELECT 2 AS y")["rows"] == [[2]]  # the session is usable again
+
+
+def test_slow_statement_answers_202_then_long_polls(tool: QueryTool) -> None:
+    response = tool.execute("SELECT pg_sleep(0.8), 42 AS answer", wait_ms=50)
+    assert response.status_code == 202
+    early = tool.result(wait_ms=10)
+    assert early.status_code == 202
+    done = tool.result(wait_ms=5000)
+    assert done.status_code == 200 and done.get_json()["rows"][0][1] == 42
+    again = tool.result(wait_ms=0)  # a reloaded page re-attaches to the same result
+    assert again.status_code == 200 and again.get_json()["rows"][0][1] == 42
+
+
+def test_second_execute_on_busy_session_is_409(tool: QueryTool) -> None:
+    assert tool.execute("SELECT pg_sleep(3)", wait_ms=0).status_code == 202
+    busy = tool.execute("SELECT 1")
+    assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "busy"
+    assert tool.fetch(10).status_code == 409
+    tool.cancel()
+    assert tool.result().status_code == 200
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), [
+    ("get", "", None), ("post", "/execute", {"sql": "select 1"}), ("get", "/result", None),
+    ("post", "/fetch", {"limit": 10}), ("post", "/cancel", None), ("delete", "", None),
+    ("get", "/export.csv", None), ("post", "/reconnect", None),
+])
+def test_another_users_tx_id_is_404(app: Any, tool: QueryTool, method: str, suffix: str, body: Any) -> None:
+    other = api_client(app, USER_EMAIL, USER_PASSWORD)
+    kwargs = {"json": body} if body is not None else {}
+    response = getattr(other, method)(tool.base + suffix, **kwargs)
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert tool.run("SELECT 1 AS still_mine")["rows"] == [[1]]
+
+
+def test_unknown_and_foreign_process_tx_ids(tool: QueryTool) -> None:
+    token = tool.tx_id.split(".")[0]
+    assert tool.client.get(f"/api/v1/query-tool/{token}.nope").status_code == 404
+    foreign = tool.client.post("/api/v1/query-tool/0123456789ab.xyz/execute", json={"sql": "select 1"})
+    assert foreign.status_code == 409
+    error = foreign.get_json()["error"]
+    assert error["code"] == "affinity_lost"
+    assert "several worker processes" in error["message"] and "sticky" in error["hint"]
+
+
+def test_idle_session_is_reaped_with_410_and_rolled_back(make_app: Any, pg_server: Any, pg_database: str,
+                                                         outside: Any) -> None:
+    app = make_app(MAX_SESSION_IDLE_TIME=1)
+    client = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
+    outside.execute("CREATE TABLE t (id int)")
+    tool.run("BEGIN")
+    tool.run("INSERT INTO t VALUES (1)")
+    pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and app.extensions["connection_manager"].count():
+        time.sleep(0.1)
+    response = tool.execute("SELECT 1")
+    assert response.status_code == 410
+    error = response.get_json()["error"]
+    assert error["code"] == "gone" and "without activity" in error["message"] and "rolled back" in error["message"]
+    assert count(outside) == 0
+    assert not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall()
+
+
+def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, outside: Any) -> None:
+    tool.run("CREATE TABLE t (id int)")
+    tool.run("BEGIN")
+    tool.run("INSERT INTO t VALUES (1)")
+    pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
+    outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    lost = tool.run("SELECT 1")
+    assert lost["transaction_status"] == "lost"
+    assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is True
+    refused = tool.execute("SELECT 1")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "connection_lost"
+    assert tool.client.post(f"{tool.base}/reconnect").status_code == 200
+    new_pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
+    assert new_pid != pid and count(outside) == 0
+
+
+def test_terminated_idle_backend_reconnects_on_next_execute(tool: QueryTool, outside: Any) -> None:
+    pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
+    outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    lost = tool.run("SELECT 1")
+    assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is False
+    again = tool.run("SELECT pg_backend_pid()")
+    assert again["error"] is None and again["rows"][0][0] != pid
+
+
+def test_multi_statement_script_tags_notices_and_last_rows(tool: QueryTool) -> None:
+    result = tool.run(
+        "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1), (2);\n"
+        "DO $$BEGIN RAISE NOTICE 'hello; from do'; END$$;\nSELECT id FROM t ORDER BY id;\nUPDATE t SET id = id + 10")
+    tags = [s["command"] for s in result["statements"]]
+    assert tags == ["CREATE TABLE", "INSERT 0 2", "DO", "SELECT 2", "UPDATE 2"]
+    assert result["rows"] == [[1], [2]] and result["columns"] == [{"name": "id", "type": "int4"}]
+    assert result["rows_affected"] == 2
+    assert [n["message"] for n in result["notices"]] == ["hello; from do"]
+    assert result["duration_ms"] > 0
+
+
+def test_error_names_statement_line_and_position(tool: QueryTool) -> None:
+    script = "SELECT 1;\nSELECT nope FROM pg_class;"
+    result = tool.run(script)
+    error = result["error"]
+    assert error["statement_index"] == 1 and error["line"] == 2
+    assert script[error["position"] - 1:].startswith("nope")
+    assert error["sqlstate"] == "42703" and "nope" in error["message"]
+    assert [s["command"] for s in result["statements"]] == ["SELECT 1"]
+
+
+ENCODING_CASES = [
+    ("NULL::int", None),
+    ("'NULL'::text", "NULL"),
+    ("12345678901234567890.123456789::numeric", "12345678901234567890.123456789"),
+    ("'NaN'::numeric", "NaN"),
+    ("9007199254740993::int8", "9007199254740993"),
+    ("-9007199254740993::int8", "-9007199254740993"),
+    ("9007199254740992::int8", 9007199254740992),
+    ("42::int2", 42),
+    ("1.5::float8", 1.5),
+    ("'Infinity'::float8", "Infinity"),
+    ("'-Infinity'::float4", "-Infinity"),
+    ("'NaN'::float8", "NaN"),
+    ("true", True),
+    ("'\\xdeadbeef'::bytea", "\\xdeadbeef"),
+    ("'2024-01-02 03:04:05.123+05:30'::timestamptz", "2024-01-01T21:34:05.123+00:00"),
+    ("'2024-01-02 03:04:05'::timestamp", "2024-01-02T03:04:05"),
+    ("'infinity'::timestamptz", "infinity"),
+    ("'2024-02-29'::date", "2024-02-29"),
+    ("'12:30:00+02'::timetz", "12:30:00+02:00"),
+    ("'1 day 02:00'::interval", "1 day 02:00:00"),
+    ("ARRAY[1, NULL, 3]", [1, None, 3]),
+    ("ARRAY['a', NULL, 'NULL']", ["a", None, "NULL"]),
+    ("ARRAY[9007199254740993]::int8[]", ["9007199254740993"]),
+    ("'{\"a\": [1, 2.50]}'::json", '{"a": [1, 2.50]}'),
+    ("'{\"b\": null}'::jsonb", '{"b": null}'),
+    ("ROW(1, 'x y', NULL)", '(1,"x y",)'),
+    ("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+    ("'192.168.0.1/24'::inet", "192.168.0.1/24"),
+    ("'[1,5)'::int4range", "[1,5)"),
+]
+
+
+def test_value_encoding_is_faithful(tool: QueryTool) -> None:
+    tool.run("SET TIME ZONE 'UTC'")
+    exprs = ", ".join(expr for expr, _ in ENCODING_CASES)
+    result = tool.run(f"SELECT {exprs}")
+    assert result["error"] is None, result["error"]
+    for (expr, expected), value in zip(ENCODING_CASES, result["rows"][0], strict=True):
+        assert value == expected, f"{expr}: got {value!r}, expected {expected!r}"
+
+
+def test_large_result_is_paged_in_an_invisible_transaction(tool: QueryTool, outside: Any) -> None:
+    first = tool.run("SELECT g, repeat('x', 10) FROM generate_series(1, 2500) g")
+    assert len(first["rows"]) == 1000 and first["has_more"] and first["transaction_status"] == "idle"
+    pid = tool.client.get(tool.base).get_json()["backend_pid"]
+    seen = [row[0] for row in first["rows"]]
+    while True:
+        page = tool.fetch(1000).get_json()
+        seen += [row[0] for row in page["rows"]]
+        if not page["has_more"]:
+            break
+    assert seen == list(range(1, 2501))
+    state = outside.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]
+    assert state == "idle"  # the cursor's transaction ended with the result
+    assert tool.fetch(1000).get_json() == {"rows": [], "has_more": False, "truncated": False}
+
+
+def test_max_result_rows_reports_truncation(make_app: Any, pg_server: Any, pg_database: str) -> None:
+    client = api_client(make_app(MAX_RESULT_ROWS=1500, RESULT_PAGE_SIZE=1000), ADMIN_EMAIL, ADMIN_PASSWORD)
+    tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
+    first = tool.run("SELECT g FROM generate_series(1, 5000) g")
+    assert len(first["rows"]) == 1000 and first["has_more"]
+    rest = tool.fetch(1000).get_json()
+    assert len(rest["rows"]) == 500 and rest["truncated"] is True and rest["has_more"] is False
+
+
+def test_csv_export_streams_the_full_result(tool: QueryTool) -> None:
+    tool.run("SELECT g AS n, CASE WHEN g % 2 = 0 THEN NULL ELSE 'v,' || g END AS label FROM generate_series(1, 2500) g")
+    response = tool.client.get(f"{tool.base}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "n,label" and lines[1] == '1,"v,1"' and lines[2] == "2," and len(lines) == 2501
+    assert tool.run("SELECT 1 AS after_export")["rows"] == [[1]]
+
+
+def test_export_without_a_result_is_400(tool: QueryTool) -> None:
+    response = tool.client.get(f"{tool.base}/export.csv")
+    assert response.status_code == 400 and "Nothing to export" in response.get_json()["error"]["message"]
+
+
+def test_per_user_connection_cap(make_app: Any, pg_server: Any, pg_database: str) -> None:
+    client = api_client(make_app(MAX_CONNECTIONS_PER_USER=2), ADMIN_EMAIL, ADMIN_PASSWORD)
+    server = register_server(client, pg_server, pg_database)
+    open_tool(client, server, pg_database)
+    open_tool(client, server, pg_database)
+    refused = client.post("/api/v1/query-tool", json={"server_id": server, "database": pg_database})
+    assert refused.status_code == 429
+    assert "MAX_CONNECTIONS_PER_USER" in refused.get_json()["error"]["hint"]
+
+
+def test_logout_closes_the_users_sessions(app: Any, tool: QueryTool, outside: Any) -> None:
+    pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
+    assert tool.client.post("/logout").status_code == 302
+    assert not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall()
+    again = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    response = again.post(f"{tool.base}/execute", json={"sql": "select 1"})
+    assert response.status_code == 410 and "logged out" in response.get_json()["error"]["message"]
+
+
+def test_history_is_recorded_searchable_and_capped(make_app: Any, pg_server: Any, pg_database: str) -> None:
+    client = api_client(make_app(QUERY_HISTORY_MAX=3), ADMIN_EMAIL, ADMIN_PASSWORD)
+    tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
+    for sql in ("SELECT 1 AS a", "SELECT 1/0", "SELECT 'needle' AS b", "SELECT 4 AS c"):
+        tool.run(sql)
+    time.sleep(0.2)
+    entries = client.get("/api/v1/query-history").get_json()
+    assert [e["sql"] for e in entries] == ["SELECT 4 AS c", "SELECT 'needle' AS b", "SELECT 1/0"]
+    assert entries[2]["status"] == "error" and entries[0]["status"] == "ok" and entries[0]["rows"] == 1
+    assert [e["sql"] for e in client.get("/api/v1/query-history?q=NEEDLE").get_json()] == ["SELECT 'needle' AS b"]
+    assert client.delete("/api/v1/query-history").status_code == 204
+    assert client.get("/api/v1/query-history").get_json() == []
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("/execute", {"sql": ""}, 400), ("/execute", {"sql": 5}, 400), ("/execute", {"sql": "select 1", "wait_ms": "x"}, 400),
+    ("/fetch", {"limit": 0}, 400), ("/fetch", {"limit": "10"}, 400),
+])
+def test_bad_input_is_refused(tool: QueryTool, path: str, body: Any, status: int) -> None:
+    assert tool.client.post(tool.base + path, json=body).status_code == status
+
+
+def test_malformed_json_and_missing_csrf_change_nothing(tool: QueryTool, outside: Any) -> None:
+    tool.run("CREATE TABLE t (id int)")
+    raw = tool.client.post(f"{tool.base}/execute", data="{not json", content_type="application/json")
+    assert raw.status_code == 400
+    no_token = tool.client.client.post(f"{tool.base}/execute", json={"sql": "INSERT INTO t VALUES (1)"})
+    assert no_token.status_code == 400 and no_token.get_json()["error"]["code"] == "csrf_failed"
+    assert count(outside) == 0
+
+
+def test_open_errors_name_the_problem(admin_client: Any, user_client: Any, server_id: int) -> None:
+    missing_db = admin_client.post("/api/v1/query-tool", json={"server_id": server_id, "database": "no_such_db"})
+    assert missing_db.status_code == 502 and "no_such_db" in missing_db.get_json()["error"]["message"]
+    foreign = user_client.post("/api/v1/query-tool", json={"server_id": server_id, "database": "postgres"})
+    assert foreign.status_code == 404
+    assert admin_client.post("/api/v1/query-tool", json={"server_id": "1"}).status_code == 400
