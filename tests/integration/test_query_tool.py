@@ -309,7 +309,8 @@ def test_history_is_recorded_searchable_and_capped(make_app: Any, pg_server: Any
 
 
 @pytest.mark.parametrize(("path", "body", "status"), [
-    ("/execute", {"sql": ""}, 400), ("/execute", {"sql": 5}, 400), ("/execute", {"sql": "select 1", "wait_ms": "x"}, 400),
+    ("/execute", {"sql": ""}, 400), ("/execute", {"sql": 5}, 400),
+    ("/execute", {"sql": "select 1", "wait_ms": "x"}, 400),
     ("/fetch", {"limit": 0}, 400), ("/fetch", {"limit": "10"}, 400),
 ])
 def test_bad_input_is_refused(tool: QueryTool, path: str, body: Any, status: int) -> None:
