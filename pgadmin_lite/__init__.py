@@ -18,6 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     """Build the app: settings, then each subsystem in order (this reads as the table of contents)."""
     from pgadmin_lite import (
         auth,
+        browser,
         configdb,
         connections,
         drafts,
@@ -25,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
         health,
         home,
         logs,
+        openapi,
         proxy,
         query_tool,
         security_headers,
@@ -58,6 +60,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     servers.init_app(app)
     connections.init_app(app)
     query_tool.init_app(app)
+    browser.init_app(app)
+    openapi.init_app(app)
     drafts.init_app(app)
     app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app

@@ -1,0 +1,107 @@
+"""GET /api/v1/openapi.json: the API description, built from the live URL map so no route is missed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+bp = Blueprint("openapi", __name__)
+API_PREFIX = "/api/v1"
+CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "hint": {"type": "string"}}}}}
+QUERY_RESULT = {"type": "object", "properties": {
+    "state": {"enum": ["done", "running"]}, "tx_id": {"type": "string"},
+    "columns": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "type": {"type": "string"}}}},
+    "rows": {"type": "array", "items": {"type": "array"}}, "has_more": {"type": "boolean"},
+    "truncated": {"type": "boolean"}, "rows_affected": {"type": ["integer", "null"]},
+    "statements": {"type": "array", "items": {"type": "object"}},
+    "transaction_status": {"enum": ["idle", "in_transaction", "in_error", "lost", "unknown"]},
+    "notices": {"type": "array"}, "duration_ms": {"type": ["number", "null"]},
+    "error": {"type": ["object", "null"], "properties": {
+        "message": {"type": "string"}, "sqlstate": {"type": ["string", "null"]},
+        "position": {"type": ["integer", "null"]}, "line": {"type": ["integer", "null"]},
+        "statement_index": {"type": "integer"}}}}}
+SERVER_BODY = {"type": "object", "properties": {
+    name: {"type": kind} for name, kind in [
+        ("name", "string"), ("group", "string"), ("host", "string"), ("port", "integer"),
+        ("maintenance_db", "string"), ("username", "string"), ("password", "string"), ("save_password", "boolean"),
+        ("sslmode", "string"), ("connect_params", "object"), ("is_shared", "boolean")]}}
+USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
+                                              "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
+                                              "unlock": {"type": "boolean"}}}
+# Request and response schemas of the endpoints whose shapes matter most to API clients.
+SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
+    "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
+        "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"}}}, None),
+    "query_tool.execute": ({"type": "object", "required": ["sql"], "properties": {
+        "sql": {"type": "string"}, "wait_ms": {"type": "integer"}}}, QUERY_RESULT),
+    "query_tool.result": (None, QUERY_RESULT),
+    "query_tool.fetch": ({"type": "object", "properties": {"limit": {"type": "integer"}}}, None),
+    "servers.create_server": (SERVER_BODY, None),
+    "servers.update_server": (SERVER_BODY, None),
+    "users.create_user": (USER_BODY, None),
+    "users.update_user": (USER_BODY, None),
+}
+SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
+
+
+def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -> dict[str, Any]:
+    view = app.view_functions[endpoint]
+    summary = (view.__doc__ or endpoint.split(".")[-1].replace("_", " ")).strip().splitlines()[0]
+    request_schema, response_schema = SCHEMAS.get(endpoint, (None, None))
+    status = "201" if endpoint.endswith(("create_server", "create_user", "open_tool")) else SUCCESS[method]
+    success: dict[str, Any] = {"description": "Success"}
+    if status != "204":
+        success["content"] = {"application/json": {"schema": response_schema or {"type": ["object", "array"]}}}
+    operation: dict[str, Any] = {
+        "operationId": f"{endpoint}.{method.lower()}", "summary": summary, "tags": [endpoint.split(".")[0]],
+        "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in path_params],
+        "responses": {status: success, "default": {"description": "Error", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+    }
+    if method in {"POST", "PATCH", "PUT"} and request_schema is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request_schema}}}
+    if method != "GET":
+        operation["parameters"].append({"name": "X-CSRFToken", "in": "header", "required": True,
+                                        "schema": {"type": "string"}, "description": "From GET /api/v1/session"})
+    return operation
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    """OpenAPI 3.1 for every rule under /api/v1, with schemas where they are declared above."""
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX):
+            continue
+        path = CONVERTER.sub(r"{\2}", rule.rule)[len(API_PREFIX):]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(app, rule.endpoint, method, list(rule.arguments))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "pgadmin_lite API", "version": app.config["VERSION"],
+                 "description": "Log in with POST /login (form), then send the CSRF token from GET /api/v1/session "
+                                "as X-CSRFToken on every state-changing request."},
+        "servers": [{"url": API_PREFIX}],
+        "paths": paths,
+        "components": {"schemas": {"Error": ERROR},
+                       "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+                                                       "name": app.config["SESSION_COOKIE_NAME"]}}},
+        "security": [{"session": []}],
+    }
+
+
+@bp.get(f"{API_PREFIX}/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """This document."""
+    return jsonify(build_spec(current_app))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
