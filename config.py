@@ -40,6 +40,8 @@ DEFAULT_SERVER_PORT = 5050
 # Proxies whose X-Forwarded-* and X-Script-Name headers are honoured: IPs, CIDRs, or "unix"
 # for peers on a Unix socket (a proxy on the same host, as in every shipped config).
 TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
+# Interpreter for helper processes; empty: sys.executable when it really is Python.
+PYTHON_EXECUTABLE = ""
 
 # --- Login and sessions ---------------------------------------------------------------------
 # Failed logins for one email before it is locked.
@@ -77,6 +79,16 @@ QUERY_HISTORY_MAX = 500
 SERVING_LOCK_GRACE = 45.0
 # Seconds libpq waits for a server to answer a connection attempt.
 CONNECT_TIMEOUT = 10
+
+# --- File storage ---------------------------------------------------------------------------
+# Largest file one upload may store, in bytes; a proxy in front needs as much (nginx client_max_body_size).
+MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+# MiB each user's private file area may hold (0 = no quota); shared folders do not count.
+STORAGE_QUOTA_MB = 0
+# Folders every user also sees, e.g. [{"name": "team", "path": "/srv/sql", "read_only_for_users": True}].
+SHARED_STORAGE: list[dict[str, object]] = []
+# Keep a deleted user's files (renamed to STORAGE_DIR/u<id>.deleted-<time>) instead of removing them.
+KEEP_STORAGE_ON_USER_DELETE = False
 
 # --- Demo -----------------------------------------------------------------------------------
 # Start a local PostgreSQL under DATA_DIR and register it as "Local demo" (make run only).

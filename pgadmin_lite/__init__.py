@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
         security_headers,
         servers,
         settings,
+        storage,
         users,
     )
     from pgadmin_lite.directories import ensure_directories
@@ -57,6 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     health.init_app(app)
     home.init_app(app)
     users.init_app(app)
+    storage.init_app(app)
     servers.init_app(app)
     connections.init_app(app)
     query_tool.init_app(app)

@@ -235,6 +235,27 @@ def dump_servers(file: str, email: str) -> None:
     click.echo(f"Dumped {len(document['Servers'])} servers for {address} to {file}", err=file == "-")
 
 
+@cli.command("doctor")
+@click.option("--as-user", "as_user", help="The OS user the web server runs as (default: the current user).")
+def doctor(as_user: str | None) -> None:
+    """Check data directories, key files, the config DB schema and storage roots; exit 1 if something must be fixed."""
+    from pgadmin_lite.doctor import Account, run_doctor
+
+    try:
+        config = settings.load_settings()
+        findings = run_doctor(config, Account.named(as_user))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for finding in findings:
+        click.echo(finding.line())
+    errors = sum(finding.level == "error" for finding in findings)
+    warnings = sum(finding.level == "warn" for finding in findings)
+    click.echo(f"doctor: {errors} problem(s) to fix, {warnings} warning(s)." if errors or warnings
+               else "doctor: everything looks right.")
+    if errors:
+        raise SystemExit(1)
+
+
 @cli.command("serve")
 @click.option("--bind", help="host:port or unix:PATH (default DEFAULT_SERVER:DEFAULT_SERVER_PORT).")
 def serve(bind: str | None) -> None:

@@ -147,3 +147,45 @@ class ConnectionLostError(Conflict):
     """The session's connection died with a transaction open; the user must reconnect on purpose."""
 
     code = "connection_lost"
+
+
+class OutsideStorage(AppError):
+    """A storage path that could leave the user's file area (.., links, NUL, …); nothing was touched."""
+
+    code = "outside_storage"
+
+
+class AlreadyExists(Conflict):
+    """The target name is taken and the client did not ask to overwrite it."""
+
+    code = "exists"
+
+
+class IsDirectory(Conflict):
+    """A file operation named a directory (e.g. delete without recursive)."""
+
+    code = "is_directory"
+
+
+class NotText(AppError):
+    """A file opened as text is binary or not valid UTF-8."""
+
+    code = "not_text"
+
+
+class QuotaExceeded(PayloadTooLarge):
+    """The write would take the user past STORAGE_QUOTA_MB; nothing was written."""
+
+    code = "quota_exceeded"
+
+
+class StorageUnavailable(AppError):
+    """The server cannot use its storage directory (e.g. permissions); the message names the fix."""
+
+    status, code = 500, "storage_unavailable"
+
+
+class DiskFull(StorageUnavailable):
+    """The file system holding the storage is full; nothing was written."""
+
+    status, code = 507, "disk_full"

@@ -79,7 +79,7 @@ class TrustedProxyMiddleware:
         if client:
             environ["REMOTE_ADDR"] = client
         raw_prefix = environ.get("HTTP_X_SCRIPT_NAME") or environ.get("HTTP_X_FORWARDED_PREFIX")
-        if raw_prefix is not None:
+        if raw_prefix:  # empty means "none given": a proxy blanks a client's copy (uwsgi_param ... "")
             prefix = normalize_prefix(raw_prefix)
             if prefix is None:
                 return f"Malformed X-Script-Name from the proxy: {raw_prefix!r} (expected a path such as /pgadmin4)"

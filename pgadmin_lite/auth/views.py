@@ -11,7 +11,7 @@ from pgadmin_lite.api_input import json_body
 from pgadmin_lite.auth import service
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import close_query_sessions
-from pgadmin_lite.errors import AppError
+from pgadmin_lite.errors import AppError, BadRequest
 from pgadmin_lite.users import service as users_service
 
 bp = Blueprint("auth", __name__)
@@ -85,7 +85,10 @@ def account_password_form() -> ResponseReturnValue:
 @bp.post("/api/v1/account/password")
 def account_password_api() -> ResponseReturnValue:
     body = json_body()
-    _change_password(str(body.get("current_password", "")), str(body.get("new_password", "")))
+    current, new = body.get("current_password", ""), body.get("new_password", "")
+    if not isinstance(current, str) or not isinstance(new, str):  # str(12345678) would pass as a password
+        raise BadRequest("current_password and new_password must be strings.")
+    _change_password(current, new)
     return jsonify({"changed": True})
 
 

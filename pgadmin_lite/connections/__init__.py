@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     manager = ConnectionManager(limits, guard, on_finish=_history_recorder(app))
     app.extensions["connection_manager"] = manager
-    app.extensions["health_checks"].append(guard.problem)
+    app.extensions["health_checks"].append(guard.warning)
 
     @app.before_request
     def take_serving_lock() -> None:
@@ -45,6 +45,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def serving_problem() -> dict[str, Any]:
-        return {"serving_problem": guard.problem()}
+        return {"serving_problem": guard.warning()}
 
     atexit.register(manager.close_all)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from blinker import Namespace
 from sqlalchemy import func
 
 from pgadmin_lite.auth import service as auth_service
@@ -15,6 +16,10 @@ from pgadmin_lite.models import User
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Revoke = Callable[[int], None]
+_signals = Namespace()
+# Sent after the commit, so subsystems (storage) react to users without this module knowing them.
+user_created = _signals.signal("user-created")  # sender: the new User
+user_deleted = _signals.signal("user-deleted")  # sender: the deleted user's id
 
 
 def check_email(email: str) -> str:
@@ -51,6 +56,7 @@ def create_user(email: str, password: str, *, is_admin: bool, min_length: int) -
     user = User(email=email, password_hash=hash_password(password), is_admin=bool(is_admin), active=True)
     db.session.add(user)
     db.session.commit()
+    user_created.send(user)
     return user
 
 
@@ -96,6 +102,7 @@ def delete_user(user: User, *, revoke: Revoke) -> None:
     db.session.delete(user)
     db.session.commit()
     revoke(user_id)
+    user_deleted.send(user_id)
 
 
 def change_own_password(user: User, current: str, new: str, *, min_length: int) -> None:

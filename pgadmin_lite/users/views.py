@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite import storage
 from pgadmin_lite.api_input import json_body, optional_bool
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
@@ -41,13 +42,24 @@ def users_page() -> ResponseReturnValue:
 
 @bp.get("/api/v1/users")
 def list_users() -> ResponseReturnValue:
-    return jsonify([_user_json(user) for user in service.list_users()])
+    return jsonify([_user_json(user) | storage.user_usage_fields(user.id) for user in service.list_users()])
+
+
+def _string_field(body: dict[str, Any], name: str) -> str:
+    """A text field; str() of a number or a list would silently become an email or a password."""
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string.")
+    return value
 
 
 @bp.post("/api/v1/users")
 def create_user() -> ResponseReturnValue:
     body = json_body()
-    user = service.create_user(str(body.get("email", "")), str(body.get("password", "")),
+    unknown = set(body) - {"email", "password", "is_admin"}
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    user = service.create_user(_string_field(body, "email"), _string_field(body, "password"),
                                is_admin=bool(optional_bool(body, "is_admin")),
                                min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s created by %s", user.email, current_user.email)

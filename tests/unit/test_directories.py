@@ -12,11 +12,14 @@ import importlib
 import io
 import os
 import pwd
+import select
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,9 +134,18 @@ def run_as_nobody(action: Callable[[], str]) -> tuple[int, str]:
         os._exit(code)
     os.close(write_fd)
     chunks = []
-    while chunk := os.read(read_fd, 65536):
-        chunks.append(chunk)
-    os.close(read_fd)
+    deadline = time.monotonic() + 60
+    with os.fdopen(read_fd, "rb") as reader:
+        while time.monotonic() < deadline:
+            if select.select([reader], [], [], 1.0)[0]:
+                chunk = os.read(reader.fileno(), 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the child running as nobody did not finish within 60 s")
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
 

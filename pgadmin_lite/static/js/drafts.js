@@ -2,6 +2,7 @@
 // (PUT api/v1/drafts/<key>, debounced ~2 s). A save refused by an expired login stays pending
 // and is retried once the login is back ("pgadmin-lite:logged-in"), so nothing typed is lost.
 import { api } from "./api.js";
+import { withSession } from "./session_guard.js";
 import { debounce } from "./ui.js";
 
 const LOCAL_MS = 300;
@@ -49,6 +50,9 @@ export class DraftStore {
       localStorage.setItem(this.localKey, JSON.stringify({
         text: this.text, saved_at: Date.now(), synced: this.isSynced, server_updated_at: this.serverUpdatedAt,
       }));
+      if (!this.isSynced && !this.isSaving && this.statusEl?.dataset.state === "pending") {
+        this.status("Saved in this browser", "local");
+      }
     } catch {
       this.status("Could not save in this browser (storage full?)", "failed");
     }
@@ -83,7 +87,7 @@ export class DraftStore {
   change(text) {
     this.text = text;
     this.isSynced = false;
-    this.status("Unsaved changes…", "pending");
+    this.status("Saving…", "pending");
     this.saveLocalSoon();
     this.saveServerSoon();
   }
@@ -99,7 +103,7 @@ export class DraftStore {
     const text = this.text;
     this.isSaving = true;
     try {
-      const saved = await api("PUT", `api/v1/drafts/${encodeURIComponent(this.key)}`, { text });
+      const saved = await withSession(() => api("PUT", `api/v1/drafts/${encodeURIComponent(this.key)}`, { text }));
       this.serverUpdatedAt = saved.updated_at;
       if (this.text === text) {
         this.isSynced = true;

@@ -1,6 +1,7 @@
 // One query tool's server side: open or re-attach by tx_id (kept per tab in sessionStorage),
 // execute with long-polling, fetch more rows, cancel, reconnect, close.
 import { api, url } from "./api.js";
+import { withSession } from "./session_guard.js";
 
 const EXECUTE_WAIT_MS = 300;
 const POLL_WAIT_MS = 5000;
@@ -21,7 +22,7 @@ export class ToolSession {
   async open(password) {
     const body = { server_id: this.serverId, database: this.database };
     if (password) body.password = password;
-    const info = await api("POST", "api/v1/query-tool", body);
+    const info = await withSession(() => api("POST", "api/v1/query-tool", body));
     this.txId = info.tx_id;
     sessionStorage.setItem(this.storeKey, this.txId);
     return info;
@@ -33,7 +34,7 @@ export class ToolSession {
 
   /** Run a script; resolves with the finished result however long it runs (202 → long-poll). */
   async execute(sql, onAccepted) {
-    let data = await api("POST", `${this.base}/execute`, { sql, wait_ms: EXECUTE_WAIT_MS });
+    let data = await withSession(() => api("POST", `${this.base}/execute`, { sql, wait_ms: EXECUTE_WAIT_MS }));
     onAccepted?.();
     while (data?.state === "running") data = await this.poll();
     return data;
@@ -51,20 +52,20 @@ export class ToolSession {
   }
 
   fetch(limit) {
-    return api("POST", `${this.base}/fetch`, { limit });
+    return withSession(() => api("POST", `${this.base}/fetch`, { limit }));
   }
 
   cancel() {
-    return api("POST", `${this.base}/cancel`);
+    return withSession(() => api("POST", `${this.base}/cancel`));
   }
 
   reconnect() {
-    return api("POST", `${this.base}/reconnect`);
+    return withSession(() => api("POST", `${this.base}/reconnect`));
   }
 
   async close() {
     try {
-      await api("DELETE", this.base);
+      await withSession(() => api("DELETE", this.base));
     } finally {
       this.forget();
     }

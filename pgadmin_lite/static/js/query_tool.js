@@ -163,6 +163,8 @@ function handleError(err) {
   if (err.status === 401) {
     state.interrupted = true;  // the session guard shows the banner; we resume after the re-login
     renderApiError(messagesEl, err);
+    setStatus("waiting for the login");
+    updateButtons();
     return;
   }
   if (SESSION_GONE.has(err.status) && err.code !== "busy" && err.code !== "connection_lost") {
@@ -177,17 +179,20 @@ function handleError(err) {
   updateButtons();
 }
 
+/** Wait for a run's result (running state meanwhile), then show it, or the API error. */
 async function follow(getResult, run) {
   setRunning(true);
+  let result = null;
+  let failure = null;
   try {
-    showResult(await getResult(), run);
+    result = await getResult();
   } catch (err) {
-    handleError(err);
-  } finally {
-    setRunning(false);
-    if (!state.interrupted) setStatus(state.lastResult ? resultSummary(state.lastResult) : "");
-    historyPanel.refresh();
+    failure = err;
   }
+  setRunning(false);
+  if (failure) handleError(failure);
+  else showResult(result, run);
+  historyPanel.refresh();
 }
 
 /** Run sql; run = {from, prefixLength, docText, mode} locates errors in the editor. */

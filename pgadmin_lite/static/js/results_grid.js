@@ -2,7 +2,7 @@
 import { h } from "./api.js";
 import { errorText } from "./ui.js";
 
-const NUMERIC_TYPES = /^(smallint|integer|bigint|numeric|real|double precision|money|oid)\b/;
+const NUMERIC_TYPES = /^(int[248]|smallint|integer|bigint|numeric|decimal|float[48]|real|double precision|money|oid)\b/;
 const LONG_VALUE = 200;
 
 /** One cell: NULL is a styled marker (never the text "NULL"); objects and arrays as JSON. */
@@ -54,7 +54,7 @@ export class ResultsGrid {
     this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.footerNote);
     const head = h("thead", {}, h("tr", {},
       h("th", { class: "rownum" }, "#"),
-      this.columns.map((col) => h("th", { title: `${col.name} (${col.type})` },
+      this.columns.map((col, i) => h("th", { title: `${col.name} (${col.type})`, class: this.numeric[i] ? "num" : null },
         h("span", { class: "col-name" }, col.name), h("span", { class: "col-type" }, col.type)))));
     this.scroller = h("div", { class: "grid-scroll", onscroll: () => this.nearBottom() && this.more() },
       h("table", { class: "grid results-grid" }, head, this.body), this.footer);

@@ -1,5 +1,6 @@
 // The add/edit server dialog: fields to the servers API body, the server's errors shown in place.
 import { api } from "./api.js";
+import { withSession } from "./session_guard.js";
 import { showError } from "./ui.js";
 
 const dialog = document.querySelector("#server-dialog");
@@ -66,8 +67,9 @@ form.addEventListener("submit", async (event) => {
   save.disabled = true;
   try {
     showError(errorBox, null);
-    if (current) await api("PATCH", `api/v1/servers/${current.id}`, body());
-    else await api("POST", "api/v1/servers", body());
+    const data = body();
+    if (current) await withSession(() => api("PATCH", `api/v1/servers/${current.id}`, data));
+    else await withSession(() => api("POST", "api/v1/servers", data));
     dialog.close();
     await onSaved?.();
   } catch (err) {

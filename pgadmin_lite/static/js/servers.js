@@ -1,7 +1,7 @@
 // The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
 import { api, h, url } from "./api.js";
 import { openServerForm } from "./server_form.js";
-import { installSessionGuard } from "./session_guard.js";
+import { installSessionGuard, withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
 
 const groupsBox = document.querySelector("#server-groups");
@@ -24,14 +24,14 @@ async function act(fn) {
 
 /** Connect once as the user would; on password_required ask for it and retry. */
 async function testConnection(server, resultBox) {
-  resultBox.hidden = false;
+  resultBox.closest("tr").hidden = false;
   resultBox.className = "test-result";
   resultBox.textContent = `Connecting to ${server.name}…`;
   let password;
   for (;;) {
     try {
       const body = password === undefined ? undefined : { password };
-      const info = await api("POST", `api/v1/servers/${server.id}/test`, body);
+      const info = await withSession(() => api("POST", `api/v1/servers/${server.id}/test`, body));
       resultBox.classList.add("ok");
       resultBox.textContent = `Connected: PostgreSQL ${info.server_version} as ${info.username ?? server.username}`
         + ` — round trip ${info.latency_ms} ms${info.connect_ms != null ? `, connect ${info.connect_ms} ms` : ""}.`;
@@ -81,7 +81,7 @@ function openToolForm(server) {
 }
 
 function serverRows(server) {
-  const resultBox = h("div", { class: "test-result", hidden: true, role: "status" });
+  const resultBox = h("div", { class: "test-result", role: "status" });
   const badges = [
     server.is_shared ? h("span", { class: "badge shared", title: "Shared by an administrator" }, "shared") : null,
     server.has_saved_password ? h("span", { class: "badge muted", title: "Your password is saved, encrypted" }, "password saved") : null,
@@ -93,7 +93,7 @@ function serverRows(server) {
       type: "button", class: "danger delete-button",
       onclick: () => confirm(`Delete the server “${server.name}”? Saved passwords for it are erased.`)
         && act(async () => {
-          await api("DELETE", `api/v1/servers/${server.id}`);
+          await withSession(() => api("DELETE", `api/v1/servers/${server.id}`));
           await load();
         }),
     }, "Delete") : null);
@@ -104,7 +104,7 @@ function serverRows(server) {
       h("td", {}, server.username),
       actions,
       h("td", {}, openToolForm(server))),
-    h("tr", { class: "test-row" }, h("td", { colspan: 5 }, resultBox)),
+    h("tr", { class: "test-row", hidden: true }, h("td", { colspan: 5 }, resultBox)),
   ];
 }
 

@@ -47,6 +47,21 @@ async function check(isExplicit) {
   }
 }
 
+/**
+ * Run a state-changing API call; if the server refused its CSRF token (a login that expired, or was
+ * renewed in another tab, rotates it) fetch the current token and try once more. When the login is
+ * really gone, refreshSession() answers 401, which raises the "log in again" banner.
+ */
+export async function withSession(call) {
+  try {
+    return await call();
+  } catch (err) {
+    if (err.code !== "csrf_failed") throw err;
+    await refreshSession();
+    return call();
+  }
+}
+
 /** Install once per page. */
 export function installSessionGuard() {
   window.addEventListener("pgadmin-lite:logged-out", () => {

@@ -1,5 +1,37 @@
 // The query tool's CodeMirror editor: run keys, "the selection or everything", and the error-line mark.
 import { createSqlEditor, EditorView, getSelectedText } from "../vendor/codemirror/codemirror.bundle.js";
+import { h } from "./api.js";
+
+/**
+ * A shadow root for the editor. CodeMirror injects its styles as a <style> element into a document
+ * (refused by our CSP, style-src 'self'), but as a constructed stylesheet (adoptedStyleSheets) into a
+ * shadow root, which CSP allows. Our own rules for it come from app.css, linked inside (":host(...)").
+ */
+function shadowMount(host) {
+  const shadow = host.attachShadow({ mode: "open" });
+  const sheet = document.querySelector('link[rel="stylesheet"]');
+  if (sheet) shadow.append(h("link", { rel: "stylesheet", href: sheet.href }));
+  const mount = h("div", { class: "editor-mount" });
+  shadow.append(mount);
+  return mount;
+}
+
+/**
+ * Replacing or deleting a selection ourselves: left to contenteditable, Chrome re-applies the removed
+ * text's highlighting as an inline style="" span (a CSP violation, and noise CodeMirror then undoes).
+ */
+const replaceSelectionInput = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    const isReplace = event.inputType === "insertText" || event.inputType === "insertReplacementText";
+    if (event.isComposing || view.state.selection.main.empty) return false;
+    if (!isReplace && !event.inputType.startsWith("delete")) return false;
+    event.preventDefault();
+    const text = isReplace ? event.data ?? event.dataTransfer?.getData("text/plain") ?? "" : "";
+    view.dispatch(view.state.replaceSelection(text),
+      { userEvent: isReplace ? "input.type" : "delete.selection", scrollIntoView: true });
+    return true;
+  },
+});
 
 export class SqlEditor {
   /** onRun() for F5 / Ctrl|Cmd+Enter; onText(text) after user edits; onSelection() when the selection changes. */
@@ -11,7 +43,7 @@ export class SqlEditor {
       onRun();
       return true;
     };
-    this.view = createSqlEditor(parent, {
+    this.view = createSqlEditor(shadowMount(parent), {
       doc,
       onChange: (text) => {
         if (!this.isApplying) onText(text);
@@ -20,7 +52,7 @@ export class SqlEditor {
         { key: "F5", run, preventDefault: true },
         { key: "Mod-Enter", run, preventDefault: true },
       ],
-      extensions: [EditorView.updateListener.of((update) => {
+      extensions: [replaceSelectionInput, EditorView.updateListener.of((update) => {
         if (update.selectionSet || update.docChanged) {
           onSelection();
           this.dropErrorMarkIfMoved(update.docChanged);

@@ -1,5 +1,6 @@
 // Administrator page: list, add, promote/demote, (de)activate, unlock, reset password, delete users.
 import { api, h } from "./api.js";
+import { formatBytes } from "./storage_format.js";
 
 const table = document.querySelector("#users-table tbody");
 const errorBox = document.querySelector("#users-error");
@@ -28,6 +29,7 @@ function row(user) {
     h("td", {}, user.email),
     h("td", {}, user.is_admin ? "administrator" : "user"),
     h("td", {}, status.join(", ")),
+    h("td", { class: "num" }, `${formatBytes(user.storage_bytes)} in ${user.storage_files ?? 0} file(s)`),
     h("td", { class: "actions" },
       h("button", { onclick: () => patch({ is_admin: !user.is_admin }) }, user.is_admin ? "Demote" : "Make admin"),
       h("button", { onclick: () => patch({ is_active: !user.is_active }) }, user.is_active ? "Deactivate" : "Activate"),
