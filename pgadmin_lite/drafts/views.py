@@ -16,7 +16,7 @@ MAX_BODY_BYTES = 8 * service.MAX_TEXT_BYTES  # JSON escaping can grow text up to
 
 @bp.get("/api/v1/drafts/<path:key>")
 def get_draft(key: str) -> ResponseReturnValue:
-    """No draft yet is an empty one (200), so an editor's first load is not an error."""
+    """The user's draft under key; none yet is an empty one (200), so a first load is not an error."""
     draft = service.get_draft(current_user.id, key)
     if draft is None:
         return jsonify({"key": key, "text": "", "updated_at": None})
@@ -25,6 +25,7 @@ def get_draft(key: str) -> ResponseReturnValue:
 
 @bp.put("/api/v1/drafts/<path:key>")
 def put_draft(key: str) -> ResponseReturnValue:
+    """Create or replace the user's draft under key: {"text"}, at most 1 MiB of UTF-8 (else 413)."""
     service.check_key(key)
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
@@ -34,5 +35,6 @@ def put_draft(key: str) -> ResponseReturnValue:
 
 @bp.delete("/api/v1/drafts/<path:key>")
 def delete_draft(key: str) -> ResponseReturnValue:
+    """Forget the user's draft under key (204 whether or not there was one)."""
     service.delete_draft(current_user.id, key)
     return "", 204

@@ -33,6 +33,8 @@ def test_login_add_server_and_select_one(live_server: LiveServer, pg_server: PgS
     result.wait_for()
     assert "Connected: PostgreSQL" in result.inner_text()
 
+    row.locator(".database-input").focus()  # offers the server's databases in the field's list
+    page.wait_for_selector("datalist[id^=databases-] option[value=postgres]", state="attached")
     row.locator(".open-tool-button").click()
     page.wait_for_selector("#tx-badge[data-status=idle]")
     assert "database=postgres" in page.url  # the maintenance DB is the default

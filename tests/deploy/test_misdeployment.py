@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,34 @@ def misdeployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             dep.stop()
 
 
+def affinity_error(client: HttpClient, path: str, body: dict[str, Any], rounds: int = 10) -> dict[str, Any]:
+    """POST from many fresh connections at once until one reaches another worker; return its 409 error.
+
+    Some servers (uWSGI) hand new connections to the worker that served last, so one at a time may never
+    leave the lock holder; concurrent requests spread over the workers.
+    """
+    def post(_: int) -> requests.Response:
+        with requests.Session() as http:
+            http.cookies.update(client.http.cookies)
+            headers = {"X-CSRFToken": client.csrf_token, **CLOSE}
+            return http.post(client.base_url + path, json=body, headers=headers, timeout=30)
+
+    seen: list[str] = []
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        for _ in range(rounds):
+            for response in pool.map(post, range(48)):
+                if response.status_code == 200:
+                    seen.append("200")
+                    continue
+                assert response.status_code == 409, response.text
+                error = response.json()["error"]
+                if error["code"] == "affinity_lost":
+                    return dict(error)
+                assert error["code"] == "busy", error  # the holder, still running a concurrent SELECT 1
+                seen.append("busy")
+    raise AssertionError(f"no request reached another worker: {len(seen)} answers from the lock holder")
+
+
 def wait_for(predicate: Any, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -89,22 +118,11 @@ def test_tx_id_reaching_another_worker_is_409_affinity_lost(misdeployed: Deploym
     assert all("several worker processes" in r["message"] and fix in r["message"] for r in refusals), refusals[:1]
     tx_id = tool.json()["tx_id"]
     try:
-        for _ in range(200):
-            client.http.close()
-            response = client.post(f"/api/v1/query-tool/{tx_id}/execute", json={"sql": "SELECT 1"}, headers=CLOSE)
-            if response.status_code == 409:
-                break
-            assert response.status_code == 200, response.text
-        assert response.status_code == 409, "200 requests all reached the worker that holds the query tool"
-        error = response.json()["error"]
-        assert error["code"] == "affinity_lost"
+        error = affinity_error(client, f"/api/v1/query-tool/{tx_id}/execute", {"sql": "SELECT 1"})
         assert "several worker processes" in error["message"] and fix in error["message"], error
         assert "sticky" in error["hint"], error
-    finally:
-        for _ in range(50):  # close it on its own worker
-            client.http.close()
-            if client.send("DELETE", f"/api/v1/query-tool/{tx_id}", headers=CLOSE).status_code in (200, 204):
-                break
+    finally:  # best effort (this client's connection still reaches the holder); pg_database drops WITH (FORCE)
+        client.send("DELETE", f"/api/v1/query-tool/{tx_id}")
 
 
 def test_error_at_start_names_the_setting(misdeployed: Deployment) -> None:

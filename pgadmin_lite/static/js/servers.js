@@ -48,7 +48,7 @@ async function testConnection(server, resultBox) {
   }
 }
 
-/** Offer the server's databases when GET …/databases exists; otherwise the field stays free text. */
+/** Offer the server's databases (GET …/databases) in the field's list; if that fails it stays free text. */
 async function offerDatabases(server, list) {
   if (list.dataset.loaded) return;
   list.dataset.loaded = "1";
@@ -56,10 +56,11 @@ async function offerDatabases(server, list) {
     const names = await api("GET", `api/v1/servers/${server.id}/databases`);
     const items = Array.isArray(names) ? names : names?.items;
     if (Array.isArray(items)) {
-      list.replaceChildren(...items.map((item) => h("option", { value: typeof item === "string" ? item : item.name })));
+      const usable = items.filter((item) => typeof item === "string" || item.allows_connections !== false);
+      list.replaceChildren(...usable.map((item) => h("option", { value: typeof item === "string" ? item : item.name })));
     }
   } catch {
-    // no database list on this server version of the API: free text it is
+    // no list (e.g. the server wants a password first): the field stays free text
   }
 }
 
