@@ -52,8 +52,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     configdb.configure(app)
     if require_schema:
         configdb.check_schema(app)
+    auth.init_app(app)  # before CSRF: an expired login is a 401 the page can act on, not a CSRF 400
     csrf.init_app(app)
-    auth.init_app(app)
     security_headers.init_app(app)
     health.init_app(app)
     home.init_app(app)

@@ -60,8 +60,15 @@ class QuerySession:
         with self._lock:
             status = "lost" if self.lost_in_transaction is not None else transaction_status(self.conn, self.open_result)
             return {"tx_id": self.tx_id, "server_id": self.server_id, "database": self.database,
-                    "backend_pid": self.backend_pid, "is_running": self.is_running,
-                    "transaction_status": status, "transaction_age_s": self._tx_age(status)}
+                    "backend_pid": self.backend_pid, "user": None if self.conn.closed else self.conn.info.user,
+                    "is_running": self.is_running, "transaction_status": status,
+                    "transaction_age_s": self._tx_age(status), "lost_in_transaction": self.lost_in_transaction,
+                    "rows_delivered": self.rows_delivered}
+
+    @property
+    def rows_delivered(self) -> int | None:
+        """Rows of the current result already sent, so a re-attached page knows what it missed."""
+        return self.open_result.delivered if self.open_result is not None else None
 
     def _tx_age(self, status: str) -> float | None:
         if status not in {"in_transaction", "in_error"} or self.tx_started is None:
@@ -131,6 +138,7 @@ class QuerySession:
         self.tx_started = (self.tx_started or run_started) if in_tx else None
         with self._lock:
             result["backend_pid"] = self.backend_pid
+            result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
             self._finished.notify_all()
         self.touch()

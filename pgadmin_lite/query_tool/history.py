@@ -24,6 +24,8 @@ def record(user_id: int, server_id: int, database: str, sql: str, result: dict[s
     rows = result.get("rows_affected")
     if rows is None and result.get("columns"):
         rows = len(result.get("rows") or [])
+    if result.get("error"):
+        rows = None  # rows of an earlier statement would misdescribe a failed run
     db.session.add(QueryHistory(user_id=user_id, server_id=server_id, database=database, sql=sql[:MAX_SQL_CHARS],
                                 status=outcome_status(result), rows=rows, duration_ms=result.get("duration_ms")))
     db.session.flush()

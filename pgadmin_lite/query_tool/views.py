@@ -51,7 +51,7 @@ def wait_seconds(raw: Any) -> float:
 def result_response(session: QuerySession, result: dict[str, Any] | None) -> Response:
     if result is None:
         return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
-    return json_response({**result, "tx_id": session.tx_id})
+    return json_response({**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered})
 
 
 @bp.get("/query-tool")
@@ -85,7 +85,9 @@ def open_tool() -> ResponseReturnValue:
 @bp.get(f"{API}/<tx_id>")
 def describe(tx_id: str) -> ResponseReturnValue:
     session = session_for(tx_id)
-    return json_response({**session.describe(), "has_result": session.last_result is not None})
+    server = servers.get_server_for_user(current_user, session.server_id)
+    return json_response({**session.describe(), "server_name": server.name,
+                          "has_result": session.last_result is not None})
 
 
 @bp.post(f"{API}/<tx_id>/execute")

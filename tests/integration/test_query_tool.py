@@ -39,6 +39,7 @@ def test_transaction_spans_requests_until_commit(tool: QueryTool, outside: Any) 
     assert tool.run("INSERT INTO t VALUES (1, 'a')")["rows_affected"] == 1
     seen = tool.run("SELECT id, note FROM t")
     assert seen["rows"] == [[1, "a"]] and seen["transaction_status"] == "in_transaction"
+    assert seen["transaction_age_s"] >= 0
     assert count(outside) == 0
     assert tool.run("COMMIT")["transaction_status"] == "idle"
     assert count(outside) == 1
@@ -155,6 +156,7 @@ def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, out
     lost = tool.run("SELECT 1")
     assert lost["transaction_status"] == "lost"
     assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is True
+    assert tool.client.get(tool.base).get_json()["lost_in_transaction"] is True
     refused = tool.execute("SELECT 1")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "connection_lost"
     assert tool.client.post(f"{tool.base}/reconnect").status_code == 200
@@ -346,3 +348,16 @@ def test_databases_are_listed_on_a_connection_of_their_own(admin_client: Any, us
                            "AND datname = %s", (pg_database,)).fetchone()[0]
     assert ours == 0  # the short-lived catalog connection is closed again
     assert user_client.get(f"/api/v1/servers/{server_id}/databases").status_code == 404
+
+
+def test_expired_login_on_a_state_change_is_401_not_a_csrf_error(tool: QueryTool) -> None:
+    tool.client.client.delete_cookie("pgadmin_lite_session")
+    response = tool.execute("SELECT 1")
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "not_authenticated"
+
+
+def test_reattach_reports_rows_already_delivered(tool: QueryTool) -> None:
+    tool.run("SELECT g FROM generate_series(1, 3000) g")
+    tool.fetch(1000)
+    again = tool.result(wait_ms=0).get_json()
+    assert again["rows_delivered"] == 2000 and len(again["rows"]) == 1000
