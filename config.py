@@ -79,6 +79,10 @@ QUERY_HISTORY_MAX = 500
 SERVING_LOCK_GRACE = 45.0
 # Seconds libpq waits for a server to answer a connection attempt.
 CONNECT_TIMEOUT = 10
+# Milliseconds an object-browser or dashboard catalog query may run before the server cancels it.
+CATALOG_STATEMENT_TIMEOUT_MS = 10000
+# Milliseconds a create/alter/drop or a view-data edit may run (longer work belongs in the query tool).
+CHANGE_STATEMENT_TIMEOUT_MS = 60000
 
 # --- File storage ---------------------------------------------------------------------------
 # Largest file one upload may store, in bytes; a proxy in front needs as much (nginx client_max_body_size).

@@ -189,3 +189,33 @@ class DiskFull(StorageUnavailable):
     """The file system holding the storage is full; nothing was written."""
 
     status, code = 507, "disk_full"
+
+
+class StatementFailed(AppError):
+    """PostgreSQL refused a statement run for the user; the message is the server's, with its SQLSTATE."""
+
+    code = "statement_failed"
+
+
+class StatementTimeout(AppError):
+    """A catalog query or a change ran past its statement timeout and was cancelled by the server."""
+
+    status, code = 504, "statement_timeout"
+
+
+class PrivilegeRequired(PermissionDenied):
+    """The database role lacks a privilege PostgreSQL checked (SQLSTATE 42501) or a superuser-only view."""
+
+    code = "insufficient_privilege"
+
+
+class ReadOnly(Conflict):
+    """The object cannot be changed this way (a table without a primary key, a view); the message says why."""
+
+    code = "read_only"
+
+
+class ObjectLocked(Conflict):
+    """Another session holds a lock the statement needed and the lock timeout ran out."""
+
+    code = "object_locked"

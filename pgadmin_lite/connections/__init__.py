@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -47,4 +48,10 @@ def init_app(app: Flask) -> None:
     def serving_problem() -> dict[str, Any]:
         return {"serving_problem": guard.warning()}
 
-    atexit.register(manager.close_all)
+    atexit.register(_close_at_exit, weakref.ref(manager))  # weak: an app that is dropped is freed
+
+
+def _close_at_exit(ref: weakref.ref[ConnectionManager]) -> None:
+    manager = ref()
+    if manager is not None:
+        manager.close_all()

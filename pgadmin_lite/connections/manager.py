@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,13 +136,10 @@ class ConnectionManager:
     def _start_reaper(self) -> None:
         with self._lock:
             if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap_loop, name="query-tool-reaper", daemon=True)
+                interval = min(30.0, max(0.2, self.limits.idle_s / 4))
+                self._reaper = threading.Thread(target=_reap_loop, args=(weakref.ref(self), self._stop, interval),
+                                                name="query-tool-reaper", daemon=True)
                 self._reaper.start()
-
-    def _reap_loop(self) -> None:
-        interval = min(30.0, max(0.2, self.limits.idle_s / 4))
-        while not self._stop.wait(interval):
-            self.reap_idle()
 
     def reap_idle(self, now: Callable[[], float] = time.monotonic) -> int:
         """Roll back and close sessions idle past MAX_SESSION_IDLE_TIME (a running statement is not idle)."""
@@ -154,3 +152,13 @@ class ConnectionManager:
                                 "(MAX_SESSION_IDLE_TIME); any open transaction was rolled back.")
             log.info("Reaped idle query tool %s of user %s", session.tx_id[:20], session.user_id)
         return len(idle)
+
+
+def _reap_loop(ref: weakref.ref[ConnectionManager], stop: threading.Event, interval: float) -> None:
+    """Holds the manager only weakly, so a discarded app (and its connections) can be freed."""
+    while not stop.wait(interval):
+        manager = ref()
+        if manager is None:
+            return
+        manager.reap_idle()
+        del manager
