@@ -50,13 +50,16 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "users.update_user": (USER_BODY, None),
 }
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
+# Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
+CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool", "storage.make_directory",
+                     "storage.upload", "storage.write_text"})
 
 
 def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -> dict[str, Any]:
     view = app.view_functions[endpoint]
     summary = (view.__doc__ or endpoint.split(".")[-1].replace("_", " ")).strip().splitlines()[0]
     request_schema, response_schema = SCHEMAS.get(endpoint, (None, None))
-    status = "201" if endpoint.endswith(("create_server", "create_user", "open_tool")) else SUCCESS[method]
+    status = "201" if endpoint in CREATED else SUCCESS[method]
     success: dict[str, Any] = {"description": "Success"}
     if status != "204":
         success["content"] = {"application/json": {"schema": response_schema or {"type": ["object", "array"]}}}
