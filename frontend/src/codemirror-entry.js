@@ -2,8 +2,8 @@
 // Built by `npm run build` into pgadmin_lite/static/vendor/codemirror/codemirror.bundle.js
 // (one self-contained, minified ES module; no bare imports at runtime).
 import { basicSetup } from "codemirror";
-import { EditorView, keymap } from "@codemirror/view";
-import { EditorState, Prec, Compartment } from "@codemirror/state";
+import { Decoration, EditorView, keymap } from "@codemirror/view";
+import { EditorState, Prec, Compartment, StateEffect, StateField } from "@codemirror/state";
 import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import { sql, PostgreSQL } from "@codemirror/lang-sql";
 
@@ -18,6 +18,9 @@ export {
   indentWithTab,
   Prec,
   Compartment,
+  Decoration,
+  StateEffect,
+  StateField,
 };
 
 /**
