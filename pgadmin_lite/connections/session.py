@@ -5,17 +5,20 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.errors import BadRequest, Busy, ConnectionLostError
+from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 from pgadmin_lite.query_tool.execution import ConnectionLost, OpenResult, run_script, transaction_status
+from pgadmin_lite.query_tool.splitter import first_keyword, is_streamable
 
 Connect = Callable[[], psycopg.Connection[Any]]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
+EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
+EXPORT_SAVEPOINT = "pgl_export"
 
 
 class QuerySession:
@@ -203,36 +206,89 @@ class QuerySession:
             self.conn.close()
             self.open_result = None
 
-    def export_csv(self) -> Iterator[bytes]:
-        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered."""
+    def export_csv(self) -> CopyStream:
+        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered.
+
+        The session counts as running (a concurrent execute is a 409) until the returned stream is closed.
+        """
         with self._lock:
             if self.is_running:
-                raise Busy("A statement is still running in this query tool.")
-            if not self.rows_sql:
-                raise BadRequest("Nothing to export: run a statement that returns rows first.")
-            copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(self.rows_sql))
+                raise Busy("A statement is still running in this query tool.",
+                           hint="Wait for it to finish (or cancel it), then export.")
+            copy_sql = self._copy_sql()
+            self._revive()
+            if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
+                raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
+                               hint="Roll back the transaction, then export.")
+            in_user_tx = self._is_in_transaction()
             self.is_running = True
-        return CopyStream(self, copy_sql)
+        return CopyStream(self, copy_sql, in_user_tx=in_user_tx)
+
+    def _copy_sql(self) -> sql.Composed:
+        """COPY of the last row-returning query; exporting runs it again, so only a plain query qualifies."""
+        if not self.rows_sql:
+            raise BadRequest("Nothing to export: run a statement that returns rows first.")
+        if not is_streamable(self.rows_sql):
+            keyword = first_keyword(self.rows_sql) or "this statement"
+            raise BadRequest(f"The last result came from {keyword}, which cannot be exported: an export runs the "
+                             "query again through COPY, and only a query without side effects (SELECT, VALUES, "
+                             "TABLE or WITH without data changes) may run twice.",
+                             hint="Run a SELECT that returns the rows you want, then export.")
+        # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
+        return sql.SQL("COPY ({}\n) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(self.rows_sql))
 
     def end_export(self) -> None:
         with self._lock:
             self.is_running = False
             self._finished.notify_all()
+        self.touch()
 
 
 class CopyStream:
-    """An iterable the WSGI server closes even if it never started it, so the session is always freed."""
+    """CSV chunks of one COPY; closing it (the WSGI server does, even if it never started) frees the session.
 
-    def __init__(self, session: QuerySession, copy_sql: sql.Composable) -> None:
+    In a transaction (the user's, or the one holding an open result's cursor) the COPY runs under a
+    savepoint, so an export that fails or is abandoned halfway leaves that transaction usable.
+    """
+
+    def __init__(self, session: QuerySession, copy_sql: sql.Composable, *, in_user_tx: bool = False) -> None:
         self.session = session
+        self.rows: int | None = None
+        self._in_user_tx = in_user_tx  # for the fate of the transaction if the connection dies
         self._chunks = self._generate(copy_sql)
         self._closed = False
 
     def _generate(self, copy_sql: sql.Composable) -> Iterator[bytes]:
-        with self.session.conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for chunk in copy:
-                self.session.touch()
-                yield bytes(chunk)
+        conn = self.session.conn
+        in_tx = conn.info.transaction_status == pq.TransactionStatus.INTRANS
+        has_savepoint = is_done = False
+        try:
+            if in_tx:
+                conn.execute(sql.SQL("SAVEPOINT {}").format(sql.Identifier(EXPORT_SAVEPOINT)))
+                has_savepoint = True
+            with conn.cursor() as cursor:
+                with cursor.copy(copy_sql) as copy:
+                    yield from _batched(copy, self.session.touch)
+                self.rows = cursor.rowcount if cursor.rowcount >= 0 else None
+            is_done = True
+        except psycopg.Error as exc:
+            raise self._failure(exc) from exc
+        finally:
+            if has_savepoint:
+                _end_savepoint(conn, keep=is_done)
+
+    def _failure(self, exc: psycopg.Error) -> Exception:
+        """The export's error in the API's terms; a dead connection is recorded as the session's."""
+        conn = self.session.conn
+        if conn.closed or conn.broken:
+            self.session.lost_in_transaction = self._in_user_tx
+            return ConnectionLostError(f"The connection to the server was lost during the export: {str(exc).strip()}",
+                                       hint="Nothing was saved. Reconnect and run the query again.")
+        sqlstate = exc.diag.sqlstate or exc.sqlstate
+        if sqlstate == "57014":
+            return StatementFailed("The export was cancelled; nothing was saved.", sqlstate=sqlstate)
+        message = exc.diag.message_primary or str(exc).strip()
+        return StatementFailed(f"The export failed: {message}", hint=exc.diag.message_hint, sqlstate=sqlstate)
 
     def __iter__(self) -> Iterator[bytes]:
         return self
@@ -247,8 +303,34 @@ class CopyStream:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._chunks.close()
-            self.session.end_export()
+            try:
+                self._chunks.close()
+            finally:
+                self.session.end_export()
+
+
+def _batched(chunks: Iterable[Any], touch: Callable[[], None]) -> Iterator[bytes]:
+    """Join COPY's row-sized pieces into chunks of about EXPORT_CHUNK_BYTES (a bounded buffer)."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= EXPORT_CHUNK_BYTES:
+            touch()
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def _end_savepoint(conn: psycopg.Connection[Any], *, keep: bool) -> None:
+    """Release the export's savepoint, rolling back to it first when the export did not finish."""
+    if conn.closed or conn.broken:
+        return
+    name = sql.Identifier(EXPORT_SAVEPOINT)
+    with contextlib.suppress(psycopg.Error):
+        if not keep:
+            conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
+        conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(name))
 
 
 def _internal_error(exc: Exception) -> dict[str, Any]:

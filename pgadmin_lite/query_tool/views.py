@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.api_input import json_body
+from pgadmin_lite.api_input import json_body, optional_bool
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
 from pgadmin_lite.query_tool import history
 from pgadmin_lite.query_tool.encoding import build_adapters
 from pgadmin_lite.servers import service as servers
+from pgadmin_lite.storage import files, sandbox
+from pgadmin_lite.storage.views import resolve_root
 
 bp = Blueprint("query_tool", __name__)
 API = "/api/v1/query-tool"
@@ -139,6 +142,22 @@ def export_csv(tx_id: str) -> ResponseReturnValue:
     return Response(stream, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="result.csv"', "X-Accel-Buffering": "no",
         "Cache-Control": "no-store"})
+
+
+@bp.post(f"{API}/<tx_id>/export-to-storage")
+def export_to_storage(tx_id: str) -> ResponseReturnValue:
+    """Export the last result as CSV into the caller's storage, streamed from COPY into an atomic write."""
+    body = json_body()
+    session = session_for(tx_id)
+    root_name, path = body.get("root"), body.get("path")
+    if root_name is not None and not isinstance(root_name, str):
+        raise BadRequest("root must be a string.")
+    overwrite = bool(optional_bool(body, "overwrite"))
+    sandbox.split_parent(path)  # a bad path is refused before the session is touched
+    root = resolve_root(root_name)
+    with closing(session.export_csv()) as stream:
+        entry, created = files.write_stream(root, path, stream, overwrite=overwrite)
+    return json_response({**entry, "rows": stream.rows, "replaced": not created}, 201)
 
 
 @bp.get("/api/v1/query-history")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from pgadmin_lite.errors import BadRequest, NotText, PayloadTooLarge
+from pgadmin_lite.errors import AlreadyExists, BadRequest, IsDirectory, NotText, PayloadTooLarge
 from pgadmin_lite.storage import sandbox
 from pgadmin_lite.storage.roots import Root
-from pgadmin_lite.storage.writes import PendingFile, commit_files, pending_files, translate_os_errors
+from pgadmin_lite.storage.writes import (
+    PendingFile,
+    commit_files,
+    pending_files,
+    quota_error,
+    quota_room,
+    translate_os_errors,
+)
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024  # the largest file opened in (or saved from) the query tool's editor
 
@@ -144,14 +152,45 @@ def encode_text(text: object) -> bytes:
 def write_text(root: Root, path: object, text: object, *, overwrite: bool = False) -> tuple[dict[str, Any], bool]:
     """Save text atomically; returns (the file's entry, whether it was created)."""
     root.require_writable()
-    data = encode_text(text)
+    return write_stream(root, path, [encode_text(text)], overwrite=overwrite)
+
+
+def _refuse_existing(dir_fd: int, name: str, parts: tuple[str, ...], *, overwrite: bool) -> bool:
+    """Whether the target exists; refuse early (before any byte is produced) what the commit would refuse."""
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    if not overwrite:
+        raise AlreadyExists(f"{sandbox.virtual(parts)} already exists.", hint="Send overwrite=true to replace it.")
+    sandbox.refuse_special(info, parts)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsDirectory(f"{sandbox.virtual(parts)} is a folder; it is never replaced.")
+    return True
+
+
+@translate_os_errors
+def write_stream(root: Root, path: object, chunks: Iterable[bytes], *,
+                 overwrite: bool = False) -> tuple[dict[str, Any], bool]:
+    """Write chunks as they arrive into a temp file beside the target, then commit it atomically.
+
+    Nothing is held in memory; the quota is enforced while bytes arrive and again at the commit (under
+    the root's lock). Whatever fails, or is raised by `chunks`, leaves no file. Returns (entry, created).
+    """
+    root.require_writable()
     parent, name = sandbox.split_parent(path)
     parts = (*parent, name)
     with root.opened() as root_fd, sandbox.opened_dir(root_fd, parent) as dir_fd, pending_files() as items:
-        existed = sandbox.entry_exists(dir_fd, name)
+        existed = _refuse_existing(dir_fd, name, parts, overwrite=overwrite)
         item = PendingFile(dir_fd, name, parts)
         items.append(item)
-        item.write(data)
+        room = quota_room(root, root_fd)
+        if room is not None and existed:
+            room += item.existing_size()  # the replaced file's bytes will be freed
+        for chunk in chunks:
+            if room is not None and item.size + len(chunk) > room:
+                raise quota_error(root, (root.quota_bytes or 0) - room, item.size + len(chunk))
+            item.write(chunk)
         item.finish()
         commit_files(root, root_fd, items, overwrite=overwrite)
         return _located(root, parts, sandbox.stat_entry(dir_fd, name, parts)), not existed

@@ -1,0 +1,101 @@
+"""The floors every figure is compared with, measured in the same run on the same machine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench.client import Client, HttpError
+from bench.cluster import BIG_SELECT, BIG_TABLE, tcp_conninfo
+from bench.procs import FLOOR_CONF, gunicorn, rss_mib, settle
+from bench.scenarios import run_clients
+from pgadmin_lite.servermgr.postgres import Manager
+
+COPY_SQL = f"COPY (SELECT * FROM {BIG_TABLE}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+
+
+def floor_env(manager: Manager) -> dict[str, str]:
+    return {"BENCH_FLOOR_DSN": tcp_conninfo(manager)}
+
+
+def floor_select_one(client: Client) -> None:
+    if client.post("/select1", {"sql": "SELECT 1"}).json()["rows"] != [[1]]:
+        raise HttpError("floor SELECT 1 returned something else")
+
+
+def floor_app_figures(manager: Manager, log_dir: Path, *, starts: int, runs: int, seconds: float,
+                      reps: int) -> dict[str, list[float]]:
+    """Ready time and idle memory over `starts` launches, then SELECT 1 sequential and with 10 and 50 clients."""
+    figures: dict[str, list[float]] = {"ready_s": [], "idle_mib": [], "select1_s": []}
+    env = floor_env(manager)
+    for index in range(starts):
+        with gunicorn("bench.floor_app:app", env, log_dir / f"floor-{index}.log", conf=FLOOR_CONF) as served:
+            figures["ready_s"].append(served.ready_s)
+            figures["idle_mib"].append(settle(served.worker_pid, 0.5))
+    with gunicorn("bench.floor_app:app", env, log_dir / "floor.log", conf=FLOOR_CONF) as served:
+        client = Client(served.url)
+        for _ in range(20):
+            floor_select_one(client)
+        for _ in range(runs):
+            began = time.perf_counter()
+            floor_select_one(client)
+            figures["select1_s"].append(time.perf_counter() - began)
+        for clients in (10, 50):
+            users = [Client(served.url) for _ in range(clients)]
+            rates: list[float] = []
+            latencies: list[float] = []
+            for _ in range(reps):
+                lat, errors, elapsed = run_clients([lambda c=c: floor_select_one(c) for c in users], seconds)
+                if errors:
+                    raise HttpError(f"{errors} failed floor requests with {clients} clients")
+                rates.append(len(lat) / elapsed)
+                latencies.extend(lat)
+            figures[f"qps_{clients}"], figures[f"lat_{clients}_s"] = rates, latencies
+            for user in users:
+                user.close()
+        figures["rss_after_mib"] = [rss_mib(served.worker_pid)]
+    return figures
+
+
+def psycopg_paging(manager: Manager, rows: int, page_rows: int, runs: int) -> list[float]:
+    """psycopg alone: a server-side cursor over the same SELECT, fetchmany(page_rows) until `rows` are in."""
+    times = []
+    with psycopg.connect(tcp_conninfo(manager)) as conn:
+        for index in range(runs):
+            began = time.perf_counter()
+            with conn.cursor(name=f"floor_{index}") as cursor:
+                cursor.execute(BIG_SELECT)
+                got = 0
+                while got < rows:
+                    got += len(cursor.fetchmany(min(page_rows, rows - got)))
+            conn.rollback()
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def psql_binary(manager: Manager) -> str:
+    """psql next to the server binaries, else the one on PATH."""
+    candidate = manager.bin_dir / "psql"
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which("psql")
+    if not found:
+        raise RuntimeError("psql not found next to the server binaries or on PATH; apt-get install postgresql-client")
+    return found
+
+
+def psql_copy(manager: Manager, runs: int) -> list[float]:
+    """`psql -c "COPY (…) TO STDOUT"` into /dev/null, as the export floor."""
+    argv = [psql_binary(manager), "-X", "-q", "-h", "127.0.0.1", "-p", str(manager.port), "-U", manager.superuser,
+            "-d", "bench", "-c", COPY_SQL]
+    times = []
+    for _ in range(runs):
+        with open("/dev/null", "wb") as sink:
+            began = time.perf_counter()
+            subprocess.run(argv, stdout=sink, check=True, timeout=120)
+            times.append(time.perf_counter() - began)
+    return times

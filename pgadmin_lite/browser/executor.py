@@ -1,0 +1,65 @@
+"""Preview or run a planned change: the SQL shown is the SQL run (secrets masked), all or nothing where possible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from pgadmin_lite.browser import catalog, statements
+from pgadmin_lite.browser.refs import Ref
+
+# Milliseconds a change waits for a lock before giving up, so it never queues everyone behind a long transaction.
+CHANGE_LOCK_TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Plan:
+    """The statements of one change, their displayable form, and whether they can share a transaction."""
+
+    statements: list[sql.Composable]
+    shown: list[sql.Composable] | None = None  # the same statements with secrets masked
+    is_transactional: bool = True  # CREATE/DROP DATABASE, DROP TABLESPACE, CONCURRENTLY: each commits alone
+    ref: Ref | None = None  # the object the change leaves behind (created or renamed)
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def change_connection(target: catalog.Target, dbname: str | None) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection of its own for a change, with the change statement and lock timeouts."""
+    with catalog.connect(target, dbname, autocommit=True, timeout_ms=target.change_timeout_ms) as conn:
+        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)", [str(CHANGE_LOCK_TIMEOUT_MS)])
+        yield conn
+
+
+def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[str, Any]:
+    """Return the SQL (preview) or run it: in one transaction, or one by one when PostgreSQL requires it."""
+    shown = statements.render(conn, plan.shown or plan.statements)
+    result: dict[str, Any] = {"sql": "\n".join(f"{s};" for s in shown), "statements": shown, "applied": False}
+    if plan.ref is not None:
+        result["ref"] = plan.ref.to_json()
+    if plan.notes:
+        result["notes"] = plan.notes
+    if preview:
+        return result
+    texts = statements.render(conn, plan.statements)
+    index = 0
+    try:
+        if plan.is_transactional:
+            with conn.transaction():
+                for index, text in enumerate(texts):
+                    catalog.execute_one(conn, text)
+        else:
+            for index, text in enumerate(texts):
+                catalog.execute_one(conn, text)
+    except psycopg.Error as exc:
+        error = catalog.database_error(exc, statement=shown[index])
+        error.extra.update(index=index, rolled_back=plan.is_transactional,
+                           applied_statements=[] if plan.is_transactional else shown[:index])
+        raise error from None
+    result["applied"] = True
+    return result

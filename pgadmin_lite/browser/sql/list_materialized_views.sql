@@ -1,0 +1,9 @@
+-- Tree: materialized views of a schema, and whether they hold data.
+SELECT c.relname AS name, c.oid, c.relname AS sort_key,
+       pg_catalog.pg_get_userbyid(c.relowner) AS owner, c.relispopulated AS is_populated,
+       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END AS rows_estimate, d.description AS comment
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+WHERE n.nspname = %(schema)s AND c.relkind = 'm'
