@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import time
@@ -35,13 +36,20 @@ class ConnectionManager:
         self.limits = limits
         self.guard = guard
         self.on_finish = on_finish
-        self.process_token = secrets.token_hex(6)
+        self._token, self._token_pid = secrets.token_hex(6), os.getpid()
         self._sessions: dict[str, QuerySession] = {}
         self._reserved: dict[int, int] = {}
         self._closed: OrderedDict[str, tuple[int, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
+
+    @property
+    def process_token(self) -> str:
+        """Unique per process even when the app was built before a fork (gunicorn --preload, uWSGI)."""
+        if self._token_pid != os.getpid():
+            self._token, self._token_pid = secrets.token_hex(6), os.getpid()
+        return self._token
 
     def _reserve(self, user_id: int) -> None:
         """Count the connection before opening it, so concurrent opens cannot exceed the caps."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -363,3 +364,17 @@ def test_reattach_reports_rows_already_delivered(tool: QueryTool) -> None:
     tool.fetch(1000)
     again = tool.result(wait_ms=0).get_json()
     assert again["rows_delivered"] == 2000 and len(again["rows"]) == 1000
+
+
+def test_process_token_changes_in_a_forked_child(app: Any) -> None:
+    manager = app.extensions["connection_manager"]
+    parent_token = manager.process_token
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report its token and leave without running any pytest machinery
+        os.write(write_fd, manager.process_token.encode())
+        os._exit(0)
+    os.close(write_fd)
+    child_token = os.read(read_fd, 100).decode()
+    os.waitpid(pid, 0)
+    assert child_token and child_token != parent_token and manager.process_token == parent_token
