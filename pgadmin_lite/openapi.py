@@ -8,6 +8,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from pgadmin_lite.browser.api_schemas import SCHEMAS as BROWSER_SCHEMAS
+from pgadmin_lite.dashboard.api_schemas import SCHEMAS as DASHBOARD_SCHEMAS
+
 bp = Blueprint("openapi", __name__)
 API_PREFIX = "/api/v1"
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -36,6 +39,40 @@ SERVER_BODY = {"type": "object", "properties": {
 USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
                                               "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
                                               "unlock": {"type": "boolean"}}}
+JOB_BODY = {"type": "object", "required": ["kind", "server_id"], "properties": {
+    "kind": {"enum": ["backup", "backup_globals", "restore", "maintenance", "import", "export"]},
+    "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"},
+    "output_path": {"type": "string"}, "output_root": {"type": "string"}, "overwrite": {"type": "boolean"},
+    "input_path": {"type": "string"}, "input_root": {"type": "string"},
+    "format": {"enum": ["custom", "tar", "directory", "plain"]},
+    "schemas": {"type": "array", "items": {"type": "string"}},
+    "tables": {"type": "array", "items": {"type": "object", "properties": {
+        "schema": {"type": "string"}, "name": {"type": "string"}}}},
+    **{name: {"type": "boolean"} for name in (
+        "data_only", "schema_only", "no_owner", "no_privileges", "clean", "create", "single_transaction",
+        "exit_on_error", "full", "freeze", "analyze", "verbose", "header")},
+    "compression": {"type": "integer", "minimum": 0, "maximum": 9}, "encoding": {"type": "string"},
+    "operation": {"enum": ["vacuum", "analyze", "reindex", "cluster"]}, "schema": {"type": "string"},
+    "table": {"type": "string"}, "index": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}},
+    "delimiter": {"type": "string"}, "quote": {"type": "string"}, "escape": {"type": "string"},
+    "null": {"type": "string"}}}
+JOB = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string"}, "label": {"type": "string"},
+    "state": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]}, "is_active": {"type": "boolean"},
+    "server_id": {"type": ["integer", "null"]}, "database": {"type": "string"}, "options": {"type": "object"},
+    "message": {"type": ["string", "null"]}, "exit_code": {"type": ["integer", "null"]},
+    "pid": {"type": ["integer", "null"]}, "created_at": {"type": "string"},
+    "started_at": {"type": ["string", "null"]}, "ended_at": {"type": ["string", "null"]},
+    "elapsed_s": {"type": ["number", "null"]}, "is_cancel_requested": {"type": "boolean"},
+    "progress": {"type": "object", "properties": {
+        "percent": {"type": ["number", "null"]}, "unit": {"type": "string"}, "done": {"type": "integer"},
+        "total": {"type": ["integer", "null"]}, "bytes": {"type": "integer"}, "rows": {"type": ["integer", "null"]}}},
+    "output": {"type": ["object", "null"], "properties": {
+        "root": {"type": "string"}, "path": {"type": "string"}, "is_dir": {"type": "boolean"},
+        "size": {"type": ["integer", "null"]}, "is_saved": {"type": "boolean"}}},
+    "input": {"type": ["object", "null"], "properties": {"root": {"type": "string"}, "path": {"type": "string"}}}}}
+JOB_LOG = {"type": "object", "properties": {"id": {"type": "integer"}, "state": {"type": "string"},
+                                            "text": {"type": "string"}, "is_truncated": {"type": "boolean"}}}
 # Request and response schemas of the endpoints whose shapes matter most to API clients.
 SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
@@ -48,11 +85,20 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "servers.update_server": (SERVER_BODY, None),
     "users.create_user": (USER_BODY, None),
     "users.update_user": (USER_BODY, None),
+    "jobs.start_job": (JOB_BODY, JOB),
+    "jobs.list_jobs": (None, {"type": "array", "items": JOB}),
+    "jobs.job_status": (None, JOB),
+    "jobs.job_log": (None, JOB_LOG),
+    "jobs.cancel_job": (None, JOB),
+    **BROWSER_SCHEMAS,
+    **DASHBOARD_SCHEMAS,
 }
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
-CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool", "storage.make_directory",
-                     "storage.upload", "storage.write_text"})
+CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool", "query_tool.export_to_storage",
+                     "storage.make_directory",
+                     "storage.upload", "storage.write_text", "jobs.start_job",
+                     "browser_changes.create_object"})
 
 
 def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -> dict[str, Any]:

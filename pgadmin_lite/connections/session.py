@@ -207,10 +207,8 @@ class QuerySession:
             self.open_result = None
 
     def export_csv(self) -> CopyStream:
-        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered.
-
-        The session counts as running (a concurrent execute is a 409) until the returned stream is closed.
-        """
+        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered."""
+        # The session counts as running (a concurrent execute is a 409) until the returned stream is closed.
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
@@ -231,8 +229,8 @@ class QuerySession:
         if not is_streamable(self.rows_sql):
             keyword = first_keyword(self.rows_sql) or "this statement"
             raise BadRequest(f"The last result came from {keyword}, which cannot be exported: an export runs the "
-                             "query again through COPY, and only a query without side effects (SELECT, VALUES, "
-                             "TABLE or WITH without data changes) may run twice.",
+                             "query again through COPY, and only a query that changes no data (SELECT, VALUES, "
+                             "TABLE, or WITH without INSERT/UPDATE/DELETE) may run twice.",
                              hint="Run a SELECT that returns the rows you want, then export.")
         # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
         return sql.SQL("COPY ({}\n) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(self.rows_sql))

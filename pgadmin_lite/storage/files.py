@@ -172,11 +172,9 @@ def _refuse_existing(dir_fd: int, name: str, parts: tuple[str, ...], *, overwrit
 @translate_os_errors
 def write_stream(root: Root, path: object, chunks: Iterable[bytes], *,
                  overwrite: bool = False) -> tuple[dict[str, Any], bool]:
-    """Write chunks as they arrive into a temp file beside the target, then commit it atomically.
-
-    Nothing is held in memory; the quota is enforced while bytes arrive and again at the commit (under
-    the root's lock). Whatever fails, or is raised by `chunks`, leaves no file. Returns (entry, created).
-    """
+    """Write chunks as they arrive into a temp file beside the target, then commit it; returns (entry, created)."""
+    # Nothing is held in memory; the quota is enforced while bytes arrive and again at the commit (under the
+    # root's lock). Whatever fails, including an error raised by `chunks`, leaves no file behind.
     root.require_writable()
     parent, name = sandbox.split_parent(path)
     parts = (*parent, name)

@@ -71,7 +71,8 @@ def test_open_and_save_round_trip(tool: QueryTool, admin_client: Any, home: Path
     assert tool.run(opened["text"])["rows"] == [["ünïcode", 42]]
 
     again = put_text(admin_client, "/scripts/report.sql", "SELECT 2 AS two")
-    assert again.status_code == 409 and error_code(again) == "exists" and "overwrite" in again.get_json()["error"]["hint"]
+    assert again.status_code == 409 and error_code(again) == "exists"
+    assert "overwrite" in again.get_json()["error"]["hint"]
     assert read_text(admin_client, "/scripts/report.sql").get_json()["text"] == script
     assert put_text(admin_client, "/scripts/report.sql", "SELECT 2 AS two", overwrite=True).status_code == 200
     assert tool.run(read_text(admin_client, "/scripts/report.sql").get_json()["text"])["rows"] == [[2]]

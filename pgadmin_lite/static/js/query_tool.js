@@ -4,6 +4,7 @@ import { DraftStore } from "./drafts.js";
 import { HistoryPanel } from "./history_panel.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
 import { renderPlan } from "./plan_view.js";
+import { FileActions } from "./qt_files.js";
 import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
 import { installSessionGuard } from "./session_guard.js";
@@ -15,6 +16,7 @@ const $ = (selector) => document.querySelector(selector);
 const buttons = {
   execute: $("#execute"), cancel: $("#cancel"), explain: $("#explain"), analyze: $("#explain-analyze"),
   commit: $("#commit"), rollback: $("#rollback"), reconnect: $("#reconnect"), close: $("#close-tool"),
+  open: $("#file-open"), save: $("#file-save"), saveAs: $("#file-save-as"), exportStorage: $("#export-storage"),
 };
 const csvLink = $("#download-csv");
 const statusEl = $("#qt-status");
@@ -29,7 +31,9 @@ const state = { connected: false, running: false, hasRows: false, interrupted: f
 let session = null;
 let editor = null;
 let drafts = null;
+let files = null;
 let runTimer = null;
+let pageTitle = document.title;
 
 const badge = new TxBadge($("#tx-badge"));
 const grid = new ResultsGrid($("#results"), {
@@ -74,18 +78,19 @@ function updateButtons() {
   buttons.reconnect.hidden = badge.status !== "lost";
   buttons.reconnect.disabled = running;
   const canDownload = ready && state.hasRows;
+  buttons.exportStorage.disabled = !canDownload;
   csvLink.classList.toggle("disabled", !canDownload);
   csvLink.setAttribute("aria-disabled", String(!canDownload));
   if (canDownload) csvLink.href = session.csvUrl();
   else csvLink.removeAttribute("href");
 }
 
-function setRunning(isRunning) {
+function setRunning(isRunning, label = "Running") {
   state.running = isRunning;
   clearInterval(runTimer);
   if (isRunning) {
     state.startedAt = Date.now();
-    const tick = () => setStatus(`Running… ${formatDuration(Date.now() - state.startedAt)}`);
+    const tick = () => setStatus(`${label}… ${formatDuration(Date.now() - state.startedAt)}`);
     tick();
     runTimer = setInterval(tick, 200);
   }
@@ -294,6 +299,10 @@ function wireControls() {
   buttons.rollback.addEventListener("click", () => runSql("ROLLBACK", { mode: "tx" }));
   buttons.reconnect.addEventListener("click", reconnect);
   buttons.close.addEventListener("click", closeTool);
+  buttons.open.addEventListener("click", () => files?.open());
+  buttons.save.addEventListener("click", () => files?.save());
+  buttons.saveAs.addEventListener("click", () => files?.saveAs());
+  buttons.exportStorage.addEventListener("click", () => files?.exportCsv());
   csvLink.addEventListener("click", (event) => {
     if (csvLink.classList.contains("disabled")) event.preventDefault();
   });
@@ -306,6 +315,7 @@ function wireControls() {
       event.preventDefault();
       runEditor();
     }
+    handleFileKey(event);
   });
   window.addEventListener("beforeunload", (event) => {
     drafts?.flush();
@@ -317,6 +327,44 @@ function wireControls() {
   window.addEventListener("pgadmin-lite:logged-in", () => {
     if (state.interrupted) connect();
   });
+}
+
+/** Ctrl/Cmd+S saves, with Shift saves as; Ctrl/Cmd+O opens. */
+function handleFileKey(event) {
+  if (!(event.ctrlKey || event.metaKey) || event.altKey || !files) return;
+  const key = event.key.toLowerCase();
+  if (key === "s") {
+    event.preventDefault();
+    if (event.shiftKey) files.saveAs();
+    else files.save();
+  } else if (key === "o" && !event.shiftKey) {
+    event.preventDefault();
+    files.open();
+  }
+}
+
+/** An export keeps the session busy like a run: the same running state, then the badge as it is now. */
+function exportBusy(label) {
+  setRunning(Boolean(label), label ?? undefined);
+  if (label) return;
+  setStatus(state.lastResult ? resultSummary(state.lastResult) : "");
+  session.describe().then((info) => {
+    badge.set(info.transaction_status, info.transaction_age_s);
+    updateButtons();
+  }, () => {});
+}
+
+function createFileActions() {
+  files = new FileActions({
+    getText: () => editor.text,
+    setText: (text) => editor.setText(text),
+    session: () => session,
+    onBusy: exportBusy,
+    onTitle: (name) => { document.title = name ? `${name} — ${pageTitle}` : pageTitle; },
+    els: { name: $("#qt-file"), notice: $("#qt-file-notice") },
+    storeKey: `pgadmin-lite:qt-file:${serverId}:${params.get("database")}`,
+  });
+  files.restore(editor.text);
 }
 
 async function main() {
@@ -338,7 +386,8 @@ async function main() {
   const { server, database } = target;
   $("#qt-title").textContent = `${database}`;
   $("#qt-target").textContent = `${server.username}@${server.name}`;
-  document.title = `${database} on ${server.name} · Query tool`;
+  pageTitle = `${database} on ${server.name} · Query tool`;
+  document.title = pageTitle;
   const userId = document.querySelector('meta[name="user-id"]')?.content;
   drafts = new DraftStore({ key: `qt:${serverId}:${database}`, userId, statusEl: $("#draft-status") });
   let isTouched = false;
@@ -348,12 +397,17 @@ async function main() {
     onText: (text) => {
       isTouched = true;
       drafts.change(text);
+      files?.textChanged();
     },
     onSelection: updateButtons,
   });
   session = new ToolSession(serverId, database);
+  createFileActions();
   drafts.reconcile().then((text) => {
-    if (text !== null && !isTouched) editor.setText(text, { isUserEdit: false });
+    if (text !== null && !isTouched) {
+      editor.setText(text, { isUserEdit: false });
+      files.textChanged();
+    }
   });
   grid.clear("Run a query to see its rows here.");
   await connect();

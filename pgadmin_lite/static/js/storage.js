@@ -2,6 +2,7 @@
 // new folder, rename, delete. Every path is virtual ("/reports/q1.sql"); the server's sandbox decides.
 import { ApiError, api, h, refreshSession, url } from "./api.js";
 import { formatBytes } from "./storage_format.js";
+import { joinPath as join, parentOf, renderBreadcrumbs } from "./storage_paths.js";
 import { errorText, showError } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,8 +15,6 @@ const els = {
 const params = new URLSearchParams(window.location.search);
 const state = { root: params.get("root") || "home", path: params.get("path") || "/", roots: [], limits: null };
 
-const join = (dir, name) => `${dir.replace(/\/+$/, "")}/${name}`;
-const parentOf = (path) => path.replace(/\/[^/]*\/?$/, "") || "/";
 const currentRoot = () => state.roots.find((root) => root.name === state.root);
 const isWritable = () => currentRoot()?.is_writable ?? false;
 
@@ -38,16 +37,7 @@ function navigate(path) {
 }
 
 function renderCrumbs() {
-  const names = state.path.split("/").filter(Boolean);
-  const label = currentRoot()?.label ?? state.root;
-  const crumbs = [{ name: label, path: "/" }, ...names.map((name, i) => ({ name, path: `/${names.slice(0, i + 1).join("/")}` }))];
-  els.crumbs.replaceChildren(...crumbs.flatMap((crumb, i) => {
-    const last = i === crumbs.length - 1;
-    const item = last
-      ? h("span", { "aria-current": "page" }, crumb.name)
-      : h("button", { type: "button", class: "link", onclick: () => navigate(crumb.path) }, crumb.name);
-    return i ? [h("span", { class: "crumb-sep" }, "/"), item] : [item];
-  }));
+  renderBreadcrumbs(els.crumbs, { label: currentRoot()?.label ?? state.root, path: state.path, onNavigate: navigate });
 }
 
 async function renameEntry(entry, path) {
