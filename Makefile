@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= $(CURDIR)/data
 export PGADMIN_LITE_DATA_DIR ?= $(DATA_DIR)
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench soak clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ lint: $(VENV)/.installed
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest
+
+# Benchmarks (not part of `make test`): figures against their floors and the issue-8 targets, JSON in bench/results/.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run
+
+# Load and soak: 50 users for SOAK_SECONDS (default 600) over loopback; zero errors and flat memory expected.
+soak: $(VENV)/.installed
+	$(PY) -m bench.soak
 
 clean-venv:
 	rm -rf $(VENV)

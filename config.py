@@ -40,7 +40,8 @@ DEFAULT_SERVER_PORT = 5050
 # Proxies whose X-Forwarded-* and X-Script-Name headers are honoured: IPs, CIDRs, or "unix"
 # for peers on a Unix socket (a proxy on the same host, as in every shipped config).
 TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
-# Interpreter for helper processes; empty: sys.executable when it really is Python.
+# Python that runs background jobs (e.g. /opt/pgadmin_lite/.venv/bin/python); empty: sys.executable when it
+# really is Python (under uWSGI/mod_wsgi it is the server binary: set this, or uWSGI's py-sys-executable).
 PYTHON_EXECUTABLE = ""
 
 # --- Login and sessions ---------------------------------------------------------------------
@@ -93,6 +94,23 @@ STORAGE_QUOTA_MB = 0
 SHARED_STORAGE: list[dict[str, object]] = []
 # Keep a deleted user's files (renamed to STORAGE_DIR/u<id>.deleted-<time>) instead of removing them.
 KEEP_STORAGE_ON_USER_DELETE = False
+
+# --- Background jobs (backup, restore, maintenance, CSV import/export) ------------------------
+# Folders searched for pg_dump, pg_restore, pg_dumpall and psql after /usr/lib/postgresql/<server major>/bin
+# and before PATH, e.g. ["/usr/pgsql-16/bin"]; a program older than the server is never used.
+PG_BIN_DIRS: list[str] = []
+# Jobs one user may run at the same time (more are refused with 429).
+MAX_JOBS_PER_USER = 2
+# Jobs the whole server may run at the same time.
+MAX_JOBS = 8
+# Bytes of a job's log the API returns and the jobs page shows (its last lines).
+JOB_LOG_TAIL_BYTES = 64 * 1024
+# Bytes a job's log file may reach before its older part is dropped (the last lines are kept).
+JOB_LOG_MAX_BYTES = 1024 * 1024
+# Seconds a cancelled job gets to stop after SIGTERM before its whole process group is killed.
+JOB_CANCEL_GRACE = 5.0
+# Finished jobs (and their logs) kept per user; older ones are deleted when a new job starts.
+JOB_HISTORY_MAX = 100
 
 # --- Demo -----------------------------------------------------------------------------------
 # Start a local PostgreSQL under DATA_DIR and register it as "Local demo" (make run only).

@@ -1,1 +1,1 @@
-"""The benchmark harness: a throwaway PostgreSQL, the app under Gunicorn, floors, targets (`make bench`, `make soak`)."""
+"""Benchmarks: a throwaway PostgreSQL, the app under the deploy Gunicorn, floors, targets (make bench / soak)."""

@@ -10,12 +10,12 @@ from pathlib import Path
 import psycopg
 
 from bench.client import Client, HttpError
-from bench.cluster import BIG_SELECT, BIG_TABLE, tcp_conninfo
+from bench.cluster import BIG_SELECT, tcp_conninfo
 from bench.procs import FLOOR_CONF, gunicorn, rss_mib, settle
 from bench.scenarios import run_clients
 from pgadmin_lite.servermgr.postgres import Manager
 
-COPY_SQL = f"COPY (SELECT * FROM {BIG_TABLE}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+COPY_SQL = "COPY (SELECT * FROM bench.big) TO STDOUT WITH (FORMAT csv, HEADER true)"
 
 
 def floor_env(manager: Manager) -> dict[str, str]:

@@ -41,6 +41,7 @@ class Plan:
     first_page_runs: int = 15
     paging_reps: int = 3
     page_rows: int = 1000
+    wide_page_rows: int = 10_000
     floor_paging_runs: int = 5
     csv_reps: int = 3
     tree_runs: int = 20
@@ -123,6 +124,10 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
                                    [r.peak_mib - r.before_mib for r in runs])
         out["big_after_close"] = metric("big_after_close", "1M-row SELECT: RSS after close vs idle", "MiB",
                                         [r.after_close_mib - runs[0].before_mib for r in runs])
+        wide = [scenarios.big_paging(app, plan.wide_page_rows) for _ in range(plan.paging_reps)]
+        extra["paging_runs_wide"] = [asdict(r) for r in wide]
+        out["big_paging_wide"] = metric("big_paging_wide", f"page through 100,000 rows ({plan.wide_page_rows}/page)",
+                                        "ms", ms([r.paging_s for r in wide]))
         log("CSV export of the 1,000,000 rows")
         exports = [scenarios.csv_export(app) for _ in range(plan.csv_reps)]
         out["csv_rate"] = metric("csv_rate", "CSV export of 1M rows", "rows/s", [BIG_ROWS / e[0] for e in exports])
@@ -154,11 +159,15 @@ def measure(plan: Plan, log_dir: Path) -> tuple[dict[str, Metric], dict[str, Any
             floor = floors.floor_app_figures(manager, log_dir, starts=plan.starts, runs=plan.select1_runs,
                                              seconds=plan.load_seconds, reps=plan.load_reps)
             psycopg_times = floors.psycopg_paging(manager, 100_000, plan.page_rows, plan.floor_paging_runs)
+            extra["psycopg_wide_s"] = floors.psycopg_paging(manager, 100_000, plan.wide_page_rows,
+                                                            plan.floor_paging_runs)
             psql_times = floors.psql_copy(manager, plan.csv_reps)
             measure_app(manager, env, log_dir, plan, out, extra)
         finally:
             shutil.rmtree(data_root, ignore_errors=True)
     _add_floors(out, start, floor, psycopg_times, psql_times)
+    out["big_paging_wide"].floor = _median(ms(extra.pop("psycopg_wide_s")))
+    out["big_paging_wide"].floor_label = "psycopg alone"
     return out, extra
 
 
@@ -185,8 +194,9 @@ def _add_floors(out: dict[str, Metric], start: dict[str, list[float]], floor: di
 
 
 ORDER = ("ready", "idle_rss", "idle_pss", "login_post", "login_flow", "select1", "select1_requests", "qps_10",
-         "lat_10", "qps_50", "lat_50", "big_first_page", "big_paging", "big_growth", "big_after_close", "csv_rate",
-         "csv_growth", "tree_2000", "tree_5000", "tree_columns", "databases_list", "tools20_open", "tools20_after")
+         "lat_10", "qps_50", "lat_50", "big_first_page", "big_paging", "big_paging_wide", "big_growth",
+         "big_after_close", "csv_rate", "csv_growth", "tree_2000", "tree_5000", "tree_columns", "databases_list",
+         "tools20_open", "tools20_after")
 
 
 def main(argv: list[str] | None = None) -> int:

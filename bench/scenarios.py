@@ -217,8 +217,10 @@ def csv_export(app: App) -> tuple[float, float, float, int]:
 
 def tree_paths(client: Client) -> list[str]:
     """Paths of the object-tree API as the app's OpenAPI document (built from its url_map) lists them."""
-    paths = client.get("/api/v1/openapi.json").json().get("paths", {})
-    return sorted(p for p in paths if "/servers/{" in p and "/tree" in p)
+    document = client.get("/api/v1/openapi.json").json()
+    prefix = ((document.get("servers") or [{}])[0].get("url") or "").rstrip("/")
+    paths = [p if p.startswith("/api/") else prefix + p for p in document.get("paths", {})]
+    return sorted(p for p in paths if "/servers/{" in p and p.endswith("/tree"))
 
 
 def tree_listings(app: App, runs: int) -> tuple[list[Metric], str]:
@@ -232,14 +234,18 @@ def tree_listings(app: App, runs: int) -> tuple[list[Metric], str]:
                        ms(times))], "tree API not present: measured GET /api/v1/servers/<id>/databases instead"
     path = paths[0].replace("{server_id}", str(app.server_id))
     results = []
-    for key, label, query in (
-        ("tree_2000", "object tree: list 2,000 tables (first page)", f"kind=tables&db={BENCH_DB}&schema=s2000"),
-        ("tree_5000", "object tree: list 5,000 tables (first page)", f"kind=tables&db={BENCH_DB}&schema=s5000"),
+    for key, label, query, total in (
+        ("tree_2000", "object tree: list 2,000 tables (first page)", f"kind=tables&db={BENCH_DB}&schema=s2000", 2000),
+        ("tree_5000", "object tree: list 5,000 tables (first page)", f"kind=tables&db={BENCH_DB}&schema=s5000", 5000),
         ("tree_columns", "object tree: expand a table's columns",
-         f"kind=columns&db={BENCH_DB}&schema=bench&table=big"),
+         f"kind=columns&db={BENCH_DB}&schema=bench&table=big", 4),
     ):
-        results.append(metric(key, label, "ms", ms(_timed_gets(client, f"{path}?{query}", runs))))
-    return results, f"tree API: {path}"
+        body = client.get(f"{path}?{query}").json()
+        if body.get("total") != total or not body.get("items"):
+            raise HttpError(f"tree {query}: expected {total} in all, got {body.get('total')!r}")
+        results.append(metric(key, label, "ms", ms(_timed_gets(client, f"{path}?{query}", runs)),
+                              note=f"{len(body['items'])} items of {total}"))
+    return results, f"tree API: GET {paths[0]} (first page of a tables node: {len(body['items'])} items)"
 
 
 def _timed_gets(client: Client, path: str, runs: int) -> list[float]:

@@ -16,7 +16,7 @@ class Target:
 
     source: str
     text: str
-    check: Callable[[dict[str, Metric], dict[str, Any]], tuple[bool, str] | None]
+    check: Callable[[dict[str, Metric], dict[str, Any]], tuple[bool | None, str] | None]
 
 
 def _below(key: str, limit: float, unit: str) -> Callable[[dict[str, Metric], dict[str, Any]], tuple[bool, str] | None]:
@@ -81,10 +81,10 @@ def _export(rate_share: float, growth: float) -> Callable[[dict[str, Metric], di
     return check
 
 
-def _tree(key: str, limit: float) -> Callable[[dict[str, Metric], dict[str, Any]], tuple[bool, str] | None]:
-    def check(m: dict[str, Metric], extra: dict[str, Any]) -> tuple[bool, str] | None:
+def _tree(key: str, limit: float) -> Callable[[dict[str, Metric], dict[str, Any]], tuple[bool | None, str] | None]:
+    def check(m: dict[str, Metric], extra: dict[str, Any]) -> tuple[bool | None, str] | None:
         if key not in m:
-            return None if "tree_note" not in extra else (False, extra["tree_note"])
+            return None if "tree_note" not in extra else (None, extra["tree_note"])
         return _below(key, limit, "ms")(m, extra)
     return check
 

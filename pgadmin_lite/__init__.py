@@ -21,10 +21,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
         browser,
         configdb,
         connections,
+        dashboard,
         drafts,
         errors,
         health,
         home,
+        jobs,
         logs,
         openapi,
         proxy,
@@ -59,10 +61,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     home.init_app(app)
     users.init_app(app)
     storage.init_app(app)
+    jobs.init_app(app)
     servers.init_app(app)
     connections.init_app(app)
     query_tool.init_app(app)
     browser.init_app(app)
+    dashboard.init_app(app)
     openapi.init_app(app)
     drafts.init_app(app)
     app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]

@@ -219,3 +219,27 @@ class ObjectLocked(Conflict):
     """Another session holds a lock the statement needed and the lock timeout ran out."""
 
     code = "object_locked"
+
+
+class InterpreterUnavailable(AppError):
+    """No Python to start a background job with (sys.executable is the WSGI host binary); names the setting."""
+
+    status, code = 503, "interpreter_unavailable"
+
+
+class ClientProgramMissing(AppError):
+    """No pg_dump/pg_restore/psql at least as new as the server; the message names the version needed."""
+
+    status, code = 503, "client_program_missing"
+
+
+class JobLimitReached(LimitReached):
+    """Too many background jobs running for this user or the whole server."""
+
+    code = "job_limit"
+
+
+class JobFinished(Conflict):
+    """The job already ended, so it cannot be cancelled."""
+
+    code = "job_finished"

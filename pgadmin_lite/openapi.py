@@ -95,8 +95,8 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
 }
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
-CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool", "query_tool.export_to_storage",
-                     "storage.make_directory",
+CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool",
+                     "query_tool.export_to_storage", "storage.make_directory",
                      "storage.upload", "storage.write_text", "jobs.start_job",
                      "browser_changes.create_object"})
 

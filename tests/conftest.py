@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures", "tests.plugins.servers_fixtures",
-                  "tests.plugins.live_server", "tests.plugins.browser"]
+                  "tests.plugins.live_server", "tests.plugins.browser",
+                  "tests.plugins.catalog_fixtures"]
 
 TIERS = ("unit", "integration", "browser", "deploy")
 

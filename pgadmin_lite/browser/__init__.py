@@ -1,4 +1,4 @@
-"""The object browser: catalog listings on short-lived connections."""
+"""The object browser: tree, properties, DDL, changes and view-data, on short-lived connections of their own."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from pgadmin_lite.browser.views import bp
+    from pgadmin_lite.browser import change_views, data_views, views
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(change_views.bp)
+    app.register_blueprint(data_views.bp)

@@ -50,9 +50,9 @@ class Target:
 
 
 @cache
-def load_sql(name: str) -> str:
-    """The text of browser/sql/<name>.sql (names are ours, never the user's)."""
-    return resources.files("pgadmin_lite.browser").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+def load_sql(name: str, package: str = "pgadmin_lite.browser") -> str:
+    """The text of <package>/sql/<name>.sql (names are ours, never the user's)."""
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
 @cache
@@ -116,6 +116,13 @@ def connect(target: Target, dbname: str | None = None, *, read_only: bool = True
 def query(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """All rows of browser/sql/<name>.sql, parameters bound by the driver."""
     return conn.execute(load_sql(name), params or {}).fetchall()  # type: ignore[arg-type]
+
+
+def query_listing(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a list_*.sql file in tree order (its sort_key), unpaged: for DDL and properties."""
+    inner = sql.SQL(load_sql(name).strip())  # type: ignore[arg-type]
+    return conn.execute(sql.SQL("SELECT * FROM ({}) AS listed ORDER BY sort_key, name").format(inner),
+                        params).fetchall()
 
 
 def query_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:

@@ -98,11 +98,11 @@ def drop(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
         return apply(conn, plan, preview=body.preview)
 
 
-def _cascaded(notices: list[psycopg.errors.Diagnostic]) -> list[str]:
+def _cascaded(notices: list[tuple[str, str]]) -> list[str]:
     """The objects named by 'drop cascades to …' NOTICEs (one object: in the message; more: in the detail)."""
     found: list[str] = []
-    for notice in notices:
-        lines = [notice.message_primary or ""] + (notice.message_detail or "").splitlines()
+    for message, detail in notices:
+        lines = [message, *detail.splitlines()]
         found += [line[len(CASCADE_PREFIX):] for line in lines
                   if line.startswith(CASCADE_PREFIX) and not line.endswith(" other objects")]
     return found
@@ -123,8 +123,9 @@ def drop_impact(target: catalog.Target, ref: Ref) -> dict[str, Any]:
             return _role_impact(conn, ref, row, result)
         cascade = statements.drop(ref, row, cascade=True)
         result["cascade_sql"] = statements.script(conn, [cascade]).strip()
-        notices: list[psycopg.errors.Diagnostic] = []
-        conn.add_notice_handler(notices.append)
+        notices: list[tuple[str, str]] = []
+        # A Diagnostic is only valid inside the handler (its result is freed afterwards): copy the texts.
+        conn.add_notice_handler(lambda d: notices.append((d.message_primary or "", d.message_detail or "")))
         with conn.transaction(force_rollback=True):
             conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true), "
                          "pg_catalog.set_config('client_min_messages', 'notice', true)", [str(PROBE_LOCK_TIMEOUT_MS)])

@@ -48,7 +48,8 @@ def _database(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> l
         options.append(sql.SQL("IS_TEMPLATE = true"))
     if not row["allow_connections"]:
         options.append(sql.SQL("ALLOW_CONNECTIONS = false"))
-    create = sql.SQL("CREATE DATABASE {} WITH\n    {}").format(sql.Identifier(row["name"]), sql.SQL("\n    ").join(options))
+    create = sql.SQL("CREATE DATABASE {} WITH\n    {}").format(sql.Identifier(row["name"]),
+                                                              sql.SQL("\n    ").join(options))
     return [create, *_tail(ref, row, owner=False)]
 
 
@@ -67,7 +68,8 @@ def role_options(row: dict[str, Any]) -> list[sql.Composable]:
 def _role(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> list[sql.Composable]:
     name = sql.Identifier(row["name"])
     settings = {k: v for k, v in row.items() if k != "valid_until" or v is not None}
-    out: list[sql.Composable] = [sql.SQL("CREATE ROLE {} WITH {}").format(name, sql.SQL(" ").join(role_options(settings)))]
+    options = sql.SQL(" ").join(role_options(settings))
+    out: list[sql.Composable] = [sql.SQL("CREATE ROLE {} WITH {}").format(name, options)]
     out += [sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), name) for group in row["member_of"]]
     return out + _tail(ref, row, owner=False)
 
@@ -79,7 +81,8 @@ def _tablespace(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) ->
 
 
 def _schema(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> list[sql.Composable]:
-    create = sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(row["name"]), sql.Identifier(row["owner"]))
+    create = sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(row["name"]),
+                                                                 sql.Identifier(row["owner"]))
     return [create, *_tail(ref, row, owner=False)]
 
 
@@ -120,7 +123,8 @@ def _type(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> list[
     if kind == "enum":
         body = sql.SQL("AS ENUM ({})").format(sql.SQL(", ").join(sql.Literal(label) for label in row["labels"]))
     elif kind == "composite":
-        attrs = [sql.SQL("{} {}").format(sql.Identifier(a["name"]), _text(a["data_type"])) for a in row["attributes"] or []]
+        attrs = [sql.SQL("{} {}").format(sql.Identifier(a["name"]), _text(a["data_type"]))
+                 for a in row["attributes"] or []]
         body = sql.SQL("AS (\n    {}\n)").format(sql.SQL(",\n    ").join(attrs))
     elif kind == "range":
         opts = [sql.SQL("SUBTYPE = {}").format(_text(row["range_subtype"]))]

@@ -83,7 +83,7 @@ def sequence_statement(name: sql.Composable, seq: dict[str, Any]) -> sql.Composa
 
 def _sub_objects(conn: psycopg.Connection[Any], ref: Ref) -> dict[str, list[dict[str, Any]]]:
     params = {"db": ref.db, "schema": ref.schema, "table": ref.name, "name": None}
-    return {name: catalog.query(conn, f"list_{name}", params)
+    return {name: catalog.query_listing(conn, f"list_{name}", params)
             for name in ("columns", "constraints", "indexes", "triggers", "policies")}
 
 
@@ -171,7 +171,7 @@ def view_ddl(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> li
     name = sql.Identifier(ref.schema or "", ref.name or "")
     query = _text(row["definition"].strip().rstrip(";"))
     params = {"db": ref.db, "schema": ref.schema, "table": ref.name, "name": None}
-    parts = {"columns": catalog.query(conn, "list_columns", params)}
+    parts = {"columns": catalog.query_listing(conn, "list_columns", params)}
     out: list[sql.Composable] = []
     if ref.kind == "materialized_view":
         tablespace = (sql.SQL(" TABLESPACE {}").format(sql.Identifier(row["tablespace"]))
@@ -179,14 +179,14 @@ def view_ddl(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any]) -> li
         out.append(sql.SQL("CREATE MATERIALIZED VIEW {}{}{} AS\n{}\nWITH {}DATA").format(
             name, with_options(row.get("options")), tablespace, query,
             sql.SQL("" if row["is_populated"] else "NO ")))
-        out += _index_statements(ref, catalog.query(conn, "list_indexes", params))
+        out += _index_statements(ref, catalog.query_listing(conn, "list_indexes", params))
         keyword = "MATERIALIZED VIEW"
     else:
         check = next((o.split("=", 1)[1] for o in row.get("options") or [] if o.startswith("check_option=")), None)
         out.append(sql.SQL("CREATE OR REPLACE VIEW {}{} AS\n{}{}").format(
             name, with_options(row.get("options"), frozenset({"check_option"})), query,
             sql.SQL(f"\nWITH {check.upper()} CHECK OPTION" if check in ("local", "cascaded") else "")))
-        parts["triggers"] = catalog.query(conn, "list_triggers", params)
+        parts["triggers"] = catalog.query_listing(conn, "list_triggers", params)
         for trg in parts["triggers"]:
             out.append(_text(trg["definition"]))
         keyword = "VIEW"

@@ -28,6 +28,23 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
+class StepFailed(Exception):
+    """Statement number index of a plan failed (the transaction, if any, is rolled back by then)."""
+
+    def __init__(self, index: int, error: psycopg.Error) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
+def _run_all(conn: psycopg.Connection[Any], texts: list[str]) -> None:
+    for index, text in enumerate(texts):
+        try:
+            catalog.execute_one(conn, text)
+        except psycopg.Error as exc:
+            raise StepFailed(index, exc) from exc
+
+
 @contextmanager
 def change_connection(target: catalog.Target, dbname: str | None) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit connection of its own for a change, with the change statement and lock timeouts."""
@@ -47,19 +64,16 @@ def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[s
     if preview:
         return result
     texts = statements.render(conn, plan.statements)
-    index = 0
     try:
         if plan.is_transactional:
             with conn.transaction():
-                for index, text in enumerate(texts):
-                    catalog.execute_one(conn, text)
+                _run_all(conn, texts)
         else:
-            for index, text in enumerate(texts):
-                catalog.execute_one(conn, text)
-    except psycopg.Error as exc:
-        error = catalog.database_error(exc, statement=shown[index])
-        error.extra.update(index=index, rolled_back=plan.is_transactional,
-                           applied_statements=[] if plan.is_transactional else shown[:index])
+            _run_all(conn, texts)
+    except StepFailed as failed:
+        error = catalog.database_error(failed.error, statement=shown[failed.index])
+        error.extra.update(index=failed.index, rolled_back=plan.is_transactional,
+                           applied_statements=[] if plan.is_transactional else shown[:failed.index])
         raise error from None
     result["applied"] = True
     return result

@@ -49,7 +49,8 @@ def check_fragment(text: str, field: str, *, allow_strings: bool) -> str:
                 raise BadRequest(f"{field}: write E'…' strings as standard '…' strings.", field=field)
             i = _skip_quoted(text, i, ch, field)
             continue
-        if ch == "'" or ch == ";" or ch == "$" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+        is_dollar_quote = ch == "$" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"))
+        if ch in ("'", ";") or is_dollar_quote:
             raise BadRequest(f"{field} may not contain {ch!r} here.", field=field)
         if text.startswith(("--", "/*"), i):
             raise BadRequest(f"{field} may not contain a comment.", field=field)

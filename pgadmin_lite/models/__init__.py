@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pgadmin_lite.models.drafts import EditorDraft
 from pgadmin_lite.models.history import QueryHistory
+from pgadmin_lite.models.jobs import Job
 from pgadmin_lite.models.servers import Server, ServerCredential
 from pgadmin_lite.models.users import LoginFailure, User
 
-__all__ = ["EditorDraft", "LoginFailure", "QueryHistory", "Server", "ServerCredential", "User"]
+__all__ = ["EditorDraft", "Job", "LoginFailure", "QueryHistory", "Server", "ServerCredential", "User"]

@@ -5,9 +5,8 @@ SELECT t.typname AS name, t.oid, t.typname AS sort_key,
        pg_catalog.pg_get_userbyid(t.typowner) AS owner, d.description AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid
-LEFT JOIN pg_catalog.pg_type el ON el.oid = t.typelem AND el.typarray = t.oid
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objsubid = 0
 WHERE n.nspname = %(schema)s AND t.typtype IN ('b', 'c', 'e', 'r')
-  AND (r.oid IS NULL OR r.relkind = 'c') AND el.oid IS NULL
+  AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+  AND (t.typtype <> 'c' OR t.typrelid IN (SELECT r.oid FROM pg_catalog.pg_class r WHERE r.relkind = 'c'))
