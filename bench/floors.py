@@ -28,10 +28,12 @@ def floor_select_one(client: Client) -> None:
 
 
 def floor_app_figures(manager: Manager, log_dir: Path, *, starts: int, runs: int, seconds: float,
-                      reps: int) -> dict[str, list[float]]:
+                      reps: int, base_env: dict[str, str]) -> dict[str, list[float]]:
     """Ready time and idle memory over `starts` launches, then SELECT 1 sequential and with 10 and 50 clients."""
     figures: dict[str, list[float]] = {"ready_s": [], "idle_mib": [], "select1_s": []}
-    env = floor_env(manager)
+    env = {**base_env, **floor_env(manager)}
+    with gunicorn("bench.floor_app:app", env, log_dir / "floor-cold.log", conf=FLOOR_CONF):
+        pass  # writes the bytecode cache, as for the app
     for index in range(starts):
         with gunicorn("bench.floor_app:app", env, log_dir / f"floor-{index}.log", conf=FLOOR_CONF) as served:
             figures["ready_s"].append(served.ready_s)

@@ -126,11 +126,22 @@ def _health_pid(port: int) -> int | None:
         conn.close()
 
 
+def deployed_env(extra: dict[str, str], pycache: Path | None = None) -> dict[str, str]:
+    """The environment a deployment has: bytecode is cached (PYTHONDONTWRITEBYTECODE would recompile every start).
+
+    With ``pycache`` the bytecode goes there (PYTHONPYCACHEPREFIX) instead of into the source tree.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return {**env, **extra}
+
+
 def start_gunicorn(app: str, env: dict[str, str], log_path: Path, *, conf: Path = GUNICORN_CONF,
                    timeout: float = 30.0) -> Served:
     """`gunicorn -c <conf> <app>` on a free loopback port; ready_s runs from Popen to the first 200 on /health."""
     port = free_port()
-    env = {**os.environ, **env, "PGADMIN_LITE_BIND": f"127.0.0.1:{port}"}
+    env = {**deployed_env(env), "PGADMIN_LITE_BIND": f"127.0.0.1:{port}"}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:

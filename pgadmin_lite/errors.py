@@ -221,6 +221,12 @@ class ObjectLocked(Conflict):
     code = "object_locked"
 
 
+class JobsUnavailable(AppError):
+    """This platform cannot run background jobs (they need Linux's /proc to track their processes)."""
+
+    status, code = 503, "jobs_unavailable"
+
+
 class InterpreterUnavailable(AppError):
     """No Python to start a background job with (sys.executable is the WSGI host binary); names the setting."""
 

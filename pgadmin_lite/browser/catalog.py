@@ -114,7 +114,7 @@ def connect(target: Target, dbname: str | None = None, *, read_only: bool = True
 
 
 def query(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """All rows of browser/sql/<name>.sql, parameters bound by the driver."""
+    """All rows of browser/sql/<name>.sql, parameters bound by the driver (psycopg.sql never formats values)."""
     return conn.execute(load_sql(name), params or {}).fetchall()  # type: ignore[arg-type]
 
 
@@ -128,11 +128,6 @@ def query_listing(conn: psycopg.Connection[Any], name: str, params: dict[str, An
 def query_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
     rows = query(conn, name, params)
     return rows[0] if rows else None
-
-
-def server_version(conn: psycopg.Connection[Any]) -> int:
-    """server_version_num, for the few statements whose syntax differs between 13 and 18."""
-    return conn.info.server_version
 
 
 def execute_one(conn: psycopg.Connection[Any], statement: sql.Composable | str) -> int:

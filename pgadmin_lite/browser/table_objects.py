@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgadmin_lite.browser import statements
+from pgadmin_lite.browser import catalog, statements
 from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import Plan
 from pgadmin_lite.browser.refs import Ref, check_name
@@ -69,7 +69,7 @@ def checked_type(conn: psycopg.Connection[Any], text: Any, field: str) -> sql.Co
         raise BadRequest(f"{field} must be a type name such as integer, text or varchar(40).", field=field)
     check_fragment(text, field, allow_strings=False)
     try:
-        found = conn.execute("SELECT pg_catalog.to_regtype(%s) IS NOT NULL AS ok", [text]).fetchone()
+        found = catalog.query_one(conn, "check_type", {"type": text})
     except psycopg.Error as exc:
         raise BadRequest(f"{field}: {text!r} is not a type name ({exc.diag.message_primary}).", field=field) from None
     if not found or not found["ok"]:
@@ -186,7 +186,7 @@ def create_index(conn: psycopg.Connection[Any], ref: Ref, body: Body) -> Plan:
     if not isinstance(columns, list) or not columns:
         raise BadRequest("columns must list at least one column.", field="columns")
     method = body.text("method") or "btree"
-    if conn.execute("SELECT 1 FROM pg_catalog.pg_am WHERE amname = %s AND amtype = 'i'", [method]).fetchone() is None:
+    if catalog.query_one(conn, "index_method", {"method": method}) is None:
         raise BadRequest(f"No index method {method!r} on this server.", field="method")
     concurrently = bool(body.flag("concurrently"))
     create = sql.SQL("CREATE {}INDEX {}{} ON {} USING {} ({})").format(

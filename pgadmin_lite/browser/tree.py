@@ -77,7 +77,7 @@ def expand(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]
     """The children of the node the ref names: collections of an object, or a page of a collection."""
     if ref.is_collection:
         return _list_collection(target, ref, listing)
-    if ref.kind in ("server", "database", "schema") or ref.kind in ("table", "view", "materialized_view"):
+    if ref.kind in NODE_COLLECTIONS or ref.kind in ("table", "view", "materialized_view"):
         items = _collections(target, ref, listing)
         return {"items": items, "total": len(items), "truncated": False, "offset": 0, "limit": len(items)}
     raise BadRequest(f"A {ref.kind} has no children in the tree.", field="kind")
@@ -112,11 +112,13 @@ def _collection_item(parent: Ref, name: str, count: int) -> dict[str, Any]:
 
 
 def _list_collection(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]:
-    inner = sql.SQL(catalog.load_sql(f"list_{ref.kind}").strip())  # type: ignore[arg-type]
+    text = catalog.load_sql(f"list_{ref.kind}").strip()
+    # A file that binds %(limit)s pages itself (to run costly columns for the page only); others get PAGE around.
+    query = sql.SQL(text) if "%(limit)s" in text else PAGE.format(inner=sql.SQL(text))  # type: ignore[arg-type]
     params = ref.params(system=listing.system, pattern=listing.pattern, limit=listing.limit,
                         offset=listing.offset)
     with catalog.connect(target, ref.database) as conn:
-        rows = conn.execute(PAGE.format(inner=inner), params).fetchall()
+        rows = conn.execute(query, params).fetchall()
     total = rows[0]["total"] if rows else 0
     items = [_item(ref, row) for row in rows if row["name"] is not None]
     return {"items": items, "total": total, "truncated": listing.offset + len(items) < total,

@@ -6,7 +6,7 @@ SELECT r.rolname AS name, r.oid, r.rolname AS sort_key,
        r.rolbypassrls AS bypasses_rls, r.rolconnlimit AS connection_limit, r.rolvaliduntil AS valid_until,
        coalesce(m.member_of, '{}') AS member_of, s.description AS comment
 FROM pg_catalog.pg_roles r
-LEFT JOIN (SELECT am.member, pg_catalog.array_agg(g.rolname ORDER BY g.rolname) AS member_of
+LEFT JOIN (SELECT am.member, pg_catalog.array_agg(DISTINCT g.rolname ORDER BY g.rolname) AS member_of
            FROM pg_catalog.pg_auth_members am
            JOIN pg_catalog.pg_roles g ON g.oid = am.roleid
            GROUP BY am.member) m ON m.member = r.oid

@@ -1,0 +1,79 @@
+"""OpenAPI schemas of the object-browser endpoints (merged into openapi.SCHEMAS by endpoint name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STRING = {"type": "string"}
+BOOLEAN = {"type": "boolean"}
+STRINGS = {"type": "array", "items": STRING}
+REF_PROPERTIES: dict[str, Any] = {
+    "kind": STRING, "db": STRING, "schema": STRING, "table": STRING, "name": STRING,
+    "args": {"type": "string", "description": "a function's identity arguments, as the tree listed them"}}
+REF = {"type": "object", "required": ["kind"], "properties": REF_PROPERTIES}
+TREE = {"type": "object", "properties": {
+    "items": {"type": "array", "items": {"type": "object", "required": ["kind", "name", "label", "has_children", "ref"],
+                                         "properties": {"kind": STRING, "name": STRING, "label": STRING,
+                                                        "oid": {"type": "integer"}, "has_children": BOOLEAN,
+                                                        "is_collection": BOOLEAN, "ref": REF,
+                                                        "info": {"type": "object"}}}},
+    "total": {"type": "integer"}, "truncated": BOOLEAN, "offset": {"type": "integer"}, "limit": {"type": "integer"}}}
+CHANGE_RESULT = {"type": "object", "required": ["sql", "statements", "applied"], "properties": {
+    "sql": {"type": "string", "description": "the statements as one script (passwords shown as '********')"},
+    "statements": STRINGS, "applied": {"type": "boolean", "description": "false for a preview"},
+    "ref": REF, "notes": STRINGS}}
+COLUMN_SPEC = {"type": "object", "required": ["name", "type"], "properties": {
+    "name": STRING, "type": STRING, "default": {"type": "string", "description": "an SQL expression"},
+    "not_null": BOOLEAN, "primary_key": BOOLEAN}}
+CREATE_BODY = {"type": "object", "required": ["kind", "name"], "properties": {
+    **REF_PROPERTIES, "kind": {"enum": ["database", "role", "schema", "table", "index"]}, "preview": BOOLEAN,
+    "owner": STRING, "comment": STRING, "template": STRING, "encoding": STRING, "locale": STRING,
+    "lc_collate": STRING, "lc_ctype": STRING, "tablespace": STRING, "connection_limit": {"type": "integer"},
+    "allow_connections": BOOLEAN, "is_template": BOOLEAN, "login": BOOLEAN,
+    "password": {"type": ["string", "null"], "writeOnly": True}, "superuser": BOOLEAN, "createdb": BOOLEAN,
+    "createrole": BOOLEAN, "inherit": BOOLEAN, "replication": BOOLEAN, "bypassrls": BOOLEAN,
+    "valid_until": {"type": ["string", "null"]}, "member_of": STRINGS,
+    "columns": {"type": "array", "items": {"oneOf": [COLUMN_SPEC, STRING, {"type": "object", "properties": {
+        "name": STRING, "descending": BOOLEAN, "nulls": {"enum": ["first", "last"]}}}]}},
+    "primary_key": STRINGS, "unlogged": BOOLEAN, "unique": BOOLEAN, "method": STRING, "include": STRINGS,
+    "concurrently": BOOLEAN}}
+ALTER_BODY = {"type": "object", "required": ["kind"], "properties": {
+    **{k: v for k, v in CREATE_BODY["properties"].items() if k not in ("columns", "primary_key", "unique")},
+    "kind": STRING, "add_columns": {"type": "array", "items": COLUMN_SPEC},
+    "alter_columns": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {
+        "name": STRING, "type": STRING, "default": {"type": ["string", "null"]}, "not_null": BOOLEAN}}},
+    "drop_columns": STRINGS}}
+RENAME_BODY = {"type": "object", "required": ["kind", "new_name"],
+               "properties": {**REF_PROPERTIES, "new_name": STRING, "preview": BOOLEAN}}
+COMMENT_BODY = {"type": "object", "required": ["kind", "comment"],
+                "properties": {**REF_PROPERTIES, "comment": {"type": ["string", "null"]}, "preview": BOOLEAN}}
+DROP_BODY = {"type": "object", "required": ["kind"],
+             "properties": {**REF_PROPERTIES, "cascade": BOOLEAN, "preview": BOOLEAN}}
+DROP_IMPACT = {"type": "object", "properties": {
+    "ref": REF, "sql": STRING, "cascade_sql": {"type": ["string", "null"]}, "requires_cascade": BOOLEAN,
+    "cascades_to": STRINGS, "blocked_by": {"type": ["array", "null"], "items": STRING}, "note": STRING}}
+ROWS = {"type": "object", "properties": {
+    "columns": {"type": "array", "items": {"type": "object", "properties": {
+        "name": STRING, "type": STRING, "is_key": BOOLEAN}}},
+    "rows": {"type": "array", "items": {"type": "array"}}, "has_more": BOOLEAN, "offset": {"type": "integer"},
+    "limit": {"type": "integer"}, "key_columns": STRINGS, "is_editable": BOOLEAN,
+    "read_only_reason": {"type": ["string", "null"]}, "estimated_total": {"type": ["integer", "null"]}}}
+ROW_CHANGES = {"type": "object", "required": ["changes"], "properties": {
+    **REF_PROPERTIES, "preview": BOOLEAN,
+    "changes": {"type": "array", "items": {"type": "object", "required": ["op"], "properties": {
+        "op": {"enum": ["insert", "update", "delete"]}, "key": {"type": "object"}, "values": {"type": "object"}}}}}}
+ROW_CHANGES_RESULT = {"type": "object", "properties": {
+    **CHANGE_RESULT["properties"], "results": {"type": "array", "items": {"type": "object", "properties": {
+        "index": {"type": "integer"}, "op": STRING, "rows_affected": {"type": "integer"}}}}}}
+SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
+    "browser.tree_children": (None, TREE),
+    "browser.object_sql": (None, {"type": "object", "properties": {"ref": REF, "sql": STRING}}),
+    "browser.object_drop_impact": (None, DROP_IMPACT),
+    "browser_changes.create_object": (CREATE_BODY, CHANGE_RESULT),
+    "browser_changes.alter_object": (ALTER_BODY, CHANGE_RESULT),
+    "browser_changes.rename_object": (RENAME_BODY, CHANGE_RESULT),
+    "browser_changes.comment_object": (COMMENT_BODY, CHANGE_RESULT),
+    "browser_changes.drop_object": (DROP_BODY, CHANGE_RESULT),
+    "browser_data.read_rows": (None, ROWS),
+    "browser_data.change_rows": (ROW_CHANGES, ROW_CHANGES_RESULT),
+}

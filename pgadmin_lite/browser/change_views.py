@@ -1,0 +1,52 @@
+"""Object-browser HTTP API for changes: create, alter, rename, comment, drop — each with "preview": true.
+
+A preview answers 200 with the exact SQL it would run; without preview the SQL runs and the answer
+carries the SQL that ran (a create answers 201). Bodies are the object's ref fields plus the change's own.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from pgadmin_lite.api_input import json_body
+from pgadmin_lite.browser import changes
+from pgadmin_lite.browser.views import BASE, request_target
+
+bp = Blueprint("browser_changes", __name__)
+
+
+@bp.post(f"{BASE}/objects")
+def create_object(server_id: int) -> ResponseReturnValue:
+    """Create a database, role, schema, table or index (preview: only return its SQL)."""
+    target = request_target(server_id)
+    result = changes.create(target, json_body())
+    return jsonify(result), 201 if result["applied"] else 200
+
+
+@bp.patch(f"{BASE}/objects")
+def alter_object(server_id: int) -> ResponseReturnValue:
+    """Alter an object: owner and comment for every kind, more for databases, roles and tables."""
+    target = request_target(server_id)
+    return jsonify(changes.alter(target, json_body()))
+
+
+@bp.post(f"{BASE}/objects/rename")
+def rename_object(server_id: int) -> ResponseReturnValue:
+    """Rename any object of the tree (new_name)."""
+    target = request_target(server_id)
+    return jsonify(changes.rename(target, json_body()))
+
+
+@bp.post(f"{BASE}/objects/comment")
+def comment_object(server_id: int) -> ResponseReturnValue:
+    """Set (or, with null, remove) any object's comment."""
+    target = request_target(server_id)
+    return jsonify(changes.set_comment(target, json_body()))
+
+
+@bp.post(f"{BASE}/objects/drop")
+def drop_object(server_id: int) -> ResponseReturnValue:
+    """Drop an object, optionally with CASCADE (see GET …/objects/drop-impact first)."""
+    target = request_target(server_id)
+    return jsonify(changes.drop(target, json_body()))

@@ -1,0 +1,205 @@
+"""View and edit a table's rows: paged, sorted and filtered reads; edits as one all-or-nothing transaction.
+
+Sort and filter columns must be real columns of the relation; filter values are bound parameters; rows
+come back with the query tool's faithful JSON encoding. Edits need a primary key to name each row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import tuple_row
+
+from pgadmin_lite.browser import catalog, statements
+from pgadmin_lite.browser.body import Body
+from pgadmin_lite.browser.executor import change_connection
+from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
+from pgadmin_lite.query_tool.encoding import build_adapters
+
+ADAPTERS = build_adapters()
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_CHANGES = 1000
+OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "like": "LIKE", "ilike": "ILIKE",
+       "is_null": "IS NULL", "not_null": "IS NOT NULL"}
+EDITABLE_RELKINDS = frozenset({"r", "p"})
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """One page of rows as the grid asks for it."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    sort: str | None = None
+    descending: bool = False
+    filter: str | None = None
+    op: str = "eq"
+    value: str | None = None
+
+
+def parse_row_query(args: Any) -> RowQuery:
+    try:
+        limit, offset = int(args.get("limit") or DEFAULT_LIMIT), int(args.get("offset") or 0)
+    except ValueError:
+        raise BadRequest("limit and offset must be integers.") from None
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise BadRequest(f"limit must be 1 to {MAX_LIMIT} and offset at least 0.")
+    direction = (args.get("dir") or "asc").lower()
+    op = args.get("op") or "eq"
+    if direction not in ("asc", "desc") or op not in OPS:
+        raise BadRequest(f"dir must be asc or desc; op one of {', '.join(OPS)}.")
+    if args.get("filter") and op not in ("is_null", "not_null") and args.get("value") is None:
+        raise BadRequest(f"A filter with op {op} needs a value.", field="value")
+    return RowQuery(limit, offset, args.get("sort") or None, direction == "desc", args.get("filter") or None, op,
+                    args.get("value"))
+
+
+def _relation(conn: psycopg.Connection[Any], ref: Ref) -> dict[str, Any]:
+    row = catalog.query_one(conn, "data_relation", ref.params())
+    if row is None:
+        raise NotFound(f"No table or view {ref.schema}.{ref.name!r}.", hint="Refresh the tree.")
+    return row
+
+
+def read_only_reason(rel: dict[str, Any]) -> str | None:
+    if rel["relkind"] not in EDITABLE_RELKINDS:
+        return "Views, materialized views and foreign tables are read-only here; edit the underlying table."
+    if not rel["key_columns"]:
+        return ("This table has no primary key, so a row cannot be named safely: it is read-only here. "
+                "Add a primary key to edit its rows.")
+    return None
+
+
+def _column(rel: dict[str, Any], name: str, field: str) -> sql.Identifier:
+    if name not in rel["columns"]:
+        raise BadRequest(f"{field}: no column {name!r} in this table.", field=field)
+    return sql.Identifier(name)
+
+
+def _select(ref: Ref, rel: dict[str, Any], q: RowQuery) -> tuple[sql.Composable, list[Any]]:
+    query = sql.SQL("SELECT {} FROM {}").format(statements.identifiers(rel["columns"]),
+                                               sql.Identifier(ref.schema or "", ref.name or ""))
+    params: list[Any] = []
+    if q.filter:
+        column = _column(rel, q.filter, "filter")
+        if q.op in ("is_null", "not_null"):
+            query = sql.SQL("{} WHERE {} {}").format(query, column, sql.SQL(OPS[q.op]))
+        elif q.op in ("like", "ilike"):
+            query = sql.SQL("{} WHERE {}::text {} %s").format(query, column, sql.SQL(OPS[q.op]))
+            params.append(q.value)
+        else:
+            query = sql.SQL("{} WHERE {} {} %s").format(query, column, sql.SQL(OPS[q.op]))
+            params.append(q.value)
+    order = [sql.SQL("{} {}").format(_column(rel, q.sort, "sort"), sql.SQL("DESC" if q.descending else "ASC"))
+             ] if q.sort else []
+    order += [sql.Identifier(k) for k in rel["key_columns"] if k != q.sort]
+    if order:
+        query = sql.SQL("{} ORDER BY {}").format(query, sql.SQL(", ").join(order))
+    query = sql.SQL("{} LIMIT {} OFFSET {}").format(query, sql.Literal(q.limit + 1), sql.Literal(q.offset))
+    return query, params
+
+
+def read_rows(target: catalog.Target, ref: Ref, q: RowQuery) -> dict[str, Any]:
+    """One page of rows, with what the grid needs to know to offer editing."""
+    with catalog.connect(target, ref.db, adapters=ADAPTERS) as conn:
+        rel = _relation(conn, ref)
+        query, params = _select(ref, rel, q)
+        cur = conn.cursor(row_factory=tuple_row)
+        cur.execute(query, params)
+        rows = [list(r) for r in cur.fetchmany(q.limit + 1)]
+    reason = read_only_reason(rel)
+    return {"ref": ref.to_json(), "offset": q.offset, "limit": q.limit, "has_more": len(rows) > q.limit,
+            "rows": rows[:q.limit], "key_columns": rel["key_columns"], "is_editable": reason is None,
+            "read_only_reason": reason, "estimated_total": rel["rows_estimate"],
+            "columns": [{"name": n, "type": t, "is_key": n in rel["key_columns"]}
+                        for n, t in zip(rel["columns"], rel["types"], strict=True)]}
+
+
+def _value(value: Any, where: str) -> sql.Composable:
+    """A JSON scalar as an untyped literal PostgreSQL converts to the column's type (NULL for null)."""
+    if value is None:
+        return sql.SQL("NULL")
+    if isinstance(value, bool):
+        return sql.Literal("true" if value else "false")
+    if isinstance(value, int | float | str):
+        return sql.Literal(str(value))
+    raise BadRequest(f"{where} must be a string, number, boolean or null (arrays and JSON as text).")
+
+
+def _where_key(rel: dict[str, Any], key: Any, where: str) -> sql.Composable:
+    if not isinstance(key, dict) or set(key) != set(rel["key_columns"]):
+        raise BadRequest(f"{where}.key must give exactly the primary key columns: {', '.join(rel['key_columns'])}.")
+    if any(v is None for v in key.values()):
+        raise BadRequest(f"{where}.key values cannot be null.")
+    return sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(k), _value(key[k], f"{where}.key.{k}"))
+                                 for k in rel["key_columns"])
+
+
+def _change_sql(name: sql.Composable, rel: dict[str, Any], change: dict[str, Any], where: str) -> sql.Composable:
+    op, values = change.get("op"), change.get("values") or {}
+    if set(change) - {"op", "key", "values"} or not isinstance(values, dict):
+        raise BadRequest(f"{where} must be {{op, key, values}} with values an object.")
+    columns = [_column(rel, c, f"{where}.values") for c in values]
+    literals = [_value(v, f"{where}.values.{c}") for c, v in values.items()]
+    if op == "insert":
+        if not values:
+            return sql.SQL("INSERT INTO {} DEFAULT VALUES").format(name)
+        return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(name, sql.SQL(", ").join(columns),
+                                                                 sql.SQL(", ").join(literals))
+    if op == "update":
+        if not values:
+            raise BadRequest(f"{where}: an update needs values.")
+        assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(c, v)
+                                         for c, v in zip(columns, literals, strict=True))
+        return sql.SQL("UPDATE {} SET {} WHERE {}").format(name, assignments, _where_key(rel, change.get("key"), where))
+    if op == "delete":
+        return sql.SQL("DELETE FROM {} WHERE {}").format(name, _where_key(rel, change.get("key"), where))
+    raise BadRequest(f"{where}.op must be insert, update or delete.")
+
+
+def apply_changes(target: catalog.Target, ref: Ref, data: dict[str, Any]) -> dict[str, Any]:
+    """Preview the statements, or run them in one transaction: every change applies, or none does."""
+    body = Body(data, ("changes",))
+    changes = body.items("changes")
+    if not changes or len(changes) > MAX_CHANGES:
+        raise BadRequest(f"changes must list 1 to {MAX_CHANGES} changes.", field="changes")
+    with change_connection(target, ref.db) as conn:
+        rel = _relation(conn, ref)
+        if (reason := read_only_reason(rel)) is not None:
+            raise ReadOnly(reason)
+        name = sql.Identifier(ref.schema or "", ref.name or "")
+        texts = statements.render(conn, [_change_sql(name, rel, c, f"changes[{i}]") for i, c in enumerate(changes)])
+        result: dict[str, Any] = {"ref": ref.to_json(), "statements": texts, "applied": False,
+                                  "sql": "\n".join(f"{t};" for t in texts)}
+        if body.preview:
+            return result
+        result["results"] = _run_changes(conn, texts, changes)
+        result["applied"] = True
+        return result
+
+
+def _run_changes(conn: psycopg.Connection[Any], texts: list[str], changes: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """Each statement must touch exactly one row; the first that fails rolls the whole batch back."""
+    done: list[dict[str, Any]] = []
+    index = 0
+    try:
+        with conn.transaction():
+            for index, text in enumerate(texts):
+                count = catalog.execute_one(conn, text)
+                if count != 1:
+                    raise Conflict(f"Change {index + 1} matched {count} rows instead of one; nothing was applied.",
+                                   hint="The row may have been changed or deleted meanwhile: reload and retry.",
+                                   index=index, statement=text, rolled_back=True)
+                done.append({"index": index, "op": changes[index]["op"], "rows_affected": count})
+    except psycopg.Error as exc:
+        error = catalog.database_error(exc, statement=texts[index])
+        error.message = f"Change {index + 1} failed: {error.message}. Nothing was applied."
+        error.extra.update(index=index, rolled_back=True)
+        raise error from None
+    return done

@@ -1,0 +1,2 @@
+-- Create index: is this an installed index access method?
+SELECT 1 AS ok FROM pg_catalog.pg_am WHERE amname = %(method)s AND amtype = 'i'

@@ -1,0 +1,76 @@
+"""Dashboard HTTP API for a server (or one database with ?db=): activity, locks, settings and live counters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from pgadmin_lite.browser.refs import check_name
+from pgadmin_lite.browser.tree import parse_bool
+from pgadmin_lite.browser.views import BASE, request_target
+from pgadmin_lite.dashboard import service
+
+bp = Blueprint("dashboard", __name__)
+DASHBOARD = f"{BASE}/dashboard"
+
+
+def _db() -> str | None:
+    raw = request.args.get("db")
+    return check_name(raw, "db") if raw else None
+
+
+@bp.get(f"{DASHBOARD}/sessions")
+def sessions(server_id: int) -> ResponseReturnValue:
+    """Sessions from pg_stat_activity, each with can_signal (may this role cancel/terminate it)."""
+    target = request_target(server_id)
+    return jsonify(service.sessions(target, _db()))
+
+
+@bp.post(f"{DASHBOARD}/sessions/<int:pid>/cancel")
+def cancel_session(server_id: int, pid: int) -> ResponseReturnValue:
+    """Cancel the session's running query (pg_cancel_backend)."""
+    target = request_target(server_id)
+    return jsonify(service.signal(target, pid, terminate=False))
+
+
+@bp.post(f"{DASHBOARD}/sessions/<int:pid>/terminate")
+def terminate_session(server_id: int, pid: int) -> ResponseReturnValue:
+    """End the session (pg_terminate_backend)."""
+    target = request_target(server_id)
+    return jsonify(service.signal(target, pid, terminate=True))
+
+
+@bp.get(f"{DASHBOARD}/locks")
+def locks(server_id: int) -> ResponseReturnValue:
+    """Locks with the blocking chains of waiting sessions."""
+    target = request_target(server_id)
+    return jsonify(service.locks(target, _db()))
+
+
+@bp.get(f"{DASHBOARD}/prepared")
+def prepared(server_id: int) -> ResponseReturnValue:
+    """Prepared (two-phase) transactions."""
+    target = request_target(server_id)
+    return jsonify(service.prepared(target, _db()))
+
+
+@bp.get(f"{DASHBOARD}/settings")
+def settings(server_id: int) -> ResponseReturnValue:
+    """Server settings: q searches name/description/category; pending_restart=true keeps only those."""
+    target = request_target(server_id)
+    return jsonify(service.settings(target, request.args.get("q") or None,
+                                    pending_only=parse_bool(request.args.get("pending_restart"))))
+
+
+@bp.get(f"{DASHBOARD}/hba")
+def hba(server_id: int) -> ResponseReturnValue:
+    """pg_hba.conf rules as parsed by the server (superusers only: 403 otherwise)."""
+    target = request_target(server_id)
+    return jsonify(service.hba_rules(target))
+
+
+@bp.get(f"{DASHBOARD}/stats")
+def stats(server_id: int) -> ResponseReturnValue:
+    """Counters for live graphs: sessions by state, commits/rollbacks, tuples in/out, blocks read/hit."""
+    target = request_target(server_id)
+    return jsonify(service.stats(target, _db()))
