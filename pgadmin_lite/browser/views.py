@@ -6,7 +6,7 @@ its own. Objects are named by refs (see refs.py): query parameters here, JSON fi
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -27,6 +27,13 @@ def request_target(server_id: int) -> Target:
     server = servers.get_server_for_user(current_user, server_id)
     return Target(server, current_user, cfg["CONNECT_TIMEOUT"], cfg["CATALOG_STATEMENT_TIMEOUT_MS"],
                   cfg["CHANGE_STATEMENT_TIMEOUT_MS"])
+
+
+@bp.get("/servers/<int:server_id>/browser")
+def browser_page(server_id: int) -> ResponseReturnValue:
+    """The object-browser page (tree, object tabs, dialogs, view/edit data) for one server."""
+    server = servers.get_server_for_user(current_user, server_id)
+    return render_template("browser.html", server=server)
 
 
 @bp.get(f"{BASE}/databases")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from pgadmin_lite.browser.refs import check_name
 from pgadmin_lite.browser.tree import parse_bool
 from pgadmin_lite.browser.views import BASE, request_target
 from pgadmin_lite.dashboard import service
+from pgadmin_lite.servers import service as servers
 
 bp = Blueprint("dashboard", __name__)
 DASHBOARD = f"{BASE}/dashboard"
@@ -17,6 +19,13 @@ DASHBOARD = f"{BASE}/dashboard"
 def _db() -> str | None:
     raw = request.args.get("db")
     return check_name(raw, "db") if raw else None
+
+
+@bp.get("/servers/<int:server_id>/dashboard")
+def dashboard_page(server_id: int) -> ResponseReturnValue:
+    """The dashboard page for a server (or one database with ?db=)."""
+    server = servers.get_server_for_user(current_user, server_id)
+    return render_template("dashboard.html", server=server)
 
 
 @bp.get(f"{DASHBOARD}/sessions")

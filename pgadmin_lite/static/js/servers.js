@@ -89,6 +89,8 @@ function serverRows(server) {
   ];
   const actions = h("td", { class: "actions" },
     h("button", { type: "button", class: "test-button", onclick: () => testConnection(server, resultBox) }, "Test connection"),
+    h("a", { class: "button browse-link", href: url(`servers/${server.id}/browser`) }, "Browse"),
+    h("a", { class: "button dashboard-link", href: url(`servers/${server.id}/dashboard`) }, "Dashboard"),
     server.is_owner ? h("button", { type: "button", class: "edit-button", onclick: () => edit(server) }, "Edit") : null,
     server.is_owner ? h("button", {
       type: "button", class: "danger delete-button",

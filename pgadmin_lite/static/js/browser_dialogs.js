@@ -1,0 +1,242 @@
+// Change dialogs of the object browser: each previews its SQL (preview: true) before Apply runs it.
+import { h } from "./api.js";
+import { cleanRef, kindLabel, refLabel, serverApi } from "./browser_common.js";
+import { debounce, errorText } from "./ui.js";
+
+/**
+ * A modal with fields; whenever they change, the SQL preview is refreshed; Apply sends the same body.
+ * body() returns the request body (without preview) or throws an Error with a message for the user.
+ */
+export function changeDialog({ id, title, fields, method = "POST", path, body, onApplied, applyLabel = "Apply", intro }) {
+  const preview = h("pre", { class: "sql-preview", "aria-label": "SQL preview" });
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const apply = h("button", { type: "submit", class: "primary dialog-apply", disabled: true }, applyLabel);
+  const form = h("form", { class: "change-form", novalidate: true },
+    h("h2", {}, title), intro ?? null,
+    h("div", { class: "form-grid" }, fields),
+    h("h3", { class: "preview-head" }, "SQL to run"), preview, error,
+    h("div", { class: "dialog-buttons" },
+      h("button", { type: "button", class: "dialog-cancel", onclick: () => dialog.close() }, "Cancel"), apply));
+  const dialog = h("dialog", { class: "modal change-dialog", id }, form);
+  let generation = 0;
+  let current = null;
+
+  const showError = (err) => {
+    error.textContent = err ? errorText(err) : "";
+    error.hidden = !err;
+  };
+  const refresh = async () => {
+    const mine = ++generation;
+    apply.disabled = true;
+    current = null;
+    let payload;
+    try {
+      payload = body();
+    } catch (err) {
+      preview.textContent = "";
+      showError(err);
+      return;
+    }
+    try {
+      const result = await serverApi(method, path, { ...payload, preview: true });
+      if (mine !== generation) return;
+      preview.textContent = result.sql;
+      showError(null);
+      current = payload;
+      apply.disabled = false;
+    } catch (err) {
+      if (mine !== generation) return;
+      preview.textContent = "";
+      showError(err);
+    }
+  };
+  const later = debounce(refresh, 250);
+  form.addEventListener("input", () => { apply.disabled = true; later(); });
+  form.addEventListener("change", () => { apply.disabled = true; later(); });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!current) return;
+    apply.disabled = true;
+    apply.textContent = "Applying…";
+    try {
+      const result = await serverApi(method, path, current);
+      dialog.close();
+      onApplied?.(result);
+    } catch (err) {
+      showError(err);
+      apply.disabled = false;
+    } finally {
+      apply.textContent = applyLabel;
+    }
+  });
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  refresh();
+  return { dialog, refresh };
+}
+
+export function field(labelText, input, { wide = false, help } = {}) {
+  return h("label", { class: wide ? "wide" : null }, labelText, input, help ? h("small", { class: "hint field-help" }, help) : null);
+}
+
+export function check(labelText, input) {
+  return h("label", { class: "check" }, input, ` ${labelText}`);
+}
+
+export function renameDialog(ref, onApplied) {
+  const input = h("input", { name: "new_name", value: ref.name, required: true, autocomplete: "off" });
+  changeDialog({
+    id: "rename-dialog", title: `Rename ${kindLabel(ref.kind)} ${refLabel(ref)}`,
+    fields: [field("New name", input, { wide: true })], path: "objects/rename",
+    body: () => {
+      if (!input.value) throw new Error("Type the new name.");
+      return { ...cleanRef(ref), new_name: input.value };
+    },
+    onApplied,
+  });
+}
+
+export function commentDialog(ref, currentComment, onApplied) {
+  const input = h("textarea", { name: "comment", rows: 4 });
+  input.value = currentComment ?? "";
+  changeDialog({
+    id: "comment-dialog", title: `Comment on ${kindLabel(ref.kind)} ${refLabel(ref)}`,
+    fields: [field("Comment (empty removes it)", input, { wide: true })], path: "objects/comment",
+    body: () => ({ ...cleanRef(ref), comment: input.value === "" ? null : input.value }),
+    onApplied,
+  });
+}
+
+/** Drop: first what DROP … CASCADE would take with it, then the statement to run. */
+export async function dropDialog(ref, onApplied, onError) {
+  let impact;
+  try {
+    impact = await serverApi("GET", "objects/drop-impact", undefined, cleanRef(ref));
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  const cascade = h("input", { type: "checkbox", name: "cascade" });
+  const lines = [];
+  if (impact.cascades_to?.length) {
+    lines.push(h("p", { class: "warning" }, `CASCADE would also drop ${impact.cascades_to.length} object(s):`),
+      h("ul", { class: "cascade-list" }, impact.cascades_to.map((item) => h("li", {}, item))));
+  }
+  if (impact.blocked_by?.length) {
+    lines.push(h("p", { class: "warning" }, "Objects still depend on it:"),
+      h("ul", { class: "blocked-list" }, impact.blocked_by.map((item) => h("li", {}, item))));
+  }
+  if (impact.note) lines.push(h("p", { class: "hint" }, impact.note));
+  const fields = [h("div", { class: "wide drop-impact" }, lines.length ? lines : h("p", { class: "hint" }, "Nothing else depends on it."))];
+  if (impact.cascade_sql) fields.push(h("div", { class: "wide" }, check("CASCADE (drop the dependent objects too)", cascade)));
+  if (impact.requires_cascade) cascade.checked = false;
+  changeDialog({
+    id: "drop-dialog", title: `Drop ${kindLabel(ref.kind)} ${refLabel(ref)}`, fields, applyLabel: "Drop",
+    path: "objects/drop", body: () => ({ ...cleanRef(ref), cascade: cascade.checked }), onApplied,
+  });
+}
+
+function options(values, selected, { blank } = {}) {
+  const list = blank === undefined ? [] : [h("option", { value: "" }, blank)];
+  for (const value of values ?? []) {
+    const name = typeof value === "object" ? value.name : value;
+    list.push(h("option", { value: name, selected: name === selected }, name));
+  }
+  return list;
+}
+
+function intOrNull(input, name) {
+  if (input.value.trim() === "") return undefined;
+  const n = Number(input.value);
+  if (!Number.isInteger(n) || n < -1) throw new Error(`${name} must be an integer of at least -1.`);
+  return n;
+}
+
+function dropEmpty(body) {
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== ""));
+}
+
+export async function createRoleDialog(onApplied, onError) {
+  let opts;
+  try {
+    opts = await serverApi("GET", "objects/options", undefined, { kind: "role" });
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  const help = opts.help ?? {};
+  const name = h("input", { name: "name", required: true, autocomplete: "off" });
+  const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const flags = Object.fromEntries(["login", "createdb", "createrole", "inherit", "superuser", "replication"]
+    .map((flag) => [flag, h("input", { type: "checkbox", name: flag, checked: flag === "login" || flag === "inherit" })]));
+  const limit = h("input", { name: "connection_limit", type: "number", min: -1, placeholder: "-1 (no limit)" });
+  const validUntil = h("input", { name: "valid_until", placeholder: "e.g. 2030-01-01 00:00+00", autocomplete: "off" });
+  const memberOf = h("select", { name: "member_of", multiple: true, size: 4 },
+    options((opts.choices?.roles ?? []).filter((r) => !String(typeof r === "object" ? r.name : r).startsWith("pg_"))));
+  const comment = h("input", { name: "comment", autocomplete: "off" });
+  changeDialog({
+    id: "create-role-dialog", title: "Create role", path: "objects", onApplied,
+    fields: [
+      field("Name", name), field("Password", password, { help: help.password }),
+      h("div", { class: "wide checks" }, Object.entries(flags).map(([flag, input]) => check(flag, input))),
+      field("Connection limit", limit), field("Valid until", validUntil, { help: help.valid_until }),
+      field("Member of", memberOf, { help: help.member_of }), field("Comment", comment),
+    ],
+    body: () => {
+      if (!name.value) throw new Error("Type the role's name.");
+      const selected = [...memberOf.selectedOptions].map((o) => o.value);
+      return dropEmpty({
+        kind: "role", name: name.value, password: password.value || undefined,
+        ...Object.fromEntries(Object.entries(flags).map(([flag, input]) => [flag, input.checked])),
+        connection_limit: intOrNull(limit, "Connection limit"), valid_until: validUntil.value.trim() || undefined,
+        member_of: selected.length ? selected : undefined, comment: comment.value || undefined,
+      });
+    },
+  });
+}
+
+export async function createDatabaseDialog(onApplied, onError) {
+  let opts;
+  try {
+    opts = await serverApi("GET", "objects/options", undefined, { kind: "database" });
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  const choices = opts.choices ?? {};
+  const help = opts.help ?? {};
+  const name = h("input", { name: "name", required: true, autocomplete: "off" });
+  const owner = h("select", { name: "owner" }, options(choices.roles, null, { blank: "(me)" }));
+  const template = h("select", { name: "template" }, options(choices.templates ?? ["template1", "template0"], null, { blank: "(default: template1)" }));
+  const templateHelp = h("small", { class: "hint field-help", id: "template-help" });
+  const showTemplateHelp = () => {
+    const key = template.value || "template1";
+    templateHelp.textContent = help.templates?.[key] ?? "";
+  };
+  template.addEventListener("change", showTemplateHelp);
+  showTemplateHelp();
+  const encoding = h("select", { name: "encoding" }, options(choices.encodings, null, { blank: "(template's)" }));
+  const locale = h("select", { name: "locale" }, options(choices.locales, null, { blank: "(template's)" }));
+  const tablespace = h("select", { name: "tablespace" }, options(choices.tablespaces, null, { blank: "(default)" }));
+  const limit = h("input", { name: "connection_limit", type: "number", min: -1, placeholder: "-1 (no limit)" });
+  const comment = h("input", { name: "comment", autocomplete: "off" });
+  changeDialog({
+    id: "create-database-dialog", title: "Create database", path: "objects", onApplied,
+    fields: [
+      field("Name", name), field("Owner", owner),
+      h("label", { class: "wide" }, "Template", template, templateHelp),
+      field("Encoding", encoding), field("Locale", locale, { help: help.locale }),
+      field("Tablespace", tablespace), field("Connection limit", limit, { help: help.connection_limit }),
+      field("Comment", comment, { wide: true }),
+    ],
+    body: () => {
+      if (!name.value) throw new Error("Type the database's name.");
+      return dropEmpty({
+        kind: "database", name: name.value, owner: owner.value, template: template.value, encoding: encoding.value,
+        locale: locale.value, tablespace: tablespace.value, connection_limit: intOrNull(limit, "Connection limit"),
+        comment: comment.value || undefined,
+      });
+    },
+  });
+}

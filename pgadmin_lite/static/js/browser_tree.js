@@ -1,0 +1,127 @@
+// The lazy object tree: one API call per expand; collections page ("first 500 of N — type to filter").
+import { h } from "./api.js";
+import { cleanRef, serverApi } from "./browser_common.js";
+import { debounce, errorText } from "./ui.js";
+
+const PAGE_SIZE = 500;
+const ICONS = { server: "🖧", database: "🛢", role: "👤", schema: "▤", table: "▦", view: "◫", column: "│" };
+
+export class ObjectTree {
+  /** onSelect(item) is called when an object (not a collection) is clicked. */
+  constructor(list, { onSelect, onError }) {
+    this.list = list;
+    this.onSelect = onSelect;
+    this.onError = onError;
+    this.system = false;
+    this.selected = null;
+  }
+
+  load() {
+    const root = { kind: "server", name: "server", label: document.querySelector("#object-browser").dataset.serverName,
+      has_children: true, ref: { kind: "server" } };
+    const node = this.node(root, null);
+    this.list.replaceChildren(node.li);
+    return this.expand(node);
+  }
+
+  node(item, parent) {
+    const children = h("ul", { class: "tree-children", role: "group", hidden: true });
+    const toggle = h("span", { class: "tree-toggle", "aria-hidden": "true" }, item.has_children ? "▸" : "");
+    const count = item.is_collection ? h("span", { class: "tree-count" }, String(item.info?.count ?? "")) : null;
+    const label = h("button", { type: "button", class: "tree-label", title: item.name },
+      toggle, h("span", { class: "tree-icon" }, item.is_collection ? "📁" : (ICONS[item.kind] ?? "•")),
+      h("span", { class: "tree-text" }, item.label ?? item.name), count);
+    const li = h("li", {
+      class: `tree-node${item.is_collection ? " collection" : ""}`, role: "treeitem",
+      "data-kind": item.kind, "data-name": item.name, "aria-expanded": item.has_children ? "false" : null,
+    }, label, children);
+    const node = { item, parent, li, label, toggle, children, loaded: false, q: "", offset: 0 };
+    li.node = node;
+    label.addEventListener("click", () => this.activate(node));
+    return node;
+  }
+
+  activate(node) {
+    if (!node.item.is_collection && node.item.kind !== "server") this.select(node);
+    if (node.item.has_children) this.toggle(node);
+  }
+
+  select(node) {
+    this.selected?.label.classList.remove("selected");
+    this.selected = node;
+    node.label.classList.add("selected");
+    this.onSelect(node);
+  }
+
+  async toggle(node) {
+    const open = node.children.hidden;
+    if (open && !node.loaded) await this.expand(node);
+    else {
+      node.children.hidden = !open;
+      node.li.setAttribute("aria-expanded", String(open));
+      node.toggle.textContent = open ? "▾" : "▸";
+    }
+  }
+
+  /** (Re)load a node's children: page 1 of a collection, narrowed by its filter text. */
+  async expand(node, { append = false } = {}) {
+    const params = { ...cleanRef(node.item.ref), limit: PAGE_SIZE, offset: append ? node.offset : 0 };
+    if (node.q) params.q = node.q;
+    if (this.system) params.system = "true";
+    node.li.classList.add("loading");
+    try {
+      const page = await serverApi("GET", "tree", undefined, params);
+      const nodes = page.items.map((item) => this.node(item, node));
+      if (append) node.childList.append(...nodes.map((n) => n.li));
+      else {
+        node.childList = h("ul", { class: "tree-items" }, nodes.map((n) => n.li));
+        node.children.replaceChildren(...(node.item.is_collection ? [this.collectionTools(node)] : []), node.childList);
+      }
+      node.offset = (append ? node.offset : 0) + page.items.length;
+      this.pageNote(node, page);
+      node.loaded = true;
+      node.children.hidden = false;
+      node.li.setAttribute("aria-expanded", "true");
+      node.toggle.textContent = "▾";
+    } catch (err) {
+      this.onError(err);
+      node.children.replaceChildren(h("li", { class: "tree-error" }, errorText(err)));
+      node.children.hidden = false;
+    } finally {
+      node.li.classList.remove("loading");
+    }
+  }
+
+  collectionTools(node) {
+    const run = debounce(() => this.expand(node), 250);
+    const input = h("input", {
+      type: "search", class: "tree-filter", placeholder: "Filter…", "aria-label": `Filter ${node.item.label}`,
+      value: node.q, oninput: () => { node.q = input.value.trim(); run(); },
+    });
+    node.note = h("div", { class: "tree-note" });
+    return h("li", { class: "tree-tools" }, input, node.note);
+  }
+
+  pageNote(node, page) {
+    if (!node.note) return;
+    const shown = node.offset;
+    const more = page.truncated
+      ? h("button", { type: "button", class: "link tree-more", onclick: () => this.expand(node, { append: true }) }, "show more")
+      : null;
+    node.note.replaceChildren(page.truncated
+      ? `first ${shown.toLocaleString()} of ${page.total.toLocaleString()} — type to filter `
+      : `${page.total.toLocaleString()} ${node.q ? "matching" : "in all"}`, more ?? "");
+  }
+
+  /** Reload the children of a loaded node (after a create, rename or drop). */
+  refresh(node) {
+    if (node?.loaded) return this.expand(node);
+    return null;
+  }
+
+  /** The loaded collection node of a kind directly under the root (databases, roles…). */
+  rootCollection(kind) {
+    return [...this.list.querySelectorAll(":scope > li > .tree-children > .tree-items > li")]
+      .map((li) => li.node).find((n) => n?.item.kind === kind);
+  }
+}
