@@ -17,12 +17,11 @@ from typing import IO
 
 import click
 from flask import Flask
-from flask_migrate import upgrade
 
 from pgadmin_lite import create_app, settings
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.auth.service import locked_until
-from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema
+from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema, upgrade_schema
 from pgadmin_lite.directories import ensure_directories
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.keyfiles import create_key_file
@@ -120,7 +119,7 @@ def setup_db(email: str | None, password_stdin: bool, random_password: bool, own
     create_key_file(config["CREDENTIALS_KEY_FILE"])
     with app_context(require_schema=False) as app:
         check_schema(app, allow_upgrade=True)  # a newer schema: say so, not "Can't locate revision"
-        upgrade(directory=MIGRATIONS_DIR)
+        upgrade_schema(app)
         if service.list_users():
             click.echo("The config database is up to date; users already exist, none was added.")
         else:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
 from pgadmin_lite.errors import ConfigError
-from pgadmin_lite.extensions import db, migrate
+from pgadmin_lite.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -54,18 +54,38 @@ def configure(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     if url.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _tune_sqlite)
 
 
+REVISION_RE = re.compile(r'^(down_revision|revision)\s*=\s*["\']?(\w+|None)["\']?', re.M)
+
+
+@cache
+def migration_revisions() -> tuple[frozenset[str], str]:
+    """(every revision, the head) read from migrations/versions without importing Alembic.
+
+    Serving never needs Alembic (about 11 MiB resident); a test checks this agrees with Alembic's own view.
+    """
+    revisions: dict[str, str | None] = {}
+    for path in Path(MIGRATIONS_DIR, "versions").glob("*.py"):
+        fields = dict(REVISION_RE.findall(path.read_text(encoding="utf-8")))
+        if "revision" in fields:
+            revisions[fields["revision"]] = None if fields.get("down_revision") in (None, "None") else \
+                fields["down_revision"]
+    parents = {parent for parent in revisions.values() if parent}
+    heads = [rev for rev in revisions if rev not in parents]
+    return frozenset(revisions), heads[0] if len(heads) == 1 else ""
+
+
 def schema_state(engine: Engine) -> tuple[str | None, str]:
     """Return (current revision of the database, head revision of the code)."""
-    script = ScriptDirectory(MIGRATIONS_DIR)
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current, script.get_current_head() or ""
+        current = None
+        if inspect(conn).has_table("alembic_version"):
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return current, migration_revisions()[1]
 
 
 def check_schema(app: Flask, *, allow_upgrade: bool = False) -> None:
@@ -77,7 +97,7 @@ def check_schema(app: Flask, *, allow_upgrade: bool = False) -> None:
         current, head = schema_state(db.engine)
         if current == head:
             return
-        known = {rev.revision for rev in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()}
+    known = migration_revisions()[0]
     if allow_upgrade and (current is None or current in known):
         return
     where = (app.config["CONFIG_DATABASE_URI"] and "CONFIG_DATABASE_URI") or app.config["SQLITE_PATH"]
@@ -88,3 +108,11 @@ def check_schema(app: Flask, *, allow_upgrade: bool = False) -> None:
                           f"(head {head}); upgrade pgadmin_lite or point DATA_DIR at the matching data.")
     raise ConfigError(f"The config database ({where}) has schema {current}, older than {head}; "
                       "run: python setup_db.py setup-db")
+
+
+def upgrade_schema(app: Flask) -> None:
+    """Create or upgrade the schema with Alembic, inside an app context (setup-db; serving never needs it)."""
+    from flask_migrate import Migrate, upgrade
+
+    Migrate(app, db, directory=MIGRATIONS_DIR)
+    upgrade(directory=MIGRATIONS_DIR)

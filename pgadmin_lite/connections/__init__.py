@@ -13,19 +13,15 @@ from pgadmin_lite.connections.manager import ConnectionManager, Limits
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.query_tool import history
+from pgadmin_lite.query_tool.history_writer import HistoryWriter
 
 log = logging.getLogger(__name__)
 
 
-def _history_recorder(app: Flask) -> Any:
-    """Record each finished run from the worker thread, in its own app context."""
+def _history_recorder(writer: HistoryWriter) -> Any:
+    """Hand each finished run to the history writer (no config-DB work on the statement's thread)."""
     def on_finish(session: QuerySession, sql: str, result: dict[str, Any]) -> None:
-        try:
-            with app.app_context():
-                history.record(session.user_id, session.server_id, session.database, sql, result,
-                               keep=app.config["QUERY_HISTORY_MAX"])
-        except Exception:
-            log.exception("Could not record query history for user %s", session.user_id)
+        writer.submit(history.entry_for(session.user_id, session.server_id, session.database, sql, result))
     return on_finish
 
 
@@ -35,7 +31,9 @@ def init_app(app: Flask) -> None:
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
                     max_rows=cfg["MAX_RESULT_ROWS"])
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
-    manager = ConnectionManager(limits, guard, on_finish=_history_recorder(app))
+    writer = HistoryWriter(app, keep=cfg["QUERY_HISTORY_MAX"])
+    app.extensions["history_writer"] = writer
+    manager = ConnectionManager(limits, guard, on_finish=_history_recorder(writer))
     app.extensions["connection_manager"] = manager
     app.extensions["health_checks"].append(guard.warning)
 

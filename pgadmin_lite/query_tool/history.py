@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pgadmin_lite.extensions import db
+from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.history import QueryHistory
 
 MAX_SQL_CHARS = 100_000
@@ -19,19 +20,25 @@ def outcome_status(result: dict[str, Any]) -> str:
     return "lost" if error.get("connection_lost") else "error"
 
 
-def record(user_id: int, server_id: int, database: str, sql: str, result: dict[str, Any], *, keep: int) -> None:
-    """Store one run and drop the user's oldest entries past `keep`."""
+def entry_for(user_id: int, server_id: int, database: str, sql: str, result: dict[str, Any]) -> dict[str, Any]:
+    """The history row for one finished run."""
     rows = result.get("rows_affected")
     if rows is None and result.get("columns"):
         rows = len(result.get("rows") or [])
     if result.get("error"):
         rows = None  # rows of an earlier statement would misdescribe a failed run
-    db.session.add(QueryHistory(user_id=user_id, server_id=server_id, database=database, sql=sql[:MAX_SQL_CHARS],
-                                status=outcome_status(result), rows=rows, duration_ms=result.get("duration_ms")))
-    db.session.flush()
-    stale = (db.select(QueryHistory.id).filter_by(user_id=user_id)
-             .order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc()).offset(keep))
-    db.session.execute(db.delete(QueryHistory).where(QueryHistory.id.in_(stale.scalar_subquery())))
+    return {"user_id": user_id, "server_id": server_id, "database": database, "sql": sql[:MAX_SQL_CHARS],
+            "status": outcome_status(result), "rows": rows, "duration_ms": result.get("duration_ms"),
+            "created_at": utcnow()}
+
+
+def store(entries: list[dict[str, Any]], *, keep: int) -> None:
+    """Insert a batch in one transaction and drop each user's oldest entries past `keep`."""
+    db.session.execute(db.insert(QueryHistory), entries)
+    for user_id in {entry["user_id"] for entry in entries}:
+        stale = (db.select(QueryHistory.id).filter_by(user_id=user_id)
+                 .order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc()).offset(keep))
+        db.session.execute(db.delete(QueryHistory).where(QueryHistory.id.in_(stale.scalar_subquery())))
     db.session.commit()
 
 

@@ -166,11 +166,13 @@ def history_list() -> ResponseReturnValue:
         limit = min(max(int(request.args.get("limit", 100)), 1), 1000)
     except ValueError:
         raise BadRequest("limit must be an integer.") from None
+    current_app.extensions["history_writer"].flush()  # include runs that finished a moment ago
     entries = history.search(current_user.id, request.args.get("q", ""), limit)
     return jsonify([entry.to_dict() for entry in entries])
 
 
 @bp.delete("/api/v1/query-history")
 def history_clear() -> ResponseReturnValue:
+    current_app.extensions["history_writer"].flush()
     history.clear(current_user.id)
     return "", 204

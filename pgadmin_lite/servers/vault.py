@@ -12,11 +12,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from pgadmin_lite.errors import AppError, ConfigError, PasswordRequired
 from pgadmin_lite.keyfiles import read_key_file
 
@@ -52,6 +47,11 @@ class Vault:
         if len(raw) < MIN_KEY_CHARS:
             raise ConfigError(f"The credentials key is shorter than {MIN_KEY_CHARS} characters; "
                               "set a longer CREDENTIALS_KEY or delete CREDENTIALS_KEY_FILE and run setup-db.")
+        # cryptography costs ~7 MiB resident: loaded when a password is first sealed or opened, not at start.
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(raw)
         self._aead = AESGCM(key)
 
@@ -63,6 +63,8 @@ class Vault:
 
     def decrypt(self, envelope: str, *, aad: str) -> str:
         """Open an envelope for its row, or raise SavedPasswordUnreadable (never a crash)."""
+        from cryptography.exceptions import InvalidTag
+
         try:
             if not envelope.startswith(PREFIX):
                 raise ValueError("unknown envelope version")

@@ -12,11 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from flask_migrate import downgrade, upgrade
+from flask_migrate import downgrade
 from sqlalchemy import inspect, text
 
 from pgadmin_lite import create_app
-from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema, schema_state
+from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema, migration_revisions, schema_state, upgrade_schema
 from pgadmin_lite.errors import ConfigError
 from pgadmin_lite.extensions import db
 from tests.plugins.postgres_fixture import PgServer
@@ -57,7 +57,7 @@ def test_upgrade_from_empty_matches_the_models(empty_app: Flask) -> None:
     with pytest.raises(ConfigError, match="setup-db"):
         check_schema(empty_app)
     with empty_app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
+        upgrade_schema(empty_app)
         current, head = schema_state(db.engine)
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True,
@@ -72,11 +72,11 @@ def test_upgrade_from_empty_matches_the_models(empty_app: Flask) -> None:
 
 def test_downgrade_to_base_and_upgrade_again(empty_app: Flask) -> None:
     with empty_app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
+        upgrade_schema(empty_app)
         downgrade(directory=MIGRATIONS_DIR, revision="base")
     assert table_names(empty_app) <= {"alembic_version"}
     with empty_app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
+        upgrade_schema(empty_app)
         current, head = schema_state(db.engine)
     assert current == head
     assert table_names(empty_app) >= {t.name for t in db.metadata.sorted_tables}
@@ -88,7 +88,7 @@ def test_sqlite_config_db_is_wal_with_a_busy_timeout_and_private(tmp_path: Path)
     try:
         app = create_app({"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": SECRET}, require_schema=False)
         with app.app_context():
-            upgrade(directory=MIGRATIONS_DIR)
+            upgrade_schema(app)
             journal = db.session.execute(text("PRAGMA journal_mode")).scalar()
             busy_ms = db.session.execute(text("PRAGMA busy_timeout")).scalar()
     finally:
@@ -96,3 +96,11 @@ def test_sqlite_config_db_is_wal_with_a_busy_timeout_and_private(tmp_path: Path)
     assert journal == "wal"
     assert busy_ms >= 5000
     assert stat.S_IMODE(Path(app.config["SQLITE_PATH"]).stat().st_mode) == 0o600
+
+
+def test_serving_reads_the_same_revisions_as_alembic() -> None:
+    """The app checks the schema without importing Alembic; its reading of versions/ must match Alembic's."""
+    script = ScriptDirectory(MIGRATIONS_DIR)
+    known, head = migration_revisions()
+    assert head == script.get_current_head()
+    assert known == {rev.revision for rev in script.walk_revisions()}

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 
 from pgadmin_lite import create_app
-from pgadmin_lite.configdb import MIGRATIONS_DIR
+from pgadmin_lite.configdb import upgrade_schema
 from pgadmin_lite.keyfiles import create_key_file
 from pgadmin_lite.settings import load_settings
 from pgadmin_lite.users import service as users_service
@@ -35,7 +34,7 @@ def prepare_data_dir(data_dir: Path, overrides: dict[str, Any] | None = None) ->
     create_key_file(config["CREDENTIALS_KEY_FILE"])
     app = create_app(settings, require_schema=False)
     with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
+        upgrade_schema(app)
         if not users_service.list_users():
             users_service.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True, min_length=8)
             users_service.create_user(USER_EMAIL, USER_PASSWORD, is_admin=False, min_length=8)

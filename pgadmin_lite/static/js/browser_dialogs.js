@@ -51,8 +51,19 @@ export function changeDialog({ id, title, fields, method = "POST", path, body, o
     }
   };
   const later = debounce(refresh, 250);
-  form.addEventListener("input", () => { apply.disabled = true; later(); });
-  form.addEventListener("change", () => { apply.disabled = true; later(); });
+  const edited = () => {
+    let same = false;
+    try {
+      same = current !== null && JSON.stringify(body()) === JSON.stringify(current);
+    } catch {
+      same = false;
+    }
+    if (same) return; // e.g. the change event of a field left unchanged: the preview is still right
+    apply.disabled = true;
+    later();
+  };
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!current) return;
