@@ -42,7 +42,7 @@ def test_tree_to_a_table_and_its_sql(live_server: LiveServer, pg_server: PgServe
     open_table(page, live_server.url, server_id, pg_database, "t")
     page.wait_for_selector('#panel-properties table.kv')
     page.click('#object-tabs .tab[data-tab="sql"]')
-    page.wait_for_function("document.querySelector('#sql-text').textContent.includes('CREATE TABLE')")
+    page.wait_for_function("() => document.querySelector('#sql-text').textContent.includes('CREATE TABLE')")
     ddl = page.inner_text("#sql-text")
     assert '"Mixed Label" text' in ddl and "PRIMARY KEY" in ddl
     # the table's own collections and the filter box of the tables collection
@@ -70,7 +70,8 @@ def test_create_a_role_and_a_database_owned_by_it(live_server: LiveServer, pg_se
         dialog.locator("input[name=createdb]").check()
         dialog.locator("input[name=connection_limit]").fill("5")
         dialog.locator("input[name=comment]").fill("the app's role")
-        page.wait_for_function("""r => { const p = document.querySelector('#create-role-dialog .sql-preview').textContent;
+        page.wait_for_function("""r => {
+            const p = document.querySelector('#create-role-dialog .sql-preview').textContent;
             return p.includes('CREATE ROLE') && p.includes(r) && p.includes('CONNECTION LIMIT 5')
                 && p.includes('COMMENT ON ROLE'); }""", arg=role)
         preview = dialog.locator(".sql-preview").inner_text()
@@ -86,7 +87,8 @@ def test_create_a_role_and_a_database_owned_by_it(live_server: LiveServer, pg_se
         dialog.locator("select[name=template]").select_option("template0")
         assert "pristine" in dialog.locator("#template-help").inner_text()
         dialog.locator("select[name=encoding]").select_option("UTF8")
-        page.wait_for_function("""() => { const p = document.querySelector('#create-database-dialog .sql-preview').textContent;
+        page.wait_for_function("""() => {
+            const p = document.querySelector('#create-database-dialog .sql-preview').textContent;
             return p.includes('CREATE DATABASE') && p.includes('template0') && p.includes('UTF8'); }""")
         dialog.locator(".dialog-apply:not([disabled])").click()
         dialog.wait_for(state="detached")
@@ -118,15 +120,16 @@ def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, p
     page.wait_for_selector("table.data-table tbody tr")
     assert page.locator("table.data-table tbody tr").count() == 100
     page.click("#data-next")
-    page.wait_for_function("document.querySelectorAll('table.data-table tbody tr').length === 50")
+    page.wait_for_function("() => document.querySelectorAll('table.data-table tbody tr').length === 50")
     page.click('table.data-table th[data-column="id"]')  # sort ascending, back to page 1
     page.click('table.data-table th[data-column="id"]')  # descending
-    page.wait_for_function("document.querySelector('table.data-table tbody td[data-column=id]').textContent === '150'")
+    page.wait_for_function("() => document.querySelector('table.data-table tbody td[data-column=id]')"
+                           ".textContent === '150'")
     page.select_option("#filter-column", "id")
     page.select_option("#filter-op", "eq")
     page.fill("#filter-value", "7")
     page.click("#filter-apply")
-    page.wait_for_function("document.querySelectorAll('table.data-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('table.data-table tbody tr').length === 1")
     page.dblclick('table.data-table tbody td[data-column="label"]')
     page.fill("table.data-table .cell-input", "edited 'seven'")
     page.keyboard.press("Enter")
@@ -134,7 +137,10 @@ def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, p
     page.wait_for_selector("#data-review-sql")
     assert "UPDATE" in page.inner_text("#data-review-sql") and "edited ''seven''" in page.inner_text("#data-review-sql")
     page.click("#data-apply")
-    page.wait_for_function("document.querySelector('table.data-table tbody td[data-column=label]')"
+    page.wait_for_function("() => document.querySelector('#data-status').textContent.includes('applied 1 change')"
+                           " || !document.querySelector('#data-error').hidden")
+    assert page.locator("#data-error").is_hidden(), page.inner_text("#data-error")
+    page.wait_for_function("() => document.querySelector('table.data-table tbody td[data-column=label]')"
                            ".textContent === \"edited 'seven'\"")
     with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
         assert conn.execute("SELECT label FROM t WHERE id = 7").fetchone() == ("edited 'seven'",)

@@ -53,12 +53,16 @@ export class DataView {
 
   async load() {
     this.showError(null);
+    const mine = (this.generation = (this.generation ?? 0) + 1);
+    let data;
     try {
-      this.data = await serverApi("GET", "rows", undefined, this.params());
+      data = await serverApi("GET", "rows", undefined, this.params());
     } catch (err) {
-      this.showError(err);
+      if (mine === this.generation) this.showError(err);
       return;
     }
+    if (mine !== this.generation) return; // a newer sort, filter or page was asked for meanwhile
+    this.data = data;
     this.edits.clear();
     this.deletes.clear();
     this.inserts = [];
@@ -77,7 +81,7 @@ export class DataView {
         return h("th", {
           class: `sortable${sorted ? ` sorted-${this.query.dir}` : ""}`, title: `Sort by ${col.name}`, "data-column": col.name,
           onclick: () => this.sortBy(col.name),
-        }, h("span", { class: "col-name" }, col.name, col.is_key ? " 🔑" : "", sorted ? (this.query.dir === "asc" ? " ▲" : " ▼") : ""),
+        }, h("span", { class: "col-name" }, col.name, col.is_key ? h("span", { class: "pk", title: "primary key" }, " PK") : "", sorted ? (this.query.dir === "asc" ? " ▲" : " ▼") : ""),
         h("span", { class: "col-type" }, col.type));
       }));
     const rows = d.rows.map((row, r) => {

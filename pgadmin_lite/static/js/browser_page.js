@@ -109,15 +109,17 @@ $("#show-system").addEventListener("change", (event) => {
   tree.load();
 });
 $("#tree-refresh").addEventListener("click", () => tree.load());
-$("#action-rename").addEventListener("click", () => selected && renameDialog(selected.item.ref, () => afterChange(selected, { dropped: true })));
-$("#action-comment").addEventListener("click", () => {
+$("#action-rename").addEventListener("click", () => {
   if (!selected) return;
   const node = selected;
-  commentDialog(node.item.ref, properties?.comment ?? properties?.description, () => {
+  renameDialog(node.item.ref, () => afterChange(node, { dropped: true }));
+});
+$("#action-comment").addEventListener("click", () => {
+  if (!selected) return;
+  commentDialog(selected.item.ref, properties?.comment ?? properties?.description, () => {
     loadedTabs = new Set();
     showTab(activeTab);
   });
-  return node;
 });
 $("#action-drop").addEventListener("click", () => {
   if (!selected) return;

@@ -4,7 +4,8 @@ import { cleanRef, serverApi } from "./browser_common.js";
 import { debounce, errorText } from "./ui.js";
 
 const PAGE_SIZE = 500;
-const ICONS = { server: "🖧", database: "🛢", role: "👤", schema: "▤", table: "▦", view: "◫", column: "│" };
+const ICONS = { server: "◆", database: "◉", role: "●", tablespace: "▭", schema: "▤", table: "▦", view: "◫",
+  materialized_view: "◫", function: "ƒ", column: "│", index: "⋮", constraint: "⊓", sequence: "#" };
 
 export class ObjectTree {
   /** onSelect(item) is called when an object (not a collection) is clicked. */
@@ -29,7 +30,7 @@ export class ObjectTree {
     const toggle = h("span", { class: "tree-toggle", "aria-hidden": "true" }, item.has_children ? "▸" : "");
     const count = item.is_collection ? h("span", { class: "tree-count" }, String(item.info?.count ?? "")) : null;
     const label = h("button", { type: "button", class: "tree-label", title: item.name },
-      toggle, h("span", { class: "tree-icon" }, item.is_collection ? "📁" : (ICONS[item.kind] ?? "•")),
+      toggle, h("span", { class: "tree-icon" }, item.is_collection ? "▪" : (ICONS[item.kind] ?? "•")),
       h("span", { class: "tree-text" }, item.label ?? item.name), count);
     const li = h("li", {
       class: `tree-node${item.is_collection ? " collection" : ""}`, role: "treeitem",

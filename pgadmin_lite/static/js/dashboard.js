@@ -15,6 +15,8 @@ let previous = null; // last stats sample, for rates
 
 const call = (method, path, params) => api(method, `api/v1/servers/${serverId}/dashboard/${path}`, undefined, params);
 const dbParams = () => (db ? { db } : undefined);
+// This dashboard's own catalog probes (each SQL file starts with a "-- Dashboard" comment) are not shown.
+const isProbe = (row) => (row.query ?? "").trimStart().startsWith("-- Dashboard");
 
 function text(value) {
   if (value === null || value === undefined) return h("span", { class: "null" }, "—");
@@ -33,6 +35,7 @@ function table(columns, rows, { empty = "None.", rowAttrs } = {}) {
 
 function age(seconds) {
   if (seconds === null || seconds === undefined) return null;
+  seconds = Math.max(0, seconds);
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${(seconds / 3600).toFixed(1)} h`;
@@ -64,20 +67,20 @@ async function refreshSessions() {
       h("button", { type: "button", class: "cancel-session", onclick: () => signal(s, "cancel") }, "Cancel"),
       h("button", { type: "button", class: "danger terminate-session", onclick: () => signal(s, "terminate") }, "Terminate"),
     ] : "")],
-  ], data.items, { empty: "No other sessions.", rowAttrs: (s) => ({ class: "session-row", "data-pid": s.pid }) }));
+  ], data.items.filter((s) => !isProbe(s)), { empty: "No other sessions.", rowAttrs: (s) => ({ class: "session-row", "data-pid": s.pid }) }));
 }
 
 async function refreshLocks() {
   const data = await call("GET", "locks", dbParams());
   $("#blocking").replaceChildren(data.blocking.length
     ? h("ul", { class: "chains" }, data.blocking.map((b) => h("li", { class: "chain" },
-      `${b.chain.join(" ← waits for ← ").replace(/^/, "")}   (head: ${b.head})`)))
+      `${b.chain.join(" waits for ")} (head of the chain: ${b.head})`)))
     : h("p", { class: "hint" }, "No session is waiting for a lock."));
   $("#locks").replaceChildren(table([
     ["PID", (l) => l.pid], ["Type", (l) => l.locktype], ["Relation", (l) => l.relation], ["Mode", (l) => l.mode],
     ["Granted", (l) => (l.granted ? "yes" : "waiting")], ["Blocked by", (l) => l.blocked_by],
     ["Database", (l) => l.database], ["User", (l) => l.user],
-  ], data.items, { empty: "No locks." }));
+  ], data.items.filter((l) => !isProbe(l)), { empty: "No locks." }));
 }
 
 async function refreshPrepared() {
