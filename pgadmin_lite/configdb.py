@@ -47,8 +47,10 @@ def _create_sqlite_file(path: str) -> None:
 def configure(app: Flask) -> None:
     url = database_url(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
+    options: dict[str, Any] = {}
+    if not url.startswith("sqlite"):
+        options["pool_pre_ping"] = True  # a network database may drop idle connections; a file cannot
+    else:
         _create_sqlite_file(app.config["SQLITE_PATH"])
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], "check_same_thread": False}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
