@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.deploy.shipped import ROOT, Site, open_scratch_dir, render
 from tests.deploy.stacks import app_env, running, uwsgi_binary
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, prepare_data_dir
-from tests.plugins.http_session import HttpClient
+from tests.plugins.http_session import HttpClient, wait_for_job
 from tests.plugins.live_server import start_process
 from tests.plugins.postgres_fixture import PgServer, free_port
 
@@ -30,15 +28,6 @@ def _client(url: str, pg_server: PgServer) -> tuple[HttpClient, int]:
     return http, int(response.json()["id"])
 
 
-def _wait(http: HttpClient, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = http.get(f"/api/v1/jobs/{job_id}").json()
-        if not job["is_active"]:
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
-
 
 @pytest.mark.parametrize("shape", ["uwsgi", "apache"])
 def test_a_backup_runs_under_the_wsgi_host(shape: str, pg_server: PgServer, pg_database: str,
@@ -49,7 +38,7 @@ def test_a_backup_runs_under_the_wsgi_host(shape: str, pg_server: PgServer, pg_d
         response = http.post("/api/v1/jobs", json={"kind": "backup", "server_id": server_id,
                                                    "database": pg_database, "output_path": "host.dump"})
         assert response.status_code == 201, f"{response.text}\n{deployment.log()}"
-        job = _wait(http, response.json()["id"])
+        job = wait_for_job(http, response.json()["id"])
         log = http.get(f"/api/v1/jobs/{job['id']}/log").json()["text"]
         assert job["state"] == "succeeded", f"{job}\n{log}\n{deployment.log()}"
         started = next(line for line in log.splitlines() if "worker pid" in line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -36,3 +37,15 @@ class HttpClient:
 
     def post(self, path: str, **kw: Any) -> requests.Response:
         return self.send("POST", path, **kw)
+
+
+def wait_for_job(client: HttpClient, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a background job until it is no longer active."""
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if not job["is_active"]:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
