@@ -155,10 +155,12 @@ def test_upload_of_20_mb_passes_the_front_server(deployment: Deployment) -> None
     client.send("DELETE", "/api/v1/storage?path=/deploy-upload.bin")
 
 
+@pytest.mark.parametrize("deployment", [shape for shape in SHAPES if shape.startswith("nginx")], indirect=True)
 def test_a_clients_own_forwarded_headers_are_ignored_behind_nginx(deployment: Deployment) -> None:
-    """NGINX overwrites X-Script-Name / X-Forwarded-Host / -Prefix, so a browser cannot move the app's URLs."""
-    if not deployment.shape.startswith("nginx"):
-        pytest.skip("only a proxy can overwrite the headers; standalone servers trust loopback clients by design")
+    """NGINX overwrites X-Script-Name / X-Forwarded-Host / -Prefix, so a browser cannot move the app's URLs.
+
+    (Only a proxy can overwrite them; a standalone server trusts its loopback clients by design.)
+    """
     spoofed = {"X-Script-Name": "/evil", "X-Forwarded-Prefix": "/evil", "X-Forwarded-Host": "evil.example"}
     response = requests.get(f"{deployment.url}/", headers=spoofed, allow_redirects=False, timeout=10)
     assert response.status_code == 302
