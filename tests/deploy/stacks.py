@@ -76,7 +76,7 @@ def uwsgi_binary() -> str:
 
 def need_root(why: str) -> None:
     if os.geteuid() != 0:
-        pytest.skip(f"needs root: {why}")
+        pytest.skip(f"root privileges missing (CI runs as root): {why}")
 
 
 # --- app servers ---------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def skip_without_binaries() -> None:
     try:
         find_binaries()
     except DatabaseException as exc:
-        pytest.skip(f"needs the PostgreSQL server binaries (apt package `postgresql`): {exc}")
+        pytest.skip(f"PostgreSQL server binaries not found; install them with apt-get install postgresql: {exc}")
 
 
 @dataclass(frozen=True)
