@@ -1,4 +1,5 @@
-"""The object browser in a real browser: tree to a table and its SQL, create a role and a database, edit a row."""
+"""The object browser in a real browser: tree to a table and its SQL, create a role and a database, edit a row;
+create a schema, a table and an index through the dialogs, then rename, comment on and drop the table."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from tests.plugins.browser import login, register_server
 from tests.plugins.catalog_fixtures import drop_database, drop_role
@@ -13,9 +15,18 @@ from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 
 
+def css_string(text: str) -> str:
+    """text as a quoted CSS string (for attribute selectors on hostile names)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def tree_node(page: Any, kind: str, name: str) -> Any:
+    return page.locator(f"li.tree-node[data-kind={css_string(kind)}][data-name={css_string(name)}]").first
+
+
 def tree_click(page: Any, kind: str, name: str) -> None:
     """Click a tree node's label (expands it, and selects an object) and wait until its children are in."""
-    node = page.locator(f'li.tree-node[data-kind="{kind}"][data-name="{name}"]').first
+    node = tree_node(page, kind, name)
     node.locator(":scope > .tree-label").click()
     if node.get_attribute("aria-expanded") is not None:
         page.wait_for_function("n => n.getAttribute('aria-expanded') === 'true' && !n.classList.contains('loading')",
@@ -148,3 +159,126 @@ def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, p
     tree_click(page, "table", "nokey")
     page.wait_for_selector("#read-only-reason")
     assert "primary key" in page.inner_text("#read-only-reason")
+
+
+def wait_preview(page: Any, dialog_id: str, *parts: str) -> None:
+    """Wait until the dialog's SQL preview shows every part (and so Apply is enabled for it)."""
+    page.wait_for_function("""([id, parts]) => {
+        const p = document.querySelector(`#${id} .sql-preview`)?.textContent ?? '';
+        return parts.every((part) => p.includes(part)); }""", arg=[dialog_id, list(parts)])
+
+
+def apply_dialog(page: Any, dialog_id: str) -> None:
+    dialog = page.locator(f"#{dialog_id}")
+    dialog.locator(".dialog-apply:not([disabled])").click()
+    dialog.wait_for(state="detached")
+
+
+def test_create_schema_table_and_index_then_rename_comment_and_drop(
+        live_server: LiveServer, pg_server: PgServer, pg_database: str, page: Any) -> None:
+    schema, table, renamed, index = 'Sales "Q1" ü', 'Order "Items"', 'Order "Lines"', 'Order idx "select"'
+    login(page, live_server.url)
+    server_id = register_server(live_server.url, pg_server, f"DDL PG {pg_database}")
+    page.goto(f"{live_server.url}/servers/{server_id}/browser")
+    page.wait_for_selector('li.tree-node[data-kind="databases"]')
+    tree_click(page, "databases", "databases")
+    tree_click(page, "database", pg_database)
+
+    # Create schema: the "+" of the database's Schemas collection
+    tree_node(page, "schemas", "schemas").locator(":scope > .tree-create").click()
+    page.locator("#create-schema-dialog input[name=name]").fill(schema)
+    wait_preview(page, "create-schema-dialog", 'CREATE SCHEMA "Sales ""Q1"" ü"')
+    apply_dialog(page, "create-schema-dialog")
+    tree_click(page, "schema", schema)
+
+    # Create table: the "+" of the new schema's (empty) Tables collection; three rows, one removed again
+    schema_node = tree_node(page, "schema", schema)
+    schema_node.locator('li.tree-node[data-kind="tables"] > .tree-create').click()
+    dialog = page.locator("#create-table-dialog")
+    dialog.locator("input[name=name]").fill(table)
+    rows = dialog.locator(".column-row")
+    rows.nth(0).locator("input[name=col-name]").fill("id")
+    rows.nth(0).locator("input[name=col-type]").fill("integer")
+    rows.nth(0).locator("input[name=col-pk]").check()
+    dialog.locator(".col-add").click()
+    rows.nth(1).locator("input[name=col-name]").fill("select")
+    rows.nth(1).locator("input[name=col-type]").fill("text")
+    rows.nth(1).locator("input[name=col-default]").fill("'x'")
+    rows.nth(1).locator("input[name=col-not-null]").check()
+    dialog.locator(".col-add").click()
+    rows.nth(2).locator("input[name=col-name]").fill("spare")
+    # the dialog says what is missing without asking the server (and Apply stays disabled)
+    dialog.locator(".error", has_text="type of column spare").wait_for()
+    assert dialog.locator(".dialog-apply").is_disabled()
+    rows.nth(2).locator(".col-remove").click()
+    assert dialog.locator("datalist#column-types option[value=integer]").count() == 1
+    wait_preview(page, "create-table-dialog", 'CREATE TABLE "Sales ""Q1"" ü"."Order ""Items"""',
+                 '"select" text DEFAULT (\'x\') NOT NULL', 'PRIMARY KEY ("id")')
+    assert "spare" not in dialog.locator(".sql-preview").inner_text()
+    apply_dialog(page, "create-table-dialog")
+    tree_node(page, "table", table).wait_for()
+    qualified = sql.Identifier(schema, table)
+    with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
+        regclass = qualified.as_string(conn)
+        columns = conn.execute("SELECT attname, format_type(atttypid, atttypmod), attnotnull, "
+                               "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+                               "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE attrelid = %s::regclass "
+                               "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [regclass]).fetchall()
+        assert columns == [("id", "integer", True, None), ("select", "text", True, "'x'::text")]
+        key = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                           "AND contype = 'p'", [regclass]).fetchone()
+        assert key == ('PRIMARY KEY (id)',)
+
+    # Create index: the Create action of the selected table
+    tree_click(page, "table", table)
+    page.wait_for_function("() => document.querySelector('#action-create').textContent === 'Create index…'")
+    page.click("#action-create")
+    dialog = page.locator("#create-index-dialog")
+    dialog.locator("input[name=name]").fill(index)
+    dialog.locator("select[name=columns]").select_option(["select"])
+    dialog.locator("input[name=unique]").check()
+    dialog.locator("select[name=method]").select_option("btree")
+    wait_preview(page, "create-index-dialog", 'CREATE UNIQUE INDEX "Order idx ""select"""', 'USING "btree" ("select")')
+    apply_dialog(page, "create-index-dialog")
+    tree_node(page, "index", index).wait_for()
+    assert tree_node(page, "indexes", "indexes").locator(":scope > .tree-label .tree-count").inner_text() == "2"
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        indexdef = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s "
+                                "AND indexname = %s", [schema, table, index]).fetchone()
+        assert indexdef and "CREATE UNIQUE INDEX" in indexdef[0] and 'btree ("select")' in indexdef[0]
+
+    # Rename, then comment on the renamed table
+    page.click("#action-rename")
+    page.locator("#rename-dialog input[name=new_name]").fill(renamed)
+    wait_preview(page, "rename-dialog", 'RENAME TO "Order ""Lines"""')
+    apply_dialog(page, "rename-dialog")
+    tree_node(page, "table", renamed).wait_for()
+    tree_click(page, "table", renamed)
+    page.wait_for_selector("#panel-properties table.kv")
+    page.click("#action-comment")
+    page.locator("#comment-dialog textarea[name=comment]").fill("it's the orders")
+    wait_preview(page, "comment-dialog", "COMMENT ON TABLE", "'it''s the orders'")
+    apply_dialog(page, "comment-dialog")
+    qualified = sql.Identifier(schema, renamed)
+    with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
+        regclass = qualified.as_string(conn)
+        assert conn.execute("SELECT obj_description(%s::regclass, 'pg_class')", [regclass]).fetchone() == \
+            ("it's the orders",)
+        assert conn.execute("SELECT to_regclass(%s)", [sql.Identifier(schema, table).as_string(conn)]).fetchone() \
+            == (None,)
+        conn.execute(sql.SQL("CREATE VIEW {} AS SELECT {} FROM {}").format(
+            sql.Identifier(schema, "v items"), sql.Identifier("select"), qualified))
+
+    # Drop with CASCADE, after the dialog listed the dependent view
+    page.click("#action-drop")
+    dialog = page.locator("#drop-dialog")
+    dialog.locator(".cascade-list li", has_text="v items").wait_for()
+    dialog.locator("input[name=cascade]").check()
+    wait_preview(page, "drop-dialog", "DROP TABLE", "CASCADE")
+    apply_dialog(page, "drop-dialog")
+    page.wait_for_function("() => document.querySelector('#object-title').textContent.startsWith('Dropped')")
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        gone = conn.execute("SELECT to_regclass(%s), to_regclass(%s)",
+                            [regclass, sql.Identifier(schema, "v items").as_string(conn)]).fetchone()
+        assert gone == (None, None)
+    tree_node(page, "table", renamed).wait_for(state="detached")

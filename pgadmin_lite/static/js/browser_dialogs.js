@@ -157,6 +157,16 @@ function options(values, selected, { blank } = {}) {
   return list;
 }
 
+/** The choices and help of a create dialog (GET objects/options), or null after reporting the error. */
+async function dialogOptions(params, onError) {
+  try {
+    return await serverApi("GET", "objects/options", undefined, params);
+  } catch (err) {
+    onError(err);
+    return null;
+  }
+}
+
 function intOrNull(input, name) {
   if (input.value.trim() === "") return undefined;
   const n = Number(input.value);
@@ -169,13 +179,8 @@ function dropEmpty(body) {
 }
 
 export async function createRoleDialog(onApplied, onError) {
-  let opts;
-  try {
-    opts = await serverApi("GET", "objects/options", undefined, { kind: "role" });
-  } catch (err) {
-    onError(err);
-    return;
-  }
+  const opts = await dialogOptions({ kind: "role" }, onError);
+  if (!opts) return;
   const help = opts.help ?? {};
   const name = h("input", { name: "name", required: true, autocomplete: "off" });
   const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
@@ -208,13 +213,8 @@ export async function createRoleDialog(onApplied, onError) {
 }
 
 export async function createDatabaseDialog(onApplied, onError) {
-  let opts;
-  try {
-    opts = await serverApi("GET", "objects/options", undefined, { kind: "database" });
-  } catch (err) {
-    onError(err);
-    return;
-  }
+  const opts = await dialogOptions({ kind: "database" }, onError);
+  if (!opts) return;
   const choices = opts.choices ?? {};
   const help = opts.help ?? {};
   const name = h("input", { name: "name", required: true, autocomplete: "off" });
@@ -248,6 +248,128 @@ export async function createDatabaseDialog(onApplied, onError) {
         locale: locale.value, tablespace: tablespace.value, connection_limit: intOrNull(limit, "Connection limit"),
         comment: comment.value || undefined,
       });
+    },
+  });
+}
+
+/** Create a schema in database db. */
+export async function createSchemaDialog(db, onApplied, onError) {
+  const opts = await dialogOptions({ kind: "schema", db }, onError);
+  if (!opts) return;
+  const name = h("input", { name: "name", required: true, autocomplete: "off" });
+  const owner = h("select", { name: "owner" }, options(opts.choices?.roles, null, { blank: "(me)" }));
+  const comment = h("input", { name: "comment", autocomplete: "off" });
+  changeDialog({
+    id: "create-schema-dialog", title: `Create schema in ${db}`, path: "objects", onApplied,
+    fields: [field("Name", name), field("Owner", owner), field("Comment", comment, { wide: true })],
+    body: () => {
+      if (!name.value) throw new Error("Type the schema's name.");
+      return dropEmpty({ kind: "schema", db, name: name.value, owner: owner.value, comment: comment.value || undefined });
+    },
+  });
+}
+
+/** One editable column of the create-table dialog: name, type (suggested from typesId's datalist), default, flags. */
+function columnRow(typesId, onRemove) {
+  const inputs = {
+    name: h("input", { name: "col-name", "aria-label": "Column name", placeholder: "name", autocomplete: "off" }),
+    type: h("input", { name: "col-type", "aria-label": "Column type", placeholder: "type", list: typesId, autocomplete: "off" }),
+    default: h("input", { name: "col-default", "aria-label": "Default", placeholder: "default", autocomplete: "off" }),
+    not_null: h("input", { type: "checkbox", name: "col-not-null" }),
+    primary_key: h("input", { type: "checkbox", name: "col-pk" }),
+  };
+  const row = h("div", { class: "column-row" }, inputs.name, inputs.type, inputs.default,
+    check("not null", inputs.not_null), check("primary key", inputs.primary_key),
+    h("button", { type: "button", class: "col-remove", title: "Remove this column", "aria-label": "Remove column",
+      onclick: () => onRemove(row) }, "✕"));
+  row.spec = (index) => {
+    const colName = inputs.name.value;
+    const type = inputs.type.value.trim();
+    if (!colName) throw new Error(`Type the name of column ${index + 1}.`);
+    if (!type) throw new Error(`Type the type of column ${colName}.`);
+    return dropEmpty({ name: colName, type, default: inputs.default.value.trim() || undefined,
+      not_null: inputs.not_null.checked, primary_key: inputs.primary_key.checked });
+  };
+  return row;
+}
+
+/** Create a table in db.schema: rows of columns (add/remove), the primary key ticked on them. */
+export async function createTableDialog(db, schema, onApplied, onError) {
+  const opts = await dialogOptions({ kind: "table", db }, onError);
+  if (!opts) return;
+  const help = opts.help ?? {};
+  const typesId = "column-types";
+  const types = h("datalist", { id: typesId }, (opts.choices?.types ?? []).map((t) => h("option", { value: t })));
+  const name = h("input", { name: "name", required: true, autocomplete: "off" });
+  const owner = h("select", { name: "owner" }, options(opts.choices?.roles, null, { blank: "(me)" }));
+  const comment = h("input", { name: "comment", autocomplete: "off" });
+  const rows = h("div", { class: "column-rows" });
+  // Adding or removing a row changes no field: tell the dialog, so that the preview follows.
+  const changed = () => rows.dispatchEvent(new Event("change", { bubbles: true }));
+  const remove = (row) => {
+    row.remove();
+    changed();
+  };
+  const add = () => {
+    const row = columnRow(typesId, remove);
+    rows.append(row);
+    return row;
+  };
+  add();
+  const addButton = h("button", { type: "button", class: "col-add", onclick: () => {
+    add().querySelector("input").focus();
+    changed();
+  } }, "Add column");
+  changeDialog({
+    id: "create-table-dialog", title: `Create table in ${db}.${schema}`, path: "objects", onApplied,
+    fields: [
+      field("Name", name), field("Owner", owner),
+      h("div", { class: "wide columns-editor" }, h("h3", {}, "Columns"), rows, addButton, types,
+        h("small", { class: "hint field-help" }, `${help.type ?? ""} ${help.default ? `Default: ${help.default}` : ""}`)),
+      field("Comment", comment, { wide: true }),
+    ],
+    body: () => {
+      if (!name.value) throw new Error("Type the table's name.");
+      const columns = [...rows.children].map((row, i) => row.spec(i));
+      return dropEmpty({ kind: "table", db, schema, name: name.value, columns, owner: owner.value,
+        comment: comment.value || undefined });
+    },
+  });
+}
+
+/** Create an index on db.schema.table: its columns picked from the table's, unique, access method. */
+export async function createIndexDialog(db, schema, table, onApplied, onError) {
+  const opts = await dialogOptions({ kind: "index", db }, onError);
+  if (!opts) return;
+  let columnItems;
+  try {
+    columnItems = (await serverApi("GET", "tree", undefined, { kind: "columns", db, schema, table, limit: 5000 })).items;
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  const name = h("input", { name: "name", required: true, autocomplete: "off" });
+  const columns = h("select", { name: "columns", multiple: true, size: Math.min(Math.max(columnItems.length, 3), 8) },
+    options(columnItems.map((item) => item.name)));
+  const method = h("select", { name: "method" }, options(opts.choices?.methods ?? ["btree"], "btree"));
+  const unique = h("input", { type: "checkbox", name: "unique" });
+  const concurrently = h("input", { type: "checkbox", name: "concurrently" });
+  const comment = h("input", { name: "comment", autocomplete: "off" });
+  changeDialog({
+    id: "create-index-dialog", title: `Create index on ${schema}.${table}`, path: "objects", onApplied,
+    fields: [
+      field("Name", name), field("Method", method),
+      field("Columns", columns, { help: "Ctrl/⌘-click to pick several; they are indexed in the table's order." }),
+      h("div", { class: "checks" }, check("unique", unique), check("concurrently", concurrently),
+        opts.help?.concurrently ? h("small", { class: "hint field-help" }, opts.help.concurrently) : null),
+      field("Comment", comment, { wide: true }),
+    ],
+    body: () => {
+      if (!name.value) throw new Error("Type the index's name.");
+      const picked = [...columns.selectedOptions].map((o) => o.value);
+      if (!picked.length) throw new Error("Pick at least one column.");
+      return dropEmpty({ kind: "index", db, schema, table, name: name.value, columns: picked, unique: unique.checked,
+        method: method.value, concurrently: concurrently.checked, comment: comment.value || undefined });
     },
   });
 }

@@ -2,8 +2,11 @@
 import { h } from "./api.js";
 import { cleanRef, kindLabel, keyValueTable, listTable, refLabel, renderValue, serverApi } from "./browser_common.js";
 import { DataView } from "./browser_data.js";
-import { commentDialog, createDatabaseDialog, createRoleDialog, dropDialog, renameDialog } from "./browser_dialogs.js";
-import { ObjectTree } from "./browser_tree.js";
+import {
+  commentDialog, createDatabaseDialog, createIndexDialog, createRoleDialog, createSchemaDialog, createTableDialog, dropDialog,
+  renameDialog,
+} from "./browser_dialogs.js";
+import { CREATABLE, ObjectTree } from "./browser_tree.js";
 import { installSessionGuard } from "./session_guard.js";
 import { showError } from "./ui.js";
 
@@ -16,7 +19,11 @@ let activeTab = "properties";
 let loadedTabs = new Set();
 let properties = null;
 
-const tree = new ObjectTree($("#tree"), { onSelect: select, onError: (err) => showError(treeError, err) });
+// What the Create action makes when an object of a kind is selected, and the collection that lists it.
+const CREATE_IN = { database: "schemas", schema: "tables", table: "indexes" };
+const tree = new ObjectTree($("#tree"), {
+  onSelect: select, onError: (err) => showError(treeError, err), onCreate: (node) => create(node, treeError),
+});
 
 function select(node) {
   selected = node;
@@ -27,6 +34,9 @@ function select(node) {
   $("#object-kind").textContent = kindLabel(ref.kind);
   $("#object-kind").hidden = false;
   $("#object-actions").hidden = false;
+  const creates = CREATABLE[CREATE_IN[ref.kind]];
+  $("#action-create").hidden = !creates;
+  $("#action-create").textContent = creates ? `Create ${creates}…` : "";
   $("#object-tabs").hidden = false;
   document.querySelector('[data-tab="data"]').hidden = !DATA_KINDS.has(ref.kind);
   if (activeTab === "data" && !DATA_KINDS.has(ref.kind)) activeTab = "properties";
@@ -94,6 +104,20 @@ function afterChange(node, { dropped = false } = {}) {
   }
 }
 
+/**
+ * Open the create dialog for a node: a schemas/tables/indexes collection, or the database/schema/table that
+ * holds one; after Apply, that collection is reloaded (and opened) in the tree.
+ */
+function create(node, errorPlace) {
+  const { ref } = node.item;
+  const collection = ref.kind in CREATABLE ? ref.kind : CREATE_IN[ref.kind];
+  const onApplied = () => tree.showCollection(node, collection);
+  const onError = (err) => showError(errorPlace, err);
+  if (collection === "schemas") createSchemaDialog(ref.db ?? ref.name, onApplied, onError);
+  else if (collection === "tables") createTableDialog(ref.db, ref.schema ?? ref.name, onApplied, onError);
+  else if (collection === "indexes") createIndexDialog(ref.db, ref.schema, ref.table ?? ref.name, onApplied, onError);
+}
+
 function refreshRoot(kind) {
   const collection = tree.rootCollection(kind);
   if (collection) tree.refresh(collection);
@@ -109,6 +133,9 @@ $("#show-system").addEventListener("change", (event) => {
   tree.load();
 });
 $("#tree-refresh").addEventListener("click", () => tree.load());
+$("#action-create").addEventListener("click", () => {
+  if (selected) create(selected, detailError);
+});
 $("#action-rename").addEventListener("click", () => {
   if (!selected) return;
   const node = selected;

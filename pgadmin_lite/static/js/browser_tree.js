@@ -4,14 +4,17 @@ import { cleanRef, serverApi } from "./browser_common.js";
 import { debounce, errorText } from "./ui.js";
 
 const PAGE_SIZE = 500;
+// Collections whose items the browser can create (a "+" button on the collection's row).
+export const CREATABLE = { schemas: "schema", tables: "table", indexes: "index" };
 const ICONS = { server: "◆", database: "◉", role: "●", tablespace: "▭", schema: "▤", table: "▦", view: "◫",
   materialized_view: "◫", function: "ƒ", column: "│", index: "⋮", constraint: "⊓", sequence: "#" };
 
 export class ObjectTree {
-  /** onSelect(item) is called when an object (not a collection) is clicked. */
-  constructor(list, { onSelect, onError }) {
+  /** onSelect(item) is called when an object (not a collection) is clicked; onCreate(node) by a "+" button. */
+  constructor(list, { onSelect, onError, onCreate }) {
     this.list = list;
     this.onSelect = onSelect;
+    this.onCreate = onCreate;
     this.onError = onError;
     this.system = false;
     this.selected = null;
@@ -35,11 +38,18 @@ export class ObjectTree {
     const li = h("li", {
       class: `tree-node${item.is_collection ? " collection" : ""}`, role: "treeitem",
       "data-kind": item.kind, "data-name": item.name, "aria-expanded": item.has_children ? "false" : null,
-    }, label, children);
-    const node = { item, parent, li, label, toggle, children, loaded: false, q: "", offset: 0 };
+    }, label, this.createButton(item), children);
+    const node = { item, parent, li, label, toggle, count, children, loaded: false, q: "", offset: 0 };
     li.node = node;
     label.addEventListener("click", () => this.activate(node));
     return node;
+  }
+
+  createButton(item) {
+    if (!item.is_collection || !CREATABLE[item.kind] || !this.onCreate) return null;
+    const what = CREATABLE[item.kind];
+    return h("button", { type: "button", class: "tree-create", title: `Create ${what}…`, "aria-label": `Create ${what}`,
+      onclick: (event) => this.onCreate(event.currentTarget.closest("li.tree-node").node) }, "+");
   }
 
   activate(node) {
@@ -80,6 +90,7 @@ export class ObjectTree {
       }
       node.offset = (append ? node.offset : 0) + page.items.length;
       this.pageNote(node, page);
+      if (node.count && !node.q) node.count.textContent = String(page.total); // fresh after a create or drop
       node.loaded = true;
       node.children.hidden = false;
       node.li.setAttribute("aria-expanded", "true");
@@ -118,6 +129,21 @@ export class ObjectTree {
   refresh(node) {
     if (node?.loaded) return this.expand(node);
     return null;
+  }
+
+  /** The child node of a kind under node (among its loaded children), if any. */
+  childOf(node, kind) {
+    return [...(node.childList?.children ?? [])].map((li) => li.node).find((n) => n?.item.kind === kind);
+  }
+
+  /** After a create: reload and open the collection of a kind — node itself, or one of its collections. */
+  async showCollection(node, kind) {
+    let collection = node.item.kind === kind ? node : this.childOf(node, kind);
+    if (!collection) {
+      await this.expand(node);
+      collection = this.childOf(node, kind);
+    }
+    if (collection) await this.expand(collection);
   }
 
   /** The loaded collection node of a kind directly under the root (databases, roles…). */
