@@ -1,6 +1,6 @@
 // The server dashboard: sessions (cancel/terminate), locks with blocking chains, settings, pg_hba, live graphs.
 import { api, h } from "./api.js";
-import { LineChart } from "./chart_svg.js";
+import { uPlot } from "../vendor/uplot/uplot.bundle.js";
 import { installSessionGuard } from "./session_guard.js";
 import { debounce, showError } from "./ui.js";
 
@@ -118,25 +118,80 @@ async function refreshHba() {
   }
 }
 
+const COLORS = ["#2f5d8a", "#1e7b34", "#b3261e", "#8a5a00", "#5b2c91"];
+const CHART_HEIGHT = 120;
+
+function shortNumber(n) {
+  if (n === null || n === undefined) return "";
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n >= 10 || n === 0 ? String(Math.round(n)) : n.toFixed(1);
+}
+
+// A live line chart drawn with the vendored uPlot: a few series over time, keeping the last `capacity` points.
+// The chart's box carries data-points (points per series), for tests and debugging.
+class LiveChart {
+  constructor(container, { id, title, series, capacity = 60 }) {
+    this.keys = series.map((s) => s.key);
+    this.capacity = capacity;
+    this.data = [[], ...series.map(() => [])];
+    this.box = h("div", { class: "chart", id, "data-points": "0" }, h("h2", {}, title));
+    const plot = h("div", { class: "chart-plot", role: "img", "aria-label": title });
+    this.box.append(plot);
+    container.append(this.box);
+    this.plot = new uPlot({
+      width: Math.max(100, plot.clientWidth),
+      height: CHART_HEIGHT,
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+      axes: [
+        { size: 24, space: 70, font: "10px sans-serif", stroke: "#666", grid: { stroke: "#eee" }, ticks: { show: false },
+          values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString()) },
+        { size: 36, font: "10px sans-serif", stroke: "#666", grid: { stroke: "#eee" }, ticks: { show: false },
+          values: (u, splits) => splits.map(shortNumber) },
+      ],
+      series: [
+        { label: "time", value: (u, v) => (v === null ? "" : new Date(v * 1000).toLocaleTimeString()) },
+        ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.8,
+          value: (u, v) => shortNumber(v), points: { show: false } })),
+      ],
+    }, this.data, plot);
+    new ResizeObserver(() => {
+      const width = Math.max(100, plot.clientWidth);
+      if (width !== this.plot.width) this.plot.setSize({ width, height: CHART_HEIGHT });
+    }).observe(plot);
+  }
+
+  /** Add one point at `epoch` (seconds): an object with a number per series key. */
+  push(epoch, point) {
+    this.data[0].push(epoch);
+    this.keys.forEach((key, i) => this.data[i + 1].push(Number(point[key]) || 0));
+    if (this.data[0].length > this.capacity) this.data.forEach((values) => values.shift());
+    this.plot.setData(this.data);
+    this.box.dataset.points = String(this.data[0].length);
+  }
+}
+
 const charts = $("#charts");
-const sessionsChart = new LineChart(charts, { id: "chart-sessions", title: "Sessions", series: [
+const sessionsChart = new LiveChart(charts, { id: "chart-sessions", title: "Sessions", series: [
   { key: "active", label: "active" }, { key: "idle", label: "idle" }, { key: "idle_in_transaction", label: "idle in tx" }] });
-const txChart = new LineChart(charts, { id: "chart-tx", title: "Transactions/s", series: [
+const txChart = new LiveChart(charts, { id: "chart-tx", title: "Transactions/s", series: [
   { key: "commits", label: "commits" }, { key: "rollbacks", label: "rollbacks" }] });
-const tuplesChart = new LineChart(charts, { id: "chart-tuples", title: "Tuples/s", series: [
+const tuplesChart = new LiveChart(charts, { id: "chart-tuples", title: "Tuples/s", series: [
   { key: "in", label: "in (ins+upd+del)" }, { key: "out", label: "out (fetched+returned)" }] });
-const blocksChart = new LineChart(charts, { id: "chart-blocks", title: "Block I/O/s", series: [
+const blocksChart = new LiveChart(charts, { id: "chart-blocks", title: "Block I/O/s", series: [
   { key: "read", label: "read" }, { key: "hit", label: "hit" }] });
 
 async function refreshStats() {
   const s = await call("GET", "stats", dbParams());
-  sessionsChart.push(s.sessions);
+  sessionsChart.push(s.epoch, s.sessions);
   if (previous && s.epoch > previous.epoch) {
     const dt = s.epoch - previous.epoch;
     const rate = (key) => Math.max(0, (s[key] - previous[key]) / dt);
-    txChart.push({ commits: rate("xact_commit"), rollbacks: rate("xact_rollback") });
-    tuplesChart.push({ in: rate("tuples_in"), out: rate("tuples_out") });
-    blocksChart.push({ read: rate("blks_read"), hit: rate("blks_hit") });
+    txChart.push(s.epoch, { commits: rate("xact_commit"), rollbacks: rate("xact_rollback") });
+    tuplesChart.push(s.epoch, { in: rate("tuples_in"), out: rate("tuples_out") });
+    blocksChart.push(s.epoch, { read: rate("blks_read"), hit: rate("blks_hit") });
   }
   previous = s;
 }
