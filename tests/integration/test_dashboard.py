@@ -192,3 +192,16 @@ def test_prepared_transactions_settings_hba_and_stats(catalog_env: CatalogEnv, p
     assert set(second["sessions"]) == {"total", "active", "idle", "idle_in_transaction", "other"}
     one_db = catalog_env.ok("/dashboard/stats", db="postgres")
     assert one_db["database"] == "postgres" and one_db["xact_commit"] <= second["xact_commit"]
+
+
+def test_other_dashboard_probes_are_not_listed_as_locks(catalog_env: CatalogEnv, pg_server: PgServer,
+                                                        pg_database: str) -> None:
+    """A dashboard poll running at the same moment (its SQL starts with "-- Dashboard:") is not the user's lock."""
+    conninfo = pg_server.conninfo(pg_database)
+    with psycopg.connect(conninfo, autocommit=True) as setup:
+        setup.execute("CREATE TABLE probed (id int)")
+    with psycopg.connect(conninfo) as probe, psycopg.connect(conninfo) as user:
+        probe.execute("-- Dashboard: a concurrent poll\nLOCK TABLE probed IN ACCESS SHARE MODE")
+        user.execute("LOCK TABLE probed IN ACCESS SHARE MODE")
+        pids = {lock["pid"] for lock in catalog_env.ok("/dashboard/locks", db=pg_database)["items"]}
+        assert user.info.backend_pid in pids and probe.info.backend_pid not in pids

@@ -12,4 +12,7 @@ SELECT l.pid, a.usename AS user, a.datname AS database, l.locktype, l.mode, l.gr
 FROM pg_catalog.pg_locks l
 LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
 WHERE l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid() AND (%(db)s::text IS NULL OR a.datname = %(db)s)
+  -- other dashboard probes polling at the same moment are not the user's locks either
+  AND COALESCE(a.query, '') NOT LIKE '-- Dashboard:%%'
+
 ORDER BY l.granted, l.pid, l.locktype
