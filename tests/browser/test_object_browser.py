@@ -121,8 +121,8 @@ def test_create_a_role_and_a_database_owned_by_it(live_server: LiveServer, pg_se
 
 def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, pg_database: str, page: Any) -> None:
     with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
-        conn.execute("CREATE TABLE t (id int PRIMARY KEY, label text); "
-                     "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 150) g; "
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, label text, note text, memo text); "
+                     "INSERT INTO t SELECT g, 'row ' || g, 'note ' || g, 'memo ' || g FROM generate_series(1, 150) g; "
                      "CREATE TABLE nokey (a int)")
     login(page, live_server.url)
     server_id = register_server(live_server.url, pg_server, f"Data PG {pg_database}")
@@ -144,9 +144,19 @@ def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, p
     page.dblclick('table.data-table tbody td[data-column="label"]')
     page.fill("table.data-table .cell-input", "edited 'seven'")
     page.keyboard.press("Enter")
+    # the NULL button beside the input sets SQL NULL; typing NULL stays the text 'NULL'
+    page.dblclick('table.data-table tbody td[data-column="note"]')
+    page.click('table.data-table td[data-column="note"] .cell-null')
+    assert page.locator('table.data-table tbody td[data-column="note"].null.edited').inner_text() == "NULL"
+    page.dblclick('table.data-table tbody td[data-column="memo"]')
+    page.fill("table.data-table .cell-input", "NULL")
+    page.keyboard.press("Enter")
+    assert page.locator('table.data-table tbody td[data-column="memo"].null').count() == 0
     page.click("#data-review-changes")
     page.wait_for_selector("#data-review-sql")
-    assert "UPDATE" in page.inner_text("#data-review-sql") and "edited ''seven''" in page.inner_text("#data-review-sql")
+    review = page.inner_text("#data-review-sql")
+    assert "UPDATE" in review and "edited ''seven''" in review
+    assert '"note" = NULL' in review and "\"memo\" = 'NULL'" in review
     page.click("#data-apply")
     page.wait_for_function("() => document.querySelector('#data-status').textContent.includes('applied 1 change')"
                            " || !document.querySelector('#data-error').hidden")
@@ -154,7 +164,8 @@ def test_edit_a_row_in_view_data(live_server: LiveServer, pg_server: PgServer, p
     page.wait_for_function("() => document.querySelector('table.data-table tbody td[data-column=label]')"
                            ".textContent === \"edited 'seven'\"")
     with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
-        assert conn.execute("SELECT label FROM t WHERE id = 7").fetchone() == ("edited 'seven'",)
+        assert conn.execute("SELECT label, note IS NULL, memo FROM t WHERE id = 7").fetchone() == (
+            "edited 'seven'", True, "NULL")
     # a table without a primary key is read-only, and says why
     tree_click(page, "table", "nokey")
     page.wait_for_selector("#read-only-reason")

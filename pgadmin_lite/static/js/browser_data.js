@@ -179,13 +179,20 @@ export class DataView {
     const start = pending !== undefined ? pending : original;
     const input = h("input", { class: "cell-input", "aria-label": `Edit ${col}` });
     input.value = start === null ? "" : typeof start === "object" ? JSON.stringify(start) : String(start);
+    const setNull = h("button", {
+      type: "button", class: "cell-null", title: "Set this cell to NULL (not the text 'NULL')", "aria-label": `Set ${col} to NULL`,
+      // mousedown, not click: keep the input focused until the choice is recorded, then finish the edit
+      onmousedown: (event) => { event.preventDefault(); input.dataset.null = "1"; input.blur(); },
+    }, "NULL");
     const done = (keep) => {
-      const value = input.value;
-      td.replaceChildren(keep ? value : (start === null ? "NULL" : input.value));
-      if (keep && value !== (original === null ? "" : String(original))) {
+      const value = input.dataset.null ? null : input.value;
+      const shown = keep ? value : start;
+      td.replaceChildren(shown === null ? "NULL" : typeof shown === "object" ? JSON.stringify(shown) : String(shown));
+      td.classList.toggle("null", shown === null);
+      const changed = value === null ? original !== null : value !== (original === null ? "" : String(original));
+      if (keep && changed) {
         this.edits.set(r, { ...(this.edits.get(r) ?? {}), [col]: value });
         td.classList.add("edited");
-        td.classList.remove("null");
       }
       this.updateStatus();
     };
@@ -194,7 +201,7 @@ export class DataView {
       if (event.key === "Escape") { input.dataset.cancel = "1"; input.blur(); }
     });
     input.addEventListener("blur", () => done(!input.dataset.cancel));
-    td.replaceChildren(input);
+    td.replaceChildren(h("span", { class: "cell-edit" }, input, setNull));
     input.focus();
     input.select();
   }
