@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -77,9 +78,9 @@ def _hand_over(config: dict[str, object], owner: str | None) -> None:
         return
     for path in paths:
         for root, dirs, files in os.walk(path) if os.path.isdir(path) else [(path, [], [])]:
-            shutil.chown(root, owner)
-            for name in dirs + files:
-                shutil.chown(os.path.join(root, name), owner)
+            for target in [root, *(os.path.join(root, name) for name in dirs + files)]:
+                with contextlib.suppress(FileNotFoundError):  # SQLite's -wal/-shm come and go
+                    shutil.chown(target, owner)
     click.echo(f"Handed {', '.join(paths)} to {owner}.")
 
 

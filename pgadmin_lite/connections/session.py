@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -12,9 +13,16 @@ import psycopg
 from psycopg import pq, sql
 
 from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
-from pgadmin_lite.query_tool.execution import ConnectionLost, OpenResult, run_script, transaction_status
+from pgadmin_lite.query_tool.execution import (
+    ConnectionLost,
+    OpenResult,
+    failed_result,
+    run_script,
+    transaction_status,
+)
 from pgadmin_lite.query_tool.splitter import first_keyword, is_streamable
 
+log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
 EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
@@ -136,6 +144,7 @@ class QuerySession:
         except ConnectionLost as exc:
             result = self._lost_result(str(exc), was_in_tx)
         except Exception as exc:  # never leave the session stuck in "running"
+            log.exception("Query tool %s failed outside PostgreSQL", self.tx_id[:20])
             result = _internal_error(exc)
         in_tx = result["transaction_status"] in {"in_transaction", "in_error"}
         self.tx_started = (self.tx_started or run_started) if in_tx else None
@@ -152,11 +161,9 @@ class QuerySession:
         self.lost_in_transaction = was_in_tx
         fate = ("A transaction was open: the server rolled it back. Reconnect to continue."
                 if was_in_tx else "No transaction was open; the next statement reconnects.")
-        return {"state": "done", "columns": [], "rows": [], "has_more": False, "truncated": False,
-                "rows_affected": None, "statements": [], "transaction_status": "lost", "notices": list(self._notices),
-                "duration_ms": None,
-                "error": {"message": f"The connection to the server was lost: {message}", "sqlstate": None,
-                          "connection_lost": True, "transaction_rolled_back": was_in_tx, "hint": fate}}
+        return failed_result("lost", {"message": f"The connection to the server was lost: {message}",
+                                      "sqlstate": None, "connection_lost": True,
+                                      "transaction_rolled_back": was_in_tx, "hint": fate}, self._notices)
 
     def wait(self, timeout_s: float) -> dict[str, Any] | None:
         """The finished result, or None if still running after timeout_s."""
@@ -332,7 +339,6 @@ def _end_savepoint(conn: psycopg.Connection[Any], *, keep: bool) -> None:
 
 
 def _internal_error(exc: Exception) -> dict[str, Any]:
-    return {"state": "done", "columns": [], "rows": [], "has_more": False, "truncated": False, "rows_affected": None,
-            "statements": [], "transaction_status": "unknown", "notices": [], "duration_ms": None,
-            "error": {"message": f"Internal error while running the statement: {type(exc).__name__}: {exc}",
-                      "sqlstate": None}}
+    return failed_result("unknown", {"message": f"Internal error while running the statement: "
+                                                f"{type(exc).__name__}: {exc}", "sqlstate": None,
+                                     "hint": "The server log has the details; try the statement again."}, [])

@@ -207,6 +207,13 @@ def _first_page(conn: psycopg.Connection[Any], result: OpenResult, page_size: in
         raise
 
 
+def failed_result(transaction_status: str, error: dict[str, Any], notices: list[dict[str, Any]]) -> dict[str, Any]:
+    """A result with no rows, for a run that never got to (or past) its statements."""
+    return {"state": "done", "columns": [], "rows": [], "has_more": False, "truncated": False,
+            "rows_affected": None, "statements": [], "transaction_status": transaction_status,
+            "notices": list(notices), "duration_ms": None, "error": error}
+
+
 def _result_body(conn: psycopg.Connection[Any], open_result: OpenResult | None, columns: list[dict[str, str]],
                  page: tuple[list[Any], bool, bool], outcomes: list[dict[str, Any]],
                  notices: list[dict[str, Any]], error: dict[str, Any] | None) -> dict[str, Any]:

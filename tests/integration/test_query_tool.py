@@ -302,7 +302,8 @@ def test_history_is_recorded_searchable_and_capped(make_app: Any, pg_server: Any
     tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
     for sql in ("SELECT 1 AS a", "SELECT 1/0", "SELECT 'needle' AS b", "SELECT 4 AS c"):
         tool.run(sql)
-    time.sleep(0.2)
+    entries = client.get("/api/v1/query-history").get_json()  # no sleep: a read waits for the history writer
+    assert len(entries) == 3
     entries = client.get("/api/v1/query-history").get_json()
     assert [e["sql"] for e in entries] == ["SELECT 4 AS c", "SELECT 'needle' AS b", "SELECT 1/0"]
     assert entries[2]["status"] == "error" and entries[0]["status"] == "ok" and entries[0]["rows"] == 1

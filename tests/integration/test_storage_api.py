@@ -33,7 +33,7 @@ from tests.plugins.app_fixtures import (
     prepare_data_dir,
 )
 from tests.plugins.http_session import HttpClient
-from tests.plugins.live_server import LiveServer, start_gunicorn
+from tests.plugins.live_server import LiveServer
 from tests.plugins.storage_helpers import (
     HOSTILE_PATHS,
     SENTINEL_MARKER,
@@ -389,26 +389,15 @@ def test_storage_roots_follow_the_user_lifecycle(tmp_path: Path) -> None:
 
 # --- against the real Gunicorn: a client that disconnects mid-body ---------------------------------
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp("storage-live")
-    prepare_data_dir(base / "data")
-    server = start_gunicorn(base / "data", base / "logs")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_a_disconnect_mid_upload_leaves_the_old_file(gunicorn: LiveServer) -> None:
-    http = HttpClient(gunicorn.url)
+def test_a_disconnect_mid_upload_leaves_the_old_file(live_server: LiveServer) -> None:
+    http = HttpClient(live_server.url)
     http.login(USER_EMAIL, USER_PASSWORD)
     assert http.send("PUT", "/api/v1/storage/text", json={"path": "/keep.sql", "text": "old"}).status_code == 201
-    home = gunicorn.data_dir / "storage" / "u2"
+    home = live_server.data_dir / "storage" / "u2"
     head, content_type = multipart([("path", "/"), ("overwrite", "true")], [("keep.sql", b"")])
     head = head[:head.rindex(b"\r\n--")]  # the file part's headers, without its end
     cookies = "; ".join(f"{k}={v}" for k, v in http.http.cookies.get_dict().items())
-    host, port = gunicorn.url.removeprefix("http://").split(":")
+    host, port = live_server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall((f"POST /api/v1/storage/upload HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookies}\r\n"
                       f"X-CSRFToken: {http.csrf_token}\r\nContent-Type: {content_type}\r\n"
