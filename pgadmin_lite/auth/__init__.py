@@ -6,12 +6,14 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.auth.identity import Identity, remember_identity
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
 from pgadmin_lite.auth.views import bp
 from pgadmin_lite.errors import NotAuthenticated, PasswordChangeRequired
 from pgadmin_lite.extensions import db, login_manager
 from pgadmin_lite.models import User
+from pgadmin_lite.users.signals import user_updated
 
 # Endpoints reachable without a login; everything else needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
@@ -21,9 +23,21 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.account_password_fo
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> Identity | None:
+    """The identity read with the session row; only a session older than identities reads `users`."""
+    identity = getattr(session, "identity", None)
+    if identity is not None and str(identity.id) == user_id:
+        return identity
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    remember_identity(user)
+    return Identity.of(user)
+
+
+@user_updated.connect
+def _user_updated(user: User, **_: object) -> None:
+    remember_identity(user)
 
 
 def _is_api() -> bool:

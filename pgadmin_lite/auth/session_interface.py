@@ -9,6 +9,7 @@ from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from pgadmin_lite.auth.identity import Identity
 from pgadmin_lite.auth.session_store import SessionStore
 
 SERVER_PREFIX = "s."
@@ -20,7 +21,7 @@ class ConsoleSession(CallbackDict[str, Any], SessionMixin):
     """Session data plus where it lives; `rotate` asks for a fresh id at the next save."""
 
     def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None,
-                 *, expired: bool = False) -> None:
+                 *, expired: bool = False, identity: Identity | None = None) -> None:
         def on_update(_: CallbackDict[str, Any]) -> None:
             self.modified = True
             self.accessed = True
@@ -28,6 +29,7 @@ class ConsoleSession(CallbackDict[str, Any], SessionMixin):
         super().__init__(initial or {}, on_update)
         self.token = token
         self.expired = expired
+        self.identity = identity  # read with the row; the login manager's user loader returns it
         self.rotate = False
         self.modified = False
         self.accessed = False
@@ -63,7 +65,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
             return ConsoleSession(expired=True)
         if now - stored.last_seen > TOUCH_EVERY_S:
             self.store.touch(token)
-        return ConsoleSession(stored.data, token)
+        return ConsoleSession(stored.data, token, identity=stored.identity)
 
     def get_cookie_path(self, app: Flask) -> str:
         return (request.script_root or "") + "/"

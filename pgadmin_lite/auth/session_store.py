@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgadmin_lite.auth.identity import Identity
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,
@@ -23,6 +25,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE TABLE IF NOT EXISTS identities (
+    user_id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    is_admin INTEGER NOT NULL,
+    must_change_password INTEGER NOT NULL
+);
 """
 
 
@@ -35,6 +43,7 @@ class StoredSession:
     created: float
     last_seen: float
     expires: float
+    identity: Identity | None  # None for a session from before identities were kept
 
 
 def _key(token: str) -> str:
@@ -74,11 +83,21 @@ class SessionStore:
 
     def load(self, token: str) -> StoredSession | None:
         row = self._conn().execute(
-            "SELECT user_id, data, created, last_seen, expires FROM sessions WHERE key = ?",
+            "SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password "
+            "FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?",
             (_key(token),)).fetchone()
         if row is None:
             return None
-        return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4])
+        identity = None if row[5] is None else Identity(row[0], row[5], bool(row[6]), bool(row[7]))
+        return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4], identity)
+
+    def put_identity(self, identity: Identity) -> None:
+        """Record (at login) or rewrite (after any change to the user) what every session of the user sees."""
+        self._conn().execute(
+            "INSERT INTO identities (user_id, email, is_admin, must_change_password) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, is_admin = excluded.is_admin, "
+            "must_change_password = excluded.must_change_password",
+            (identity.id, identity.email, int(identity.is_admin), int(identity.must_change_password)))
 
     def save(self, token: str, data: dict[str, Any]) -> None:
         self._conn().execute("UPDATE sessions SET data = ?, last_seen = ? WHERE key = ?",
@@ -92,7 +111,10 @@ class SessionStore:
 
     def delete_user(self, user_id: int) -> int:
         """Revoke every session of a user at once; returns how many there were."""
-        return self._conn().execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+        conn = self._conn()
+        revoked = conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+        conn.execute("DELETE FROM identities WHERE user_id = ?", (user_id,))
+        return revoked
 
     def count_user(self, user_id: int) -> int:
         return self._conn().execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,)).fetchone()[0]

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from pgadmin_lite.api_input import json_body
 from pgadmin_lite.auth import service
+from pgadmin_lite.auth.identity import remember_identity
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import close_query_sessions
 from pgadmin_lite.errors import AppError, BadRequest
@@ -41,6 +42,7 @@ def login() -> ResponseReturnValue:
     session.clear()
     session.rotate = True  # type: ignore[attr-defined]
     login_user(user)
+    remember_identity(user)
     current_app.logger.info("Login of user %s from %s", user.email, request.remote_addr)
     if user.must_change_password:
         return redirect(url_for("auth.account"))
@@ -93,5 +95,5 @@ def account_password_api() -> ResponseReturnValue:
 
 
 def _change_password(current: str, new: str) -> None:
-    users_service.change_own_password(current_user._get_current_object(), current, new,
+    users_service.change_own_password(users_service.get_user(current_user.id), current, new,
                                       min_length=current_app.config["PASSWORD_LENGTH_MIN"])

@@ -19,6 +19,7 @@ from psycopg.adapt import AdaptersMap
 from psycopg.rows import dict_row
 from psycopg.types.json import JsonbLoader, JsonLoader
 
+from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import (
     AppError,
     NotFound,
@@ -28,7 +29,7 @@ from pgadmin_lite.errors import (
     StatementFailed,
     StatementTimeout,
 )
-from pgadmin_lite.models import Server, User
+from pgadmin_lite.models import Server
 from pgadmin_lite.query_tool.encoding import build_adapters
 from pgadmin_lite.servers import service as servers
 
@@ -43,7 +44,7 @@ class Target:
     """A server as one user reaches it, with the time limits: what every short-lived connection needs."""
 
     server: Server
-    user: User
+    user: Principal
     connect_timeout: int = servers.DEFAULT_CONNECT_TIMEOUT
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
     change_timeout_ms: int = DEFAULT_CHANGE_TIMEOUT_MS
@@ -141,7 +142,7 @@ def execute_one(conn: psycopg.Connection[Any], statement: sql.Composable | str) 
     return cur.rowcount
 
 
-def run_catalog(server: Server, user: User, name: str, params: dict[str, Any] | None = None, *,
+def run_catalog(server: Server, user: Principal, name: str, params: dict[str, Any] | None = None, *,
                 dbname: str | None = None,
                 connect_timeout: int = servers.DEFAULT_CONNECT_TIMEOUT,
                 statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS) -> list[dict[str, Any]]:

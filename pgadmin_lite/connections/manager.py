@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import Connect, OnFinish, QuerySession
+from pgadmin_lite.connections.workers import WorkerPool
 from pgadmin_lite.errors import AffinityLost, Conflict, Gone, LimitReached, NotFound
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class ConnectionManager:
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
+        self._workers = WorkerPool("query")
 
     @property
     def process_token(self) -> str:
@@ -77,7 +79,8 @@ class ConnectionManager:
         try:
             tx_id = f"{self.process_token}.{secrets.token_urlsafe(24)}"
             session = QuerySession(tx_id, user_id, server_id, database, connect, page_size=self.limits.page_size,
-                                   max_rows=self.limits.max_rows, on_finish=self.on_finish)
+                                   max_rows=self.limits.max_rows, run_in=self._workers.submit,
+                                   on_finish=self.on_finish)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:

@@ -24,6 +24,7 @@ from pgadmin_lite.query_tool.splitter import first_keyword, is_streamable
 
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
+RunIn = Callable[[Callable[[], None]], None]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
 EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
 EXPORT_SAVEPOINT = "pgl_export"
@@ -33,10 +34,11 @@ class QuerySession:
     """Owns one connection; every use goes through its lock so requests never interleave on it."""
 
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
-                 *, page_size: int, max_rows: int, on_finish: OnFinish | None = None) -> None:
+                 *, page_size: int, max_rows: int, run_in: RunIn, on_finish: OnFinish | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
         self.page_size, self.max_rows = page_size, max_rows
         self._connect = connect
+        self._run_in = run_in  # the manager's worker pool: statements never run on a request thread
         self._on_finish = on_finish
         self._lock = threading.Lock()
         self._finished = threading.Condition(self._lock)
@@ -102,7 +104,7 @@ class QuerySession:
             self.is_running, self.started_at, self.last_result = True, time.time(), None
             self._notices.clear()
         self.touch()
-        threading.Thread(target=self._run, args=(sql, was_in_tx), name=f"query-{self.tx_id[-8:]}", daemon=True).start()
+        self._run_in(lambda: self._run(sql, was_in_tx))
 
     def _revive(self) -> None:
         """Reconnect after a lost connection, but only if no transaction was lost with it."""

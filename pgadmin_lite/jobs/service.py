@@ -13,13 +13,14 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
 from pgadmin_lite.jobs.options import JobRequest, parse_request
 from pgadmin_lite.jobs.plans import KIND_LABELS, Plan, PlanContext, build_plan
 from pgadmin_lite.jobs.runner import JobRunner, JobSettings
-from pgadmin_lite.models import Job, User
+from pgadmin_lite.models import Job
 from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.jobs import ACTIVE_STATES
 from pgadmin_lite.servers import service as servers
@@ -42,7 +43,7 @@ def _job_dir(job: Job) -> Path:
     return _settings().jobs_dir / job.job_dir
 
 
-def _root(user: User, name: str | None) -> Root:
+def _root(user: Principal, name: str | None) -> Root:
     """The user's own area, or a shared folder (writable only as configured)."""
     storage: StorageSettings = current_app.extensions["storage"]
     if not name or name == HOME:
@@ -52,7 +53,7 @@ def _root(user: User, name: str | None) -> Root:
 
 # --- Reading -------------------------------------------------------------------------------------------------
 
-def get_job(user: User, job_id: int) -> Job:
+def get_job(user: Principal, job_id: int) -> Job:
     """One of the user's own jobs, brought up to date; another user's is a 404."""
     job = db.session.get(Job, job_id)
     if job is None or job.user_id != user.id:
@@ -61,7 +62,7 @@ def get_job(user: User, job_id: int) -> Job:
     return job
 
 
-def list_jobs(user: User, limit: int = 200) -> list[Job]:
+def list_jobs(user: Principal, limit: int = 200) -> list[Job]:
     jobs = list(db.session.execute(db.select(Job).filter_by(user_id=user.id)
                                    .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)).scalars())
     for job in jobs:
@@ -111,7 +112,7 @@ def record_exit(app: Flask, job_id: int) -> None:
 
 # --- Starting ------------------------------------------------------------------------------------------------
 
-def _check_limits(user: User, settings: JobSettings) -> None:
+def _check_limits(user: Principal, settings: JobSettings) -> None:
     """Per-user and global caps on running jobs, after reconciling the ones that may have ended."""
     active = list(db.session.execute(db.select(Job).where(Job.state.in_(ACTIVE_STATES))).scalars())
     for job in active:
@@ -129,7 +130,7 @@ def _check_limits(user: User, settings: JobSettings) -> None:
                               limit=settings.max_total)
 
 
-def _reserve(user: User, request: JobRequest, database: str) -> Job:
+def _reserve(user: Principal, request: JobRequest, database: str) -> Job:
     """Insert the queued row under the start lock, so two requests cannot both take the last slot."""
     settings = _settings()
     with runner().start_lock:
@@ -182,7 +183,7 @@ def _launch(job: Job, plan: Plan, python: str, password: str) -> None:
     db.session.commit()
 
 
-def start_job(user: User, body: dict[str, Any]) -> Job:
+def start_job(user: Principal, body: dict[str, Any]) -> Job:
     """Check the request, take a slot, prepare storage and the programs, and start the worker."""
     request = parse_request(body)
     if not procs.is_supported():
@@ -228,7 +229,7 @@ def _forget(job: Job) -> None:
     db.session.commit()
 
 
-def _prune_history(user: User, keep: int) -> None:
+def _prune_history(user: Principal, keep: int) -> None:
     """Drop the user's oldest finished jobs (rows and directories) beyond JOB_HISTORY_MAX."""
     old = list(db.session.execute(db.select(Job).filter(Job.user_id == user.id, Job.state.not_in(ACTIVE_STATES))
                                   .order_by(Job.created_at.desc(), Job.id.desc()).offset(keep)).scalars())
@@ -241,7 +242,7 @@ def _prune_history(user: User, keep: int) -> None:
 
 # --- Cancelling ----------------------------------------------------------------------------------------------
 
-def cancel_job(user: User, job_id: int) -> Job:
+def cancel_job(user: Principal, job_id: int) -> Job:
     """SIGTERM the job's process group (the worker removes its partial output), SIGKILL after the grace."""
     job = get_job(user, job_id)
     if not job.is_active:

@@ -120,27 +120,36 @@ def _columns(cursor: psycopg.Cursor[Any]) -> list[dict[str, str]]:
     return [{"name": col.name, "type": col.type_display} for col in cursor.description or []]
 
 
-def _declare(conn: psycopg.Connection[Any], st: Statement, max_rows: int) -> OpenResult:
-    """DECLARE a portal for a read-only query, inside a transaction we open if the user has none."""
+def _declare(conn: psycopg.Connection[Any], st: Statement, page_size: int, max_rows: int) -> OpenResult:
+    """DECLARE a portal for a read-only query and FETCH its first page, in one round trip.
+
+    If the user has no transaction open, the same message BEGINs the one the portal lives in.
+    """
     implicit = conn.info.transaction_status == pq.TransactionStatus.IDLE
-    portal = f"pgl_{next(_cursor_names)}"
-    prefix = sql.SQL("DECLARE {} NO SCROLL CURSOR FOR ").format(sql.Identifier(portal))
+    name = f"pgl_{next(_cursor_names)}"
+    portal = sql.Identifier(name)
+    first = (min(page_size, max_rows) if max_rows else page_size) + 1  # one more row says whether there are more
+    prefix = sql.SQL("{}DECLARE {} NO SCROLL CURSOR FOR ").format(sql.SQL("BEGIN; " if implicit else ""), portal)
+    script = sql.Composed([prefix, sql.SQL(st.sql), sql.SQL("\n; FETCH FORWARD {} FROM {}").format(first, portal)])
     cursor: psycopg.Cursor[Any] = conn.cursor()
-    if implicit:
-        cursor.execute("BEGIN")
     try:
-        cursor.execute(prefix + sql.SQL(st.sql), prepare=False)  # type: ignore[operator]
+        cursor.execute(script, prepare=False)  # no parameters: the simple protocol runs all three statements
+        while cursor.nextset():  # the FETCH's rows are the last result
+            pass
+        rows = cursor.fetchall()
     except psycopg.Error as exc:
-        if implicit and not conn.closed:
+        if implicit and not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:
             conn.execute("ROLLBACK")
         raise DeclareFailed(exc, len(prefix.as_string(conn))) from exc
-    return OpenResult(cursor, st.sql, portal, implicit, max_rows)
+    return OpenResult(cursor, st.sql, name, implicit, max_rows, columns=_columns(cursor), lookahead=rows,
+                      exhausted=len(rows) < first)
 
 
-def _run_one(conn: psycopg.Connection[Any], st: Statement, max_rows: int) -> tuple[dict[str, Any], OpenResult | None]:
+def _run_one(conn: psycopg.Connection[Any], st: Statement, page_size: int,
+             max_rows: int) -> tuple[dict[str, Any], OpenResult | None]:
     """Execute one statement; a row set comes back as an OpenResult to page."""
     if is_streamable(st.sql):
-        return {"command": "SELECT", "rows_affected": None}, _declare(conn, st, max_rows)
+        return {"command": "SELECT", "rows_affected": None}, _declare(conn, st, page_size, max_rows)
     cursor = conn.cursor()
     cursor.execute(st.sql, prepare=False)
     outcome = {"command": cursor.statusmessage, "rows_affected": cursor.rowcount if cursor.rowcount >= 0 else None}
@@ -166,17 +175,22 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
     statements = split_statements(script)
     outcomes: list[dict[str, Any]] = []
     open_result: OpenResult | None = None
+    rows_sql: str | None = None
+    columns: list[dict[str, str]] = []
     error = None
     page: tuple[list[Any], bool, bool] = ([], False, False)
     for index, st in enumerate(statements):
         try:
-            outcome, result = _run_one(conn, st, max_rows)
+            if open_result is not None and open_result.implicit_tx:
+                open_result.close(conn)  # the next statement runs as the user's, not in our hidden transaction
+                open_result, page = None, (page[0], False, page[2])
+            outcome, result = _run_one(conn, st, page_size, max_rows)
             if result is not None:
                 if open_result is not None:
                     open_result.close(conn)
                 open_result = None
                 page = _first_page(conn, result, page_size)
-                open_result = result
+                open_result, rows_sql, columns = result, result.sql, result.columns
                 if not page[1] and result.portal is not None:
                     outcome["command"] = f"SELECT {result.delivered}"
                     outcome["rows_affected"] = result.delivered
@@ -188,8 +202,6 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
             error = error_info(exc, st, index, script, prefix_len)
             break
         outcomes.append({"index": index, **outcome})
-    rows_sql = open_result.sql if open_result is not None else None
-    columns = open_result.columns if open_result is not None else []
     if open_result is not None and not page[1]:
         open_result.close(conn)  # fully read: end the cursor's transaction now, not at the next statement
         open_result = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy import Integer, bindparam, delete, select
 
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models.columns import utcnow
@@ -32,22 +35,31 @@ def entry_for(user_id: int, server_id: int, database: str, sql: str, result: dic
             "created_at": utcnow()}
 
 
-def store(entries: list[dict[str, Any]], *, keep: int) -> None:
-    """Insert a batch in one transaction and drop each user's oldest entries past `keep`."""
-    db.session.execute(db.insert(QueryHistory), entries)
-    for user_id in {entry["user_id"] for entry in entries}:
-        stale = (db.select(QueryHistory.id).filter_by(user_id=user_id)
-                 .order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc()).offset(keep))
-        db.session.execute(db.delete(QueryHistory).where(QueryHistory.id.in_(stale.scalar_subquery())))
+TABLE = QueryHistory.__table__
+NEWEST_FIRST = (TABLE.c.created_at.desc(), TABLE.c.id.desc())
+# Core statements built once: the batch insert and the trim skip the ORM's per-call compilation.
+INSERT = TABLE.insert()
+TRIM = delete(TABLE).where(TABLE.c.id.in_(
+    select(TABLE.c.id).where(TABLE.c.user_id == bindparam("user_id")).order_by(*NEWEST_FIRST)
+    .offset(bindparam("keep", type_=Integer)).scalar_subquery()))
+
+
+def store(entries: list[dict[str, Any]], *, trim_users: Iterable[int], keep: int) -> None:
+    """Insert a batch in one transaction and drop the given users' oldest entries past `keep`."""
+    db.session.execute(INSERT, entries)
+    for user_id in trim_users:
+        db.session.execute(TRIM, {"user_id": user_id, "keep": keep})
     db.session.commit()
 
 
-def search(user_id: int, text: str = "", limit: int = 100) -> list[QueryHistory]:
+def search(user_id: int, text: str = "", limit: int = 100, *, keep: int) -> list[QueryHistory]:
+    """Newest first, never past the `keep` newest (rows beyond it wait for the writer's next trim)."""
     query = db.select(QueryHistory).filter_by(user_id=user_id)
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(QueryHistory.sql.ilike(f"%{escaped}%", escape="\\"))
-    query = query.order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc()).limit(limit)
+    newest = select(TABLE.c.id).where(TABLE.c.user_id == user_id).order_by(*NEWEST_FIRST).limit(keep)
+    query = query.where(QueryHistory.id.in_(newest.scalar_subquery())).order_by(*NEWEST_FIRST).limit(limit)
     return list(db.session.execute(query).scalars())
 
 

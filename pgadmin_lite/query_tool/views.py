@@ -167,7 +167,8 @@ def history_list() -> ResponseReturnValue:
     except ValueError:
         raise BadRequest("limit must be an integer.") from None
     current_app.extensions["history_writer"].flush()  # include runs that finished a moment ago
-    entries = history.search(current_user.id, request.args.get("q", ""), limit)
+    entries = history.search(current_user.id, request.args.get("q", ""), limit,
+                             keep=current_app.config["QUERY_HISTORY_MAX"])
     return jsonify([entry.to_dict() for entry in entries])
 
 

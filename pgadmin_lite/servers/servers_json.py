@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import Server, User
+from pgadmin_lite.models import Server
 from pgadmin_lite.servers.fields import clean_fields
 
 # pgAdmin key -> our field, and the label used in messages.
@@ -114,7 +115,7 @@ def parse_servers_file(text: str, *, may_share: bool = False, source: str = "ser
     return parsed
 
 
-def load_servers(user: User, parsed: ParsedServers, *, replace: bool = False) -> int:
+def load_servers(user: Principal, parsed: ParsedServers, *, replace: bool = False) -> int:
     """Write all entries in one transaction; --replace first deletes the user's own non-shared servers."""
     try:
         if replace:
@@ -127,7 +128,7 @@ def load_servers(user: User, parsed: ParsedServers, *, replace: bool = False) ->
     return len(parsed.entries)
 
 
-def dump_servers(user: User) -> dict[str, Any]:
+def dump_servers(user: Principal) -> dict[str, Any]:
     """The user's own servers in pgAdmin's format; passwords are never exported."""
     owned = db.session.execute(db.select(Server).filter_by(user_id=user.id).order_by(Server.id)).scalars()
     servers: dict[str, Any] = {}

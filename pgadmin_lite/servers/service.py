@@ -14,9 +14,10 @@ from typing import Any
 import psycopg
 from sqlalchemy import or_
 
+from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PasswordRequired, PermissionDenied, ServerUnreachable
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import Server, ServerCredential, User
+from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers.fields import FIELDS, clean_fields
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
@@ -33,18 +34,18 @@ NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
 
 # --- Access ---------------------------------------------------------------------------------------------------
 
-def list_servers(user: User) -> list[Server]:
+def list_servers(user: Principal) -> list[Server]:
     """The user's own servers and every shared one, in tree order."""
     query = (db.select(Server).where(or_(Server.user_id == user.id, Server.is_shared.is_(True)))
              .order_by(Server.group_name, Server.name, Server.id))
     return list(db.session.execute(query).scalars())
 
 
-def can_use(server: Server, user: User) -> bool:
+def can_use(server: Server, user: Principal) -> bool:
     return server.user_id == user.id or server.is_shared
 
 
-def get_server_for_user(user: User, server_id: int) -> Server:
+def get_server_for_user(user: Principal, server_id: int) -> Server:
     """A server the user owns or that is shared; anything else is 404, so ids reveal nothing."""
     server = db.session.get(Server, server_id)
     if server is None or not can_use(server, user):
@@ -52,7 +53,7 @@ def get_server_for_user(user: User, server_id: int) -> Server:
     return server
 
 
-def get_owned_server(user: User, server_id: int) -> Server:
+def get_owned_server(user: Principal, server_id: int) -> Server:
     """A server the user may change: 404 if invisible, 403 if only shared with them."""
     server = get_server_for_user(user, server_id)
     if server.user_id != user.id:
@@ -60,18 +61,18 @@ def get_owned_server(user: User, server_id: int) -> Server:
     return server
 
 
-def _credential(server: Server, user: User) -> ServerCredential | None:
+def _credential(server: Server, user: Principal) -> ServerCredential | None:
     return db.session.execute(
         db.select(ServerCredential).filter_by(server_id=server.id, user_id=user.id)).scalar_one_or_none()
 
 
-def credentials_of(user: User) -> dict[int, ServerCredential]:
+def credentials_of(user: Principal) -> dict[int, ServerCredential]:
     """All of a user's credential records by server id, so a list needs one query, not one per server."""
     rows = db.session.execute(db.select(ServerCredential).filter_by(user_id=user.id)).scalars()
     return {cred.server_id: cred for cred in rows}
 
 
-def server_json(server: Server, user: User, credentials: Mapping[int, ServerCredential] | None = None
+def server_json(server: Server, user: Principal, credentials: Mapping[int, ServerCredential] | None = None
                 ) -> dict[str, Any]:
     """The API view of a server for one user: their username and saved-password flag, never a secret."""
     cred = _credential(server, user) if credentials is None else credentials.get(server.id)
@@ -105,7 +106,7 @@ def _password_change(body: Mapping[str, Any], *, has_saved: bool) -> tuple[bool 
     return save, password
 
 
-def _check_sharing(body: Mapping[str, Any], user: User, current: bool) -> bool | None:
+def _check_sharing(body: Mapping[str, Any], user: Principal, current: bool) -> bool | None:
     value = body.get("is_shared")
     if value is None:
         return None
@@ -116,7 +117,8 @@ def _check_sharing(body: Mapping[str, Any], user: User, current: bool) -> bool |
     return value
 
 
-def _store_password(server: Server, user: User, save: bool | None, password: str | None, vault: Vault | None) -> None:
+def _store_password(server: Server, user: Principal, save: bool | None, password: str | None,
+                    vault: Vault | None) -> None:
     """Save (encrypted, bound to this server and user) or erase the user's password for a server."""
     if save is None:
         return
@@ -133,7 +135,7 @@ def _store_password(server: Server, user: User, save: bool | None, password: str
     cred.password_enc = (vault or current_vault()).encrypt(password, aad=associated_data(server.id, user.id))
 
 
-def create_server(owner: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
     """Register a server for its owner, optionally saving the password."""
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
@@ -151,7 +153,7 @@ def create_server(owner: User, body: Mapping[str, Any], *, vault: Vault | None =
     return server
 
 
-def update_server(server: Server, user: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
     """Apply a partial change by the owner; save_password false erases the saved password."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
@@ -183,7 +185,7 @@ def _forget_others(server: Server) -> None:
                                                          ServerCredential.user_id != server.user_id))
 
 
-def delete_server(server: Server, user: User) -> None:
+def delete_server(server: Server, user: Principal) -> None:
     """Only the owner deletes; the credentials of every user go with the server."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can delete it.")
@@ -194,7 +196,7 @@ def delete_server(server: Server, user: User) -> None:
 
 # --- A user's own credentials ---------------------------------------------------------------------------------
 
-def set_credentials(server: Server, user: User, body: Mapping[str, Any], *, vault: Vault | None = None) -> None:
+def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> None:
     """A user's own username and saved password for a server (for a shared one, instead of the owner's).
 
     The username is replaced (absent: the registration's); the password follows the save_password rules.
@@ -222,7 +224,7 @@ def set_credentials(server: Server, user: User, body: Mapping[str, Any], *, vaul
         raise
 
 
-def forget_credentials(server: Server, user: User) -> None:
+def forget_credentials(server: Server, user: Principal) -> None:
     """Drop the user's own username and saved password for a server."""
     db.session.execute(db.delete(ServerCredential).filter_by(server_id=server.id, user_id=user.id))
     db.session.commit()
@@ -230,7 +232,7 @@ def forget_credentials(server: Server, user: User) -> None:
 
 # --- Connecting -----------------------------------------------------------------------------------------------
 
-def connect_kwargs(server: Server, user: User, *, password: str | None = None, dbname: str | None = None,
+def connect_kwargs(server: Server, user: Principal, *, password: str | None = None, dbname: str | None = None,
                    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
     """Keyword arguments for psycopg.connect: the user's credentials, never the web server's ~/.pgpass."""
     if not can_use(server, user):
@@ -275,7 +277,7 @@ def open_connection(kwargs: Mapping[str, Any], **psycopg_options: Any) -> psycop
         raise error from None
 
 
-def check_connection(server: Server, user: User, *, password: str | None = None,
+def check_connection(server: Server, user: Principal, *, password: str | None = None,
                      connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
     """Connect once as the user would, and report the server version and the timings."""
     kwargs = connect_kwargs(server, user, password=password, connect_timeout=connect_timeout, vault=vault)

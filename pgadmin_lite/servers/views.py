@@ -9,14 +9,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.api_input import json_body
+from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.models import User
 from pgadmin_lite.servers import service
 
 bp = Blueprint("servers", __name__)
 
 
-def _me() -> User:
+def _me() -> Principal:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 

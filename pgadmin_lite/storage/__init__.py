@@ -109,7 +109,7 @@ def user_usage_fields(user_id: int) -> dict[str, int]:
 def init_app(app: Flask) -> None:
     """Settings, the user lifecycle hooks (signals keep users.service unaware of storage), the views."""
     from pgadmin_lite.storage.views import bp
-    from pgadmin_lite.users.service import user_created, user_deleted
+    from pgadmin_lite.users.signals import user_created, user_deleted
 
     app.extensions["storage"] = settings_from(app.config)
     user_created.connect(_on_user_created)  # connecting the same function again is a no-op

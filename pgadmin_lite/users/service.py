@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from blinker import Namespace
 from sqlalchemy import func
 
 from pgadmin_lite.auth import service as auth_service
@@ -13,13 +12,10 @@ from pgadmin_lite.auth.passwords import check_password_rules, hash_password, ver
 from pgadmin_lite.errors import BadRequest, Conflict, LastAdmin, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
+from pgadmin_lite.users.signals import user_created, user_deleted, user_updated
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Revoke = Callable[[int], None]
-_signals = Namespace()
-# Sent after the commit, so subsystems (storage) react to users without this module knowing them.
-user_created = _signals.signal("user-created")  # sender: the new User
-user_deleted = _signals.signal("user-deleted")  # sender: the deleted user's id
 
 
 def check_email(email: str) -> str:
@@ -89,6 +85,7 @@ def update_user(user: User, *, revoke: Revoke, is_admin: bool | None = None, act
     if active is not None:
         user.active = bool(active)
     db.session.commit()
+    user_updated.send(user)
     if unlock:
         auth_service.unlock(user.email)
     if active is False or password is not None:
@@ -115,3 +112,4 @@ def change_own_password(user: User, current: str, new: str, *, min_length: int) 
     user.password_hash = hash_password(new)
     user.must_change_password = False
     db.session.commit()
+    user_updated.send(user)

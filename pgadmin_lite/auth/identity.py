@@ -1,0 +1,43 @@
+"""Who is acting: the few user facts authorization needs, kept beside the session so no request reads `users`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import current_app
+from flask_login import UserMixin
+
+from pgadmin_lite.models import User
+
+
+class Principal(Protocol):
+    """The acting user as services see it; a User row and a session Identity are both one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def is_admin(self) -> bool: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Identity(UserMixin):
+    """A logged-in user's snapshot; every change to these facts rewrites it (users service → session store)."""
+
+    id: int
+    email: str
+    is_admin: bool
+    must_change_password: bool
+
+    @classmethod
+    def of(cls, user: User) -> Identity:
+        return cls(user.id, user.email, bool(user.is_admin), bool(user.must_change_password))
+
+
+def remember_identity(user: User) -> None:
+    """At login and after every change to the user: all their sessions see the new facts at once."""
+    current_app.extensions["session_store"].put_identity(Identity.of(user))
