@@ -30,7 +30,7 @@ from pgadmin_lite.errors import (
     StatementTimeout,
 )
 from pgadmin_lite.models import Server
-from pgadmin_lite.query_tool.encoding import build_adapters
+from pgadmin_lite.query_tool.encoding import adapt_connection, build_adapters
 from pgadmin_lite.servers import service as servers
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 10_000  # the CATALOG_STATEMENT_TIMEOUT_MS default
@@ -102,6 +102,7 @@ def connect(target: Target, dbname: str | None = None, *, read_only: bool = True
             timeout_ms: int | None = None, adapters: AdaptersMap | None = None) -> Iterator[psycopg.Connection[Any]]:
     """A connection of its own to dbname (default: the maintenance DB) with a statement timeout; closed after."""
     conn = _open(target, dbname, {"autocommit": autocommit, "context": adapters or catalog_adapters()})
+    adapt_connection(conn)
     with conn:
         try:
             if not autocommit:

@@ -28,6 +28,8 @@ RunIn = Callable[[Callable[[], None]], None]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
 EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
 EXPORT_SAVEPOINT = "pgl_export"
+READ_AHEAD_MAX_ROWS = 10_000  # rows held beyond the page being sent
+READ_AHEAD_MAX_S = 0.25  # a page slower than this is not read ahead: it would hold the connection that long
 
 
 class QuerySession:
@@ -52,6 +54,7 @@ class QuerySession:
         self.lost_in_transaction: bool | None = None  # None: the connection is alive
         self.tx_started: float | None = None
         self.rows_sql: str | None = None  # the last statement that returned rows, for CSV export
+        self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -155,6 +158,7 @@ class QuerySession:
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
             self._finished.notify_all()
+            self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
         self.touch()
         if self._on_finish is not None:
             self._on_finish(self, sql, result)
@@ -184,6 +188,7 @@ class QuerySession:
                 raise Busy("A statement is still running in this query tool.")
             if self.open_result is None:
                 return {"rows": [], "has_more": False, "truncated": False}
+            began = time.monotonic()
             try:
                 rows, has_more, truncated = self.open_result.fetch(limit)
             except psycopg.Error as exc:
@@ -193,7 +198,31 @@ class QuerySession:
             if not has_more:
                 self.open_result.close(self.conn)
                 self.open_result = None
+            else:
+                self._plan_read_ahead(limit, time.monotonic() - began)
             return {"rows": rows, "has_more": has_more, "truncated": truncated}
+
+    def _plan_read_ahead(self, limit: int, page_s: float) -> None:
+        """Decide (lock held) whether the next page may be read before it is asked for.
+
+        Only for a result in our hidden transaction (an error read early cannot abort the user's own
+        transaction) and only after a quick page (a later execute or close never waits long for it).
+        """
+        result = self.open_result
+        quick = page_s <= READ_AHEAD_MAX_S
+        self._ahead = (result, min(limit, READ_AHEAD_MAX_ROWS)) if result and result.implicit_tx and quick else None
+
+    def read_ahead(self) -> None:
+        """Once a page's response is sent: read the next one on a worker while the client reads this one."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            self._run_in(lambda: self._read_ahead(*ahead))
+
+    def _read_ahead(self, result: OpenResult, limit: int) -> None:
+        with self._lock:
+            if self.open_result is result and not self.is_running and not self.conn.closed:
+                result.read_ahead(limit)
 
     def cancel(self) -> bool:
         """Ask the server to cancel the running statement (libpq cancel on our own connection)."""

@@ -42,6 +42,7 @@ class OpenResult:
     delivered: int = 0
     lookahead: list[Any] = field(default_factory=list)
     exhausted: bool = False
+    failure: psycopg.Error | None = None  # a read-ahead's error, raised once the rows before it are delivered
 
     def _read(self, count: int) -> list[Any]:
         if self.exhausted or count <= 0:
@@ -56,10 +57,24 @@ class OpenResult:
         self.exhausted = len(rows) < count
         return rows
 
+    def read_ahead(self, limit: int) -> None:
+        """Fetch the next page into the lookahead while the client is busy with this one."""
+        if self.failure is None:
+            try:
+                self.lookahead += self._read(limit + 1 - len(self.lookahead))
+            except psycopg.Error as exc:
+                self.failure = exc
+
     def fetch(self, limit: int) -> tuple[list[Any], bool, bool]:
         """Return (rows, has_more, truncated); never more than MAX_RESULT_ROWS in all."""
         if self.max_rows:
             limit = min(limit, max(self.max_rows - self.delivered, 0))
+        if self.failure is not None:
+            if not self.lookahead:
+                raise self.failure
+            rows, self.lookahead = self.lookahead[:limit], self.lookahead[limit:]
+            self.delivered += len(rows)
+            return rows, True, False  # what follows these rows is the error
         rows = self.lookahead + self._read(limit + 1 - len(self.lookahead))
         self.lookahead = rows[limit:]
         rows = rows[:limit]

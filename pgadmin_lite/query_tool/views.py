@@ -15,7 +15,7 @@ from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
 from pgadmin_lite.query_tool import history
-from pgadmin_lite.query_tool.encoding import build_adapters
+from pgadmin_lite.query_tool.encoding import adapt_connection, build_adapters
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.views import resolve_root
@@ -54,7 +54,22 @@ def wait_seconds(raw: Any) -> float:
 def result_response(session: QuerySession, result: dict[str, Any] | None) -> Response:
     if result is None:
         return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
-    return json_response({**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered})
+    return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered})
+
+
+def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
+    """Rows for the client; the next page is read once these are sent (not while they are being sent)."""
+    response = json_response(body)
+    if body.get("has_more"):
+        response.call_on_close(session.read_ahead)
+    return response
+
+
+def _connect(kwargs: dict[str, Any]) -> Any:
+    """A query-tool connection: autocommit (the user's BEGIN starts a transaction), our loaders, no prepares."""
+    conn = servers.open_connection(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
+    adapt_connection(conn)
+    return conn
 
 
 @bp.get("/query-tool")
@@ -76,9 +91,7 @@ def open_tool() -> ResponseReturnValue:
     server = servers.get_server_for_user(current_user, server_id)
     kwargs = servers.connect_kwargs(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
-    session = manager().open_session(
-        current_user.id, server.id, kwargs["dbname"],
-        lambda: servers.open_connection(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS))
+    session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs))
     info = session.describe()
     info.update(server_name=server.name, server_version=session.conn.info.parameter_status("server_version"),
                 user=session.conn.info.user)
@@ -115,7 +128,8 @@ def fetch(tx_id: str) -> ResponseReturnValue:
     limit = body.get("limit", current_app.config["RESULT_PAGE_SIZE"])
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100_000:
         raise BadRequest("limit must be an integer from 1 to 100000.")
-    return json_response(session_for(tx_id).fetch(limit))
+    session = session_for(tx_id)
+    return page_response(session, session.fetch(limit))
 
 
 @bp.post(f"{API}/<tx_id>/cancel")

@@ -44,7 +44,7 @@ def test_paging_sorting_and_filters(catalog_env: CatalogEnv, data_db: str) -> No
     assert [c["name"] for c in first["columns"]] == ["id", "sub id", "select", "ñ", "big", "flag", "doc", "at"]
     assert first["key_columns"] == ["id", "sub id"] and first["is_editable"] and first["has_more"]
     assert [r[0] for r in first["rows"]] == list(range(1, 11))  # ordered by the key when unsorted
-    assert first["rows"][0][3:] == ["1.50", "9007199254740993", False, '{"n": 1}', "2024-01-02T03:04:05+00:00"]
+    assert first["rows"][0][3:] == ["1.50", "9007199254740993", False, '{"n": 1}', "2024-01-02 03:04:05+00"]
     last = rows_of(catalog_env, data_db, limit=10, offset=20)
     assert len(last["rows"]) == 6 and not last["has_more"]
     desc = rows_of(catalog_env, data_db, sort="ñ", dir="desc", limit=3)
