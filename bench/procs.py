@@ -127,11 +127,13 @@ def _health_pid(port: int) -> int | None:
 
 
 def deployed_env(extra: dict[str, str], pycache: Path | None = None) -> dict[str, str]:
-    """The environment a deployment has: bytecode is cached (PYTHONDONTWRITEBYTECODE would recompile every start).
+    """The environment a deployment has: bytecode is cached (PYTHONDONTWRITEBYTECODE would recompile every start)
+    and optimised (-OO).
 
     With ``pycache`` the bytecode goes there (PYTHONPYCACHEPREFIX) instead of into the source tree.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONOPTIMIZE", "2")  # as deploy/systemd/pgadmin_lite-gunicorn.service and `setup_db.py serve`
     if pycache is not None:
         env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return {**env, **extra}

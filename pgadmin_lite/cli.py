@@ -285,7 +285,8 @@ def _run_gunicorn(bind: str) -> None:
     """Run Gunicorn as a child with the shipped config; SIGTERM to us is passed on."""
     conf = Path(MIGRATIONS_DIR).parent / "deploy" / "gunicorn" / "gunicorn.conf.py"
     argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "pgadmin_lite.wsgi:app"]
-    child = subprocess.Popen(argv, env={**os.environ, "PGADMIN_LITE_BIND": bind})
+    # PYTHONOPTIMIZE=2 as the deploy/ configs set it: no docstrings or asserts, about 5 MiB less memory.
+    child = subprocess.Popen(argv, env={"PYTHONOPTIMIZE": "2", **os.environ, "PGADMIN_LITE_BIND": bind})
     previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     try:
         while True:

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     def serving_problem() -> dict[str, Any]:
         return {"serving_problem": guard.warning()}
 
+    atexit.register(_flush_at_exit, weakref.ref(writer))  # runs after _close_at_exit (atexit is last-in first-out)
     atexit.register(_close_at_exit, weakref.ref(manager))  # weak: an app that is dropped is freed
 
 
@@ -53,3 +54,10 @@ def _close_at_exit(ref: weakref.ref[ConnectionManager]) -> None:
     manager = ref()
     if manager is not None:
         manager.close_all()
+
+
+def _flush_at_exit(ref: weakref.ref[HistoryWriter]) -> None:
+    """The history of the last statements is stored before the process ends (its thread is a daemon)."""
+    writer = ref()
+    if writer is not None:
+        writer.flush()

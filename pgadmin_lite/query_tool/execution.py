@@ -42,7 +42,7 @@ class OpenResult:
     delivered: int = 0
     lookahead: list[Any] = field(default_factory=list)
     exhausted: bool = False
-    failure: psycopg.Error | None = None  # a read-ahead's error, raised once the rows before it are delivered
+    failure: psycopg.Error | None = None  # a read-ahead's error, raised by the fetch that would have met it
 
     def _read(self, count: int) -> list[Any]:
         if self.exhausted or count <= 0:
@@ -69,12 +69,8 @@ class OpenResult:
         """Return (rows, has_more, truncated); never more than MAX_RESULT_ROWS in all."""
         if self.max_rows:
             limit = min(limit, max(self.max_rows - self.delivered, 0))
-        if self.failure is not None:
-            if not self.lookahead:
-                raise self.failure
-            rows, self.lookahead = self.lookahead[:limit], self.lookahead[limit:]
-            self.delivered += len(rows)
-            return rows, True, False  # what follows these rows is the error
+        if self.failure is not None and len(self.lookahead) <= limit:
+            raise self.failure  # this page needs rows past the buffer: where reading it on demand fails too
         rows = self.lookahead + self._read(limit + 1 - len(self.lookahead))
         self.lookahead = rows[limit:]
         rows = rows[:limit]

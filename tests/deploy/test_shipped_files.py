@@ -62,6 +62,17 @@ def test_gunicorn_conf_runs_one_worker_that_is_never_recycled() -> None:
     assert conf["preload_app"] is False and callable(conf["post_fork"])
 
 
+def test_every_server_config_runs_python_without_docstrings() -> None:
+    """-OO saves ~5 MiB of resident memory (docs/performance.md); each way of serving the app must ask for it."""
+    for name in UWSGI_INIS:
+        assert ini_options(name).get("optimize") == "2", name
+    for name in [*APACHE_VHOSTS, "pgadmin_lite-windows.conf"]:
+        lines = (DEPLOY / "apache" / name).read_text().splitlines()
+        assert "WSGIPythonOptimize 2" in lines, name
+    unit = (DEPLOY / "systemd" / "pgadmin_lite-gunicorn.service").read_text().splitlines()
+    assert "Environment=PYTHONOPTIMIZE=2" in unit
+
+
 @pytest.mark.parametrize("name", UWSGI_INIS)
 def test_uwsgi_inis_run_one_process_in_one_interpreter(name: str) -> None:
     options = ini_options(name)

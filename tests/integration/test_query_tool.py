@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import func, select
 
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models.history import QueryHistory
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, api_client
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
 
@@ -380,3 +385,59 @@ def test_process_token_changes_in_a_forked_child(app: Any) -> None:
     child_token = os.read(read_fd, 100).decode()
     os.waitpid(pid, 0)
     assert child_token and child_token != parent_token and manager.process_token == parent_token
+
+
+def test_each_select_of_a_script_runs_and_the_last_rows_are_shown(tool: QueryTool) -> None:
+    result = tool.run("SELECT 1 AS a; SELECT 2 AS b")
+    assert result["error"] is None, result["error"]
+    assert result["rows"] == [[2]] and [c["name"] for c in result["columns"]] == ["b"]
+    assert [s["command"] for s in result["statements"]] == ["SELECT 1", "SELECT 1"]
+
+
+def test_rows_read_in_our_transaction_never_hold_the_next_statement_in_it(tool: QueryTool) -> None:
+    """VACUUM refuses to run inside a transaction block: the hidden one of the SELECT must be over by then."""
+    result = tool.run("CREATE TABLE vt (x int);\nSELECT g FROM generate_series(1, 3000) g;\nVACUUM vt")
+    assert result["error"] is None, result["error"]
+    assert [s["command"] for s in result["statements"]] == ["CREATE TABLE", "SELECT", "VACUUM"]
+    assert len(result["rows"]) == 1000 and not result["has_more"] and result["transaction_status"] == "idle"
+
+
+def test_sql_ascii_bytes_that_are_not_utf8_are_shown_not_fatal(admin_client: Any, pg_server: Any,
+                                                                outside: Any) -> None:
+    name = f"sqlascii_{os.getpid()}"
+    outside.execute(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    try:
+        tool = open_tool(admin_client, register_server(admin_client, pg_server, name), name)
+        result = tool.run("SELECT E'caf\\xe9'::text AS t, E'\\xe9'::varchar AS v, 'ok' AS plain")
+        assert result["error"] is None, result["error"]
+        assert result["rows"] == [["caf\ufffd", "\ufffd", "ok"]]
+        tool.client.delete(tool.base)
+    finally:
+        outside.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_history_trims_in_batches_but_never_shows_more_than_the_cap(make_app: Any, pg_server: Any,
+                                                                    pg_database: str) -> None:
+    app = make_app(QUERY_HISTORY_MAX=20)
+    client = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
+    for index in range(25):
+        tool.run(f"SELECT {index} AS n")
+    entries = client.get("/api/v1/query-history?limit=100").get_json()
+    assert [e["sql"] for e in entries] == [f"SELECT {index} AS n" for index in range(24, 4, -1)]
+    with app.app_context():
+        stored = db.session.execute(select(func.count()).select_from(QueryHistory)).scalar_one()
+    assert 20 <= stored < 20 + 20 // 10  # trimmed once every QUERY_HISTORY_MAX // 10 new rows
+
+
+def test_history_written_just_before_exit_is_kept(make_app: Any) -> None:
+    """The writer's thread is a daemon that waits to batch; the process must not end before it has stored."""
+    app = make_app()
+    code = ("from pgadmin_lite import create_app\n"
+            "from pgadmin_lite.query_tool import history\n"
+            "app = create_app()\n"
+            "app.extensions['history_writer'].submit(history.entry_for(1, None, 'db', 'SELECT 42 -- last', {}))\n")
+    env = {**os.environ, "PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60, capture_output=True)
+    with app.app_context():
+        assert db.session.execute(select(QueryHistory.sql)).scalars().all() == ["SELECT 42 -- last"]

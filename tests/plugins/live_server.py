@@ -128,7 +128,8 @@ def start_gunicorn(data_dir: Path, log_dir: Path, *, settings: dict[str, Any] | 
     """
     port = free_port()
     bind = bind or f"127.0.0.1:{port}"
-    env = {**os.environ, "PGADMIN_LITE_DATA_DIR": str(data_dir), "PGADMIN_LITE_BIND": bind}
+    # PYTHONOPTIMIZE=2 as deploy/systemd/pgadmin_lite-gunicorn.service runs it (no docstrings, no asserts).
+    env = {**os.environ, "PYTHONOPTIMIZE": "2", "PGADMIN_LITE_DATA_DIR": str(data_dir), "PGADMIN_LITE_BIND": bind}
     for name, value in (settings or {}).items():
         env[f"PGADMIN_LITE_{name}"] = str(value)
     log_path = log_dir / f"gunicorn-{port}.log"
