@@ -43,7 +43,8 @@ class QuerySession:
         self._run_in = run_in  # the manager's worker pool: statements never run on a request thread
         self._on_finish = on_finish
         self._lock = threading.Lock()
-        self._finished = threading.Condition(self._lock)
+        # Its own lock: a waiting request gets its result while the worker still holds the session lock.
+        self._finished = threading.Condition()
         self._notices: list[dict[str, Any]] = []
         self.conn = self._open()
         self.created = self.last_used = time.monotonic()
@@ -55,6 +56,7 @@ class QuerySession:
         self.tx_started: float | None = None
         self.rows_sql: str | None = None  # the last statement that returned rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
+        self._spent: OpenResult | None = None  # a fully read result still to close (see ScriptOutcome)
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -74,6 +76,7 @@ class QuerySession:
     def describe(self) -> dict[str, Any]:
         """Session state for the API (the transaction badge uses it)."""
         with self._lock:
+            self._end_spent()
             status = "lost" if self.lost_in_transaction is not None else transaction_status(self.conn, self.open_result)
             return {"tx_id": self.tx_id, "server_id": self.server_id, "database": self.database,
                     "backend_pid": self.backend_pid, "user": None if self.conn.closed else self.conn.info.user,
@@ -99,6 +102,7 @@ class QuerySession:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for its result (GET …/result) or cancel it (POST …/cancel).")
+            self._end_spent()
             self._revive()
             was_in_tx = self._is_in_transaction()
             if self.open_result is not None:
@@ -120,6 +124,7 @@ class QuerySession:
         self.reconnect_locked()
 
     def reconnect_locked(self) -> None:
+        self._spent = None  # its connection is being replaced
         try:
             self.conn.close()
         finally:
@@ -140,11 +145,11 @@ class QuerySession:
 
     def _run(self, sql: str, was_in_tx: bool) -> None:
         run_started = time.monotonic()
-        open_result = None
+        open_result = spent = None
         try:
             outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
                                  notices=self._notices)
-            result, open_result = outcome.body, outcome.open_result
+            result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
             self.rows_sql = outcome.rows_sql or self.rows_sql
         except ConnectionLost as exc:
             result = self._lost_result(str(exc), was_in_tx)
@@ -157,11 +162,20 @@ class QuerySession:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
-            self._finished.notify_all()
+            self._spent = spent
+            with self._finished:
+                self._finished.notify_all()
             self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
+            self._end_spent()  # the waiting request already has its result
         self.touch()
         if self._on_finish is not None:
             self._on_finish(self, sql, result)
+
+    def _end_spent(self) -> None:
+        """Close a fully read result (lock held); whoever uses the connection next does it first."""
+        if self._spent is not None:
+            spent, self._spent = self._spent, None
+            spent.close(self.conn)
 
     def _lost_result(self, message: str, was_in_tx: bool) -> dict[str, Any]:
         self.lost_in_transaction = was_in_tx
@@ -213,7 +227,7 @@ class QuerySession:
         self._ahead = (result, min(limit, READ_AHEAD_MAX_ROWS)) if result and result.implicit_tx and quick else None
 
     def read_ahead(self) -> None:
-        """Once a page's response is sent: read the next one on a worker while the client reads this one."""
+        """Read the planned next page on a worker, while this one is encoded, sent and read by the client."""
         with self._lock:
             ahead, self._ahead = self._ahead, None
         if ahead is not None:
@@ -238,6 +252,7 @@ class QuerySession:
                 self.cancel()
             self.wait(5.0)
         with self._lock:
+            self._end_spent()
             with contextlib.suppress(psycopg.Error):
                 if not self.conn.closed and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")
@@ -252,6 +267,7 @@ class QuerySession:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for it to finish (or cancel it), then export.")
             copy_sql = self._copy_sql()
+            self._end_spent()
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
@@ -276,7 +292,8 @@ class QuerySession:
     def end_export(self) -> None:
         with self._lock:
             self.is_running = False
-            self._finished.notify_all()
+            with self._finished:
+                self._finished.notify_all()
         self.touch()
 
 

@@ -172,11 +172,16 @@ def _run_one(conn: psycopg.Connection[Any], st: Statement, page_size: int,
 
 @dataclass
 class ScriptOutcome:
-    """The result body, the rows still to page (if any), and the statement that produced rows."""
+    """The result body, the rows still to page (if any), and the statement that produced rows.
+
+    `spent` is a result read to its end whose cursor (and hidden transaction) the caller closes once
+    the body is on its way: the answer does not wait for that round trip.
+    """
 
     body: dict[str, Any]
     open_result: OpenResult | None
     rows_sql: str | None
+    spent: OpenResult | None = None
 
 
 def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, max_rows: int,
@@ -213,11 +218,10 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
             error = error_info(exc, st, index, script, prefix_len)
             break
         outcomes.append({"index": index, **outcome})
-    if open_result is not None and not page[1]:
-        open_result.close(conn)  # fully read: end the cursor's transaction now, not at the next statement
-        open_result = None
     body = _result_body(conn, open_result, columns, page, outcomes, notices, error)
     body["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    if open_result is not None and not page[1]:  # fully read: the caller ends it now, not at the next statement
+        return ScriptOutcome(body, None, rows_sql, spent=open_result)
     return ScriptOutcome(body, open_result, rows_sql)
 
 

@@ -33,10 +33,12 @@ def session_for(tx_id: str) -> QuerySession:
     return manager().get(tx_id, current_user.id)
 
 
+# Results are plain JSON values already (encoding.py): one encoder, and no cycle check, since bodies are trees.
+ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, allow_nan=False, check_circular=False)
+
+
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
-    """Results are plain JSON values already; dumping directly is the fast path."""
-    return current_app.response_class(json.dumps(body, ensure_ascii=False, default=str, allow_nan=False),
-                                      status=status, mimetype="application/json")
+    return current_app.response_class(ENCODER.encode(body), status=status, mimetype="application/json")
 
 
 def wait_seconds(raw: Any) -> float:
@@ -58,11 +60,10 @@ def result_response(session: QuerySession, result: dict[str, Any] | None) -> Res
 
 
 def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
-    """Rows for the client; the next page is read once these are sent (not while they are being sent)."""
-    response = json_response(body)
+    """Rows for the client; PostgreSQL produces the next page while these are encoded and sent."""
     if body.get("has_more"):
-        response.call_on_close(session.read_ahead)
-    return response
+        session.read_ahead()
+    return json_response(body)
 
 
 def _connect(kwargs: dict[str, Any]) -> Any:
