@@ -158,6 +158,8 @@ class QuerySession:
             result = _internal_error(exc)
         in_tx = result["transaction_status"] in {"in_transaction", "in_error"}
         self.tx_started = (self.tx_started or run_started) if in_tx else None
+        if self._on_finish is not None:  # before the result is out, so runs are recorded in the order they ran
+            self._on_finish(self, sql, result)
         with self._lock:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
@@ -168,8 +170,6 @@ class QuerySession:
             self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
             self._end_spent()  # the waiting request already has its result
         self.touch()
-        if self._on_finish is not None:
-            self._on_finish(self, sql, result)
 
     def _end_spent(self) -> None:
         """Close a fully read result (lock held); whoever uses the connection next does it first."""
