@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -16,6 +18,7 @@ from bench.scenarios import run_clients
 from pgadmin_lite.servermgr.postgres import Manager
 
 COPY_SQL = "COPY (SELECT * FROM bench.big) TO STDOUT WITH (FORMAT csv, HEADER true)"
+FLOOR_APP = "bench.floor_app:app"
 
 
 def floor_env(manager: Manager) -> dict[str, str]:
@@ -27,25 +30,18 @@ def floor_select_one(client: Client) -> None:
         raise HttpError("floor SELECT 1 returned something else")
 
 
-def floor_app_figures(manager: Manager, log_dir: Path, *, starts: int, runs: int, seconds: float,
-                      reps: int, base_env: dict[str, str]) -> dict[str, list[float]]:
-    """Ready time and idle memory over `starts` launches, then SELECT 1 sequential and with 10 and 50 clients."""
-    figures: dict[str, list[float]] = {"ready_s": [], "idle_mib": [], "select1_s": []}
+def floor_app_figures(manager: Manager, log_dir: Path, *, starts: int, seconds: float, reps: int,
+                      base_env: dict[str, str]) -> dict[str, list[float]]:
+    """Ready time and idle memory over `starts` launches, then throughput with 10 and 50 clients."""
+    figures: dict[str, list[float]] = {"ready_s": [], "idle_mib": []}
     env = {**base_env, **floor_env(manager)}
-    with gunicorn("bench.floor_app:app", env, log_dir / "floor-cold.log", conf=FLOOR_CONF):
+    with gunicorn(FLOOR_APP, env, log_dir / "floor-cold.log", conf=FLOOR_CONF):
         pass  # writes the bytecode cache, as for the app
     for index in range(starts):
-        with gunicorn("bench.floor_app:app", env, log_dir / f"floor-{index}.log", conf=FLOOR_CONF) as served:
+        with gunicorn(FLOOR_APP, env, log_dir / f"floor-{index}.log", conf=FLOOR_CONF) as served:
             figures["ready_s"].append(served.ready_s)
             figures["idle_mib"].append(settle(served.worker_pid, 0.5))
-    with gunicorn("bench.floor_app:app", env, log_dir / "floor.log", conf=FLOOR_CONF) as served:
-        client = Client(served.url)
-        for _ in range(20):
-            floor_select_one(client)
-        for _ in range(runs):
-            began = time.perf_counter()
-            floor_select_one(client)
-            figures["select1_s"].append(time.perf_counter() - began)
+    with gunicorn(FLOOR_APP, env, log_dir / "floor.log", conf=FLOOR_CONF) as served:
         for clients in (10, 50):
             users = [Client(served.url) for _ in range(clients)]
             rates: list[float] = []
@@ -61,6 +57,18 @@ def floor_app_figures(manager: Manager, log_dir: Path, *, starts: int, runs: int
                 user.close()
         figures["rss_after_mib"] = [rss_mib(served.worker_pid)]
     return figures
+
+
+@contextlib.contextmanager
+def floor_server(manager: Manager, log_dir: Path, base_env: dict[str, str]) -> Iterator[Client]:
+    """The bare floor app running beside the app, with a warmed-up client, for measurements taken in turns."""
+    env = {k: v for k, v in base_env.items() if not k.startswith("PGADMIN_LITE_")}
+    with gunicorn(FLOOR_APP, {**env, **floor_env(manager)}, log_dir / "floor-beside.log", conf=FLOOR_CONF) as served:
+        client = Client(served.url)
+        for _ in range(20):
+            floor_select_one(client)
+        yield client
+        client.close()
 
 
 def psycopg_paging(manager: Manager, rows: int, page_rows: int, runs: int) -> list[float]:

@@ -42,7 +42,6 @@ class Plan:
     paging_reps: int = 3
     page_rows: int = 1000
     wide_page_rows: int = 10_000
-    floor_paging_runs: int = 5
     csv_reps: int = 3
     tree_runs: int = 20
     users: int = 50
@@ -50,7 +49,7 @@ class Plan:
     @classmethod
     def quick(cls, page_rows: int) -> Plan:
         return cls(starts=2, logins=5, select1_runs=100, load_seconds=2.0, load_reps=1, first_page_runs=5,
-                   paging_reps=3, page_rows=page_rows, floor_paging_runs=2, csv_reps=1, tree_runs=5)
+                   paging_reps=3, page_rows=page_rows, csv_reps=1, tree_runs=5)
 
 
 def log(message: str) -> None:
@@ -99,11 +98,14 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
         app = scenarios.App(served.url, served.worker_pid, server_id, scenarios.login_clients(served.url, plan.users))
         for m in scenarios.login_round_trip(served.url, plan.logins):
             out[m.key] = m
-        log("SELECT 1, sequential")
+        log("SELECT 1, sequential, in blocks alternating with the bare floor (running at the same time)")
         tool = app.tool(0)
-        latencies, requests = scenarios.select_one_sequential(tool, plan.select1_runs)
+        with floors.floor_server(manager, log_dir, env) as floor_client:
+            latencies, requests, floor_latencies = scenarios.select_one_alternating(
+                tool, lambda: floors.floor_select_one(floor_client), plan.select1_runs)
         tool.close()
-        out["select1"] = metric("select1", "SELECT 1 round trip (sequential)", "ms", ms(latencies))
+        out["select1"] = metric("select1", "SELECT 1 round trip (sequential)", "ms", ms(latencies),
+                                floor=_median(ms(floor_latencies)), floor_label="bare Flask + psycopg")
         out["select1_requests"] = metric("select1_requests", "SELECT 1: HTTP requests per query", "req", requests)
         log("20 open query tools")
         tools = scenarios.open_tools_memory(app, 20)
@@ -116,24 +118,37 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
         out["big_first_page"] = metric("big_first_page", "1M-row SELECT: time to first page", "ms",
                                        ms(scenarios.big_first_page(tool, plan.first_page_runs)))
         tool.close()
-        log(f"1,000,000-row SELECT: paging 100,000 rows in pages of {plan.page_rows}, x{plan.paging_reps}")
-        runs = [scenarios.big_paging(app, plan.page_rows) for _ in range(plan.paging_reps)]
+        log(f"1,000,000-row SELECT: paging 100,000 rows in pages of {plan.page_rows}, x{plan.paging_reps}, "
+            "each run next to one of psycopg alone")
+        runs, floor_runs = [], []
+        for _ in range(plan.paging_reps):
+            runs.append(scenarios.big_paging(app, plan.page_rows))
+            floor_runs += floors.psycopg_paging(manager, 100_000, plan.page_rows, 1)
         extra["paging_runs"] = [asdict(r) for r in runs]
         out["big_paging"] = metric("big_paging", f"page through 100,000 rows ({plan.page_rows}/page)", "ms",
-                                   ms([r.paging_s for r in runs]))
+                                   ms([r.paging_s for r in runs]), floor=_median(ms(floor_runs)),
+                                   floor_label="psycopg alone")
         out["big_growth"] = metric("big_growth", "1M-row SELECT: peak RSS growth while paging", "MiB",
                                    [r.peak_mib - r.before_mib for r in runs])
         out["big_after_close"] = metric("big_after_close", "1M-row SELECT: RSS after close vs idle", "MiB",
                                         [r.after_close_mib - runs[0].before_mib for r in runs])
-        log("CSV export of the 1,000,000 rows")
-        exports = [scenarios.csv_export(app) for _ in range(plan.csv_reps)]
-        out["csv_rate"] = metric("csv_rate", "CSV export of 1M rows", "rows/s", [BIG_ROWS / e[0] for e in exports])
+        log("CSV export of the 1,000,000 rows, each next to one psql COPY")
+        exports, psql_times = [], []
+        for _ in range(plan.csv_reps):
+            exports.append(scenarios.csv_export(app))
+            psql_times += floors.psql_copy(manager, 1)
+        out["csv_rate"] = metric("csv_rate", "CSV export of 1M rows", "rows/s", [BIG_ROWS / e[0] for e in exports],
+                                 floor=BIG_ROWS / _median(psql_times), floor_label="psql COPY")
         out["csv_growth"] = metric("csv_growth", "CSV export: peak RSS growth", "MiB", [e[2] - e[1] for e in exports])
         log(f"paging again in pages of {plan.wide_page_rows} (larger responses)")
-        wide = [scenarios.big_paging(app, plan.wide_page_rows) for _ in range(plan.paging_reps)]
+        wide, floor_wide = [], []
+        for _ in range(plan.paging_reps):
+            wide.append(scenarios.big_paging(app, plan.wide_page_rows))
+            floor_wide += floors.psycopg_paging(manager, 100_000, plan.wide_page_rows, 1)
         extra["paging_runs_wide"] = [asdict(r) for r in wide]
         out["big_paging_wide"] = metric("big_paging_wide", f"page through 100,000 rows ({plan.wide_page_rows}/page)",
-                                        "ms", ms([r.paging_s for r in wide]))
+                                        "ms", ms([r.paging_s for r in wide]), floor=_median(ms(floor_wide)),
+                                        floor_label="psycopg alone")
         out["big_wide_after"] = metric("big_wide_after", f"RSS after close vs before ({plan.wide_page_rows}/page)",
                                        "MiB", [r.after_close_mib - wide[0].before_mib for r in wide])
         log("object tree")
@@ -164,20 +179,14 @@ def measure(plan: Plan, log_dir: Path) -> tuple[dict[str, Metric], dict[str, Any
             env = {**prepare_data_dir(data_root / "data"), "PYTHONPYCACHEPREFIX": str(data_root / "pycache")}
             log(f"launching the app {plan.starts} times (ready time, idle memory)")
             start = startup_figures(env, log_dir, plan)
-            log("floors: bare Flask app, psycopg alone, psql COPY")
-            floor = floors.floor_app_figures(manager, log_dir, starts=plan.starts, runs=plan.select1_runs,
+            log("floors: bare Flask app (ready, memory, throughput)")
+            floor = floors.floor_app_figures(manager, log_dir, starts=plan.starts,
                                              seconds=plan.load_seconds, reps=plan.load_reps,
                                              base_env={"PYTHONPYCACHEPREFIX": env["PYTHONPYCACHEPREFIX"]})
-            psycopg_times = floors.psycopg_paging(manager, 100_000, plan.page_rows, plan.floor_paging_runs)
-            extra["psycopg_wide_s"] = floors.psycopg_paging(manager, 100_000, plan.wide_page_rows,
-                                                            plan.floor_paging_runs)
-            psql_times = floors.psql_copy(manager, plan.csv_reps)
             measure_app(manager, env, log_dir, plan, out, extra)
         finally:
             shutil.rmtree(data_root, ignore_errors=True)
-    _add_floors(out, start, floor, psycopg_times, psql_times)
-    out["big_paging_wide"].floor = _median(ms(extra.pop("psycopg_wide_s")))
-    out["big_paging_wide"].floor_label = "psycopg alone"
+    _add_floors(out, start, floor)
     return out, extra
 
 
@@ -185,9 +194,8 @@ def _median(values: list[float]) -> float:
     return metric("", "", "", values).median
 
 
-def _add_floors(out: dict[str, Metric], start: dict[str, list[float]], floor: dict[str, list[float]],
-                psycopg_times: list[float], psql_times: list[float]) -> None:
-    """Startup figures and every floor, attached to the figure each one bounds."""
+def _add_floors(out: dict[str, Metric], start: dict[str, list[float]], floor: dict[str, list[float]]) -> None:
+    """Startup figures and the floors measured before the app (the interleaved ones are attached already)."""
     out["ready"] = metric("ready", "ready: launch to first 200 on /health", "ms", ms(start["ready_s"]),
                           floor=_median(ms(floor["ready_s"])), floor_label="bare Flask")
     out["cold_ready"] = metric("cold_ready", "ready, first launch (bytecode not cached yet)", "ms",
@@ -195,13 +203,10 @@ def _add_floors(out: dict[str, Metric], start: dict[str, list[float]], floor: di
     out["idle_rss"] = metric("idle_rss", "idle RSS after a login", "MiB", start["rss"],
                              floor=_median(floor["idle_mib"]), floor_label="bare Flask")
     out["idle_pss"] = metric("idle_pss", "idle PSS after a login", "MiB", start["pss"])
-    out["select1"].floor, out["select1"].floor_label = _median(ms(floor["select1_s"])), "bare Flask + psycopg"
     for clients in (10, 50):
         out[f"qps_{clients}"].floor, out[f"qps_{clients}"].floor_label = _median(floor[f"qps_{clients}"]), "bare"
         out[f"lat_{clients}"].floor = _median(ms(floor[f"lat_{clients}_s"]))
         out[f"lat_{clients}"].floor_label = "bare"
-    out["big_paging"].floor, out["big_paging"].floor_label = _median(ms(psycopg_times)), "psycopg alone"
-    out["csv_rate"].floor, out["csv_rate"].floor_label = BIG_ROWS / _median(psql_times), "psql COPY"
     out["tools20_open"].floor, out["tools20_open"].floor_label = out["idle_rss"].floor, "bare Flask idle"
 
 

@@ -76,20 +76,30 @@ def login_round_trip(url: str, runs: int = 20) -> list[Metric]:
             metric("login_flow", "login: GET form + POST + GET session", "ms", ms(wholes))]
 
 
-def select_one_sequential(tool: QueryTool, runs: int = 500) -> tuple[list[float], list[int]]:
-    """SELECT 1 through execute (long-poll), one after another: latencies and HTTP requests per query."""
+def select_one_alternating(tool: QueryTool, floor_call: Callable[[], None], runs: int = 500,
+                           block: int = 50) -> tuple[list[float], list[int], list[float]]:
+    """SELECT 1 through execute (long-poll), one after another, in blocks that alternate with the floor's.
+
+    Returns our latencies, the HTTP requests each query took, and the floor's latencies: both servers run
+    at the same time, so a machine that slows down for a while slows both.
+    """
     for _ in range(20):
         tool.run(SELECT_ONE)
-    latencies, requests = [], []
-    for _ in range(runs):
-        before = tool.client.requests
-        began = time.perf_counter()
-        body = tool.run(SELECT_ONE)
-        latencies.append(time.perf_counter() - began)
-        requests.append(tool.client.requests - before)
-        if body["rows"] != [[1]]:
-            raise HttpError(f"SELECT 1 returned {body['rows']!r}")
-    return latencies, requests
+    latencies, requests, floor_latencies = [], [], []
+    while len(latencies) < runs:
+        for _ in range(min(block, runs - len(latencies))):
+            before = tool.client.requests
+            began = time.perf_counter()
+            body = tool.run(SELECT_ONE)
+            latencies.append(time.perf_counter() - began)
+            requests.append(tool.client.requests - before)
+            if body["rows"] != [[1]]:
+                raise HttpError(f"SELECT 1 returned {body['rows']!r}")
+        for _ in range(block):
+            began = time.perf_counter()
+            floor_call()
+            floor_latencies.append(time.perf_counter() - began)
+    return latencies, requests, floor_latencies
 
 
 def run_clients(workers: list[Callable[[], None]], seconds: float) -> tuple[list[float], int, float]:
