@@ -139,6 +139,8 @@ class User:
         body = self._timed("cancelled_result", lambda: self.client.get(f"{tool.base}/result?wait_ms=5000").json())
         if not (body.get("error") or {}).get("cancelled"):
             raise HttpError(f"pg_sleep was not reported cancelled: {body.get('error')!r}")
+        if body.get("transaction_status") != "idle":  # the cancelled statement's transaction must be gone
+            raise HttpError(f"after the cancel the tool is {body.get('transaction_status')!r}, not idle")
 
     def upload_download(self) -> None:
         self.files += 1

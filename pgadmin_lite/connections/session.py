@@ -56,7 +56,6 @@ class QuerySession:
         self.tx_started: float | None = None
         self.rows_sql: str | None = None  # the last statement that returned rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
-        self._spent: OpenResult | None = None  # a fully read result still to close (see ScriptOutcome)
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -76,7 +75,6 @@ class QuerySession:
     def describe(self) -> dict[str, Any]:
         """Session state for the API (the transaction badge uses it)."""
         with self._lock:
-            self._end_spent()
             status = "lost" if self.lost_in_transaction is not None else transaction_status(self.conn, self.open_result)
             return {"tx_id": self.tx_id, "server_id": self.server_id, "database": self.database,
                     "backend_pid": self.backend_pid, "user": None if self.conn.closed else self.conn.info.user,
@@ -102,7 +100,6 @@ class QuerySession:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for its result (GET …/result) or cancel it (POST …/cancel).")
-            self._end_spent()
             self._revive()
             was_in_tx = self._is_in_transaction()
             if self.open_result is not None:
@@ -124,7 +121,6 @@ class QuerySession:
         self.reconnect_locked()
 
     def reconnect_locked(self) -> None:
-        self._spent = None  # its connection is being replaced
         try:
             self.conn.close()
         finally:
@@ -164,18 +160,12 @@ class QuerySession:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
-            self._spent = spent
             with self._finished:
                 self._finished.notify_all()
             self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
-            self._end_spent()  # the waiting request already has its result
+            if spent is not None:
+                spent.close(self.conn)  # the waiting request has its result already
         self.touch()
-
-    def _end_spent(self) -> None:
-        """Close a fully read result (lock held); whoever uses the connection next does it first."""
-        if self._spent is not None:
-            spent, self._spent = self._spent, None
-            spent.close(self.conn)
 
     def _lost_result(self, message: str, was_in_tx: bool) -> dict[str, Any]:
         self.lost_in_transaction = was_in_tx
@@ -252,7 +242,6 @@ class QuerySession:
                 self.cancel()
             self.wait(5.0)
         with self._lock:
-            self._end_spent()
             with contextlib.suppress(psycopg.Error):
                 if not self.conn.closed and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")
@@ -267,7 +256,6 @@ class QuerySession:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for it to finish (or cancel it), then export.")
             copy_sql = self._copy_sql()
-            self._end_spent()
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",

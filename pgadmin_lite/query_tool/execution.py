@@ -174,8 +174,8 @@ def _run_one(conn: psycopg.Connection[Any], st: Statement, page_size: int,
 class ScriptOutcome:
     """The result body, the rows still to page (if any), and the statement that produced rows.
 
-    `spent` is a result read to its end whose cursor (and hidden transaction) the caller closes once
-    the body is on its way: the answer does not wait for that round trip.
+    `spent` is a result read to its end whose cursor (and hidden transaction) the caller closes once it
+    has handed the body over: the answer does not wait for that round trip.
     """
 
     body: dict[str, Any]
