@@ -89,7 +89,20 @@ class OpenResult:
                 conn.execute(sql.SQL("CLOSE {}").format(sql.Identifier(self.portal)))
             self.cursor.close()
         except psycopg.Error:
-            pass  # the connection is gone; the server ended the portal with it
+            pass  # the connection is gone (the server ended the portal with it), or see below
+        if self.implicit_tx:
+            end_hidden_transaction(conn)
+
+
+def end_hidden_transaction(conn: psycopg.Connection[Any]) -> None:
+    """Leave no transaction of ours open: a ROLLBACK that fails (a late cancel lands on it) is tried again."""
+    for _ in range(2):
+        if conn.closed or conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            continue
 
 
 def transaction_status(conn: psycopg.Connection[Any], open_result: OpenResult | None = None) -> str:
@@ -149,8 +162,8 @@ def _declare(conn: psycopg.Connection[Any], st: Statement, page_size: int, max_r
             pass
         rows = cursor.fetchall()
     except psycopg.Error as exc:
-        if implicit and not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            conn.execute("ROLLBACK")
+        if implicit:
+            end_hidden_transaction(conn)  # the error reported is the statement's, never the ROLLBACK's
         raise DeclareFailed(exc, len(prefix.as_string(conn))) from exc
     return OpenResult(cursor, st.sql, name, implicit, max_rows, columns=_columns(cursor), lookahead=rows,
                       exhausted=len(rows) < first)
