@@ -441,3 +441,17 @@ def test_history_written_just_before_exit_is_kept(make_app: Any) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60, capture_output=True)
     with app.app_context():
         assert db.session.execute(select(QueryHistory.sql)).scalars().all() == ["SELECT 42 -- last"]
+
+
+def test_a_fully_read_result_leaves_no_transaction_open(tool: QueryTool, outside: Any) -> None:
+    """The hidden transaction of a quick SELECT ends just after the answer, not at the next statement."""
+    assert tool.run("SELECT 1")["transaction_status"] == "idle"
+    pid = tool.client.get(tool.base).get_json()["backend_pid"]
+    deadline = time.monotonic() + 2
+    state = None
+    while time.monotonic() < deadline:
+        state = outside.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]
+        if state == "idle":
+            break
+        time.sleep(0.02)
+    assert state == "idle", f"the query tool's backend is {state!r} after a fully read SELECT"
