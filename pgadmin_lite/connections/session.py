@@ -17,6 +17,7 @@ from pgadmin_lite.query_tool.execution import (
     ConnectionLost,
     OpenResult,
     failed_result,
+    not_kept_error,
     run_script,
     transaction_status,
 )
@@ -102,13 +103,11 @@ class QuerySession:
                            hint="Wait for its result (GET …/result) or cancel it (POST …/cancel).")
             self._revive()
             was_in_tx = self._is_in_transaction()
-            if self.open_result is not None:
-                self.open_result.close(self.conn)
-                self.open_result = None
+            previous, self.open_result = self.open_result, None  # ended by the run (it may take a while)
             self.is_running, self.started_at, self.last_result = True, time.time(), None
             self._notices.clear()
         self.touch()
-        self._run_in(lambda: self._run(sql, was_in_tx))
+        self._run_in(lambda: self._run(sql, was_in_tx, previous))
 
     def _revive(self) -> None:
         """Reconnect after a lost connection, but only if no transaction was lost with it."""
@@ -139,14 +138,21 @@ class QuerySession:
             return False
         return self.conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 
-    def _run(self, sql: str, was_in_tx: bool) -> None:
+    def _run(self, sql: str, was_in_tx: bool, previous: OpenResult | None) -> None:
         run_started = time.monotonic()
         open_result = spent = None
         try:
-            outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
-                                 notices=self._notices)
-            result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
-            self.rows_sql = outcome.rows_sql or self.rows_sql
+            not_kept = previous.close(self.conn) if previous is not None else None
+            if not_kept is not None and (self.conn.closed or self.conn.broken):
+                raise ConnectionLost(str(not_kept).strip())
+            if not_kept is not None:  # nothing of this script runs: first the user learns the last one failed
+                result = failed_result(transaction_status(self.conn), not_kept_error(not_kept, "The previous"),
+                                       self._notices)
+            else:
+                outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
+                                     notices=self._notices)
+                result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
+                self.rows_sql = outcome.rows_sql or self.rows_sql
         except ConnectionLost as exc:
             result = self._lost_result(str(exc), was_in_tx)
         except Exception as exc:  # never leave the session stuck in "running"
@@ -200,8 +206,9 @@ class QuerySession:
                 self.open_result = None
                 raise BadRequest(f"Fetching more rows failed: {str(exc).strip()}") from exc
             if not has_more:
-                self.open_result.close(self.conn)
-                self.open_result = None
+                not_kept, self.open_result = self.open_result.close(self.conn), None
+                if not_kept is not None:
+                    raise StatementFailed(**not_kept_error(not_kept, "This"))
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
             return {"rows": rows, "has_more": has_more, "truncated": truncated}

@@ -19,6 +19,9 @@ TX_STATUS = {
     pq.TransactionStatus.ACTIVE: "in_transaction",
 }
 _cursor_names = itertools.count(1)
+# Sent after a streamed statement's first FETCH in our hidden transaction: did the statement change data?
+# (PostgreSQL 10+; the xid is assigned at the first write.)
+WROTE_PROBE = sql.SQL("; SELECT txid_current_if_assigned() IS NOT NULL")
 
 
 class ConnectionLost(Exception):
@@ -43,6 +46,7 @@ class OpenResult:
     lookahead: list[Any] = field(default_factory=list)
     exhausted: bool = False
     failure: psycopg.Error | None = None  # a read-ahead's error, raised by the fetch that would have met it
+    wrote: bool = False  # our hidden transaction had changed data by the first page (a function the query calls)
 
     def _read(self, count: int) -> list[Any]:
         if self.exhausted or count <= 0:
@@ -79,19 +83,30 @@ class OpenResult:
         truncated = bool(self.max_rows) and self.delivered >= self.max_rows and has_more
         return rows, has_more and not truncated, truncated
 
-    def close(self, conn: psycopg.Connection[Any]) -> None:
-        """Close the portal and end the transaction we opened for it, if any."""
+    def close(self, conn: psycopg.Connection[Any]) -> psycopg.Error | None:
+        """Close the portal and end the transaction we opened for it, if any; returns our COMMIT's failure.
+
+        A statement that changed data first runs to its end (MOVE ALL: the rows nobody read are computed, as
+        autocommit would have), so its changes are never kept half-done. A failed COMMIT kept none of them,
+        and the caller reports it as the statement's error.
+        """
+        failure = None
         try:
             status = conn.info.transaction_status
-            if self.implicit_tx and status != pq.TransactionStatus.IDLE:
-                conn.execute("COMMIT" if status == pq.TransactionStatus.INTRANS else "ROLLBACK")
+            if self.implicit_tx and status == pq.TransactionStatus.INTRANS:
+                if self.wrote and not self.exhausted:
+                    conn.execute(sql.SQL("MOVE FORWARD ALL FROM {}").format(sql.Identifier(self.portal or "")))
+                conn.execute("COMMIT")
+            elif self.implicit_tx and status != pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
             elif self.portal is not None and status == pq.TransactionStatus.INTRANS:
                 conn.execute(sql.SQL("CLOSE {}").format(sql.Identifier(self.portal)))
             self.cursor.close()
-        except psycopg.Error:
-            pass  # the connection is gone (the server ended the portal with it), or see below
+        except psycopg.Error as exc:  # also: the connection is gone (the server ended the portal with it)
+            failure = exc if self.implicit_tx else None
         if self.implicit_tx:
             end_hidden_transaction(conn)
+        return failure
 
 
 def end_hidden_transaction(conn: psycopg.Connection[Any]) -> None:
@@ -103,6 +118,14 @@ def end_hidden_transaction(conn: psycopg.Connection[Any]) -> None:
             conn.execute("ROLLBACK")
         except psycopg.Error:
             continue
+
+
+def not_kept_error(exc: psycopg.Error, which: str) -> dict[str, Any]:
+    """The COMMIT of our hidden transaction failed: say so plainly, since the statement had looked successful."""
+    diag = exc.diag
+    return {"message": f"{which} statement's changes were not committed: {diag.message_primary or str(exc).strip()}",
+            "sqlstate": diag.sqlstate or exc.sqlstate, "detail": diag.message_detail,
+            "hint": "None of its changes were kept (the transaction was rolled back); fix the cause and run it again."}
 
 
 def transaction_status(conn: psycopg.Connection[Any], open_result: OpenResult | None = None) -> str:
@@ -154,19 +177,21 @@ def _declare(conn: psycopg.Connection[Any], st: Statement, page_size: int, max_r
     portal = sql.Identifier(name)
     first = (min(page_size, max_rows) if max_rows else page_size) + 1  # one more row says whether there are more
     prefix = sql.SQL("{}DECLARE {} NO SCROLL CURSOR FOR ").format(sql.SQL("BEGIN; " if implicit else ""), portal)
-    script = sql.Composed([prefix, sql.SQL(st.sql), sql.SQL("\n; FETCH FORWARD {} FROM {}").format(first, portal)])
+    script = sql.Composed([prefix, sql.SQL(st.sql), sql.SQL("\n; FETCH FORWARD {} FROM {}").format(first, portal),
+                           WROTE_PROBE if implicit else sql.SQL("")])
     cursor: psycopg.Cursor[Any] = conn.cursor()
     try:
-        cursor.execute(script, prepare=False)  # no parameters: the simple protocol runs all three statements
-        while cursor.nextset():  # the FETCH's rows are the last result
-            pass
-        rows = cursor.fetchall()
+        cursor.execute(script, prepare=False)  # no parameters: the simple protocol runs every statement in one trip
+        for _ in range(2 if implicit else 1):  # past BEGIN and DECLARE to the FETCH
+            cursor.nextset()
+        rows, columns = cursor.fetchall(), _columns(cursor)
+        wrote = implicit and bool(cursor.nextset()) and bool((cursor.fetchone() or (False,))[0])
     except psycopg.Error as exc:
         if implicit:
             end_hidden_transaction(conn)  # the error reported is the statement's, never the ROLLBACK's
         raise DeclareFailed(exc, len(prefix.as_string(conn))) from exc
-    return OpenResult(cursor, st.sql, name, implicit, max_rows, columns=_columns(cursor), lookahead=rows,
-                      exhausted=len(rows) < first)
+    return OpenResult(cursor, st.sql, name, implicit, max_rows, columns=columns, lookahead=rows,
+                      exhausted=len(rows) < first, wrote=wrote)
 
 
 def _run_one(conn: psycopg.Connection[Any], st: Statement, page_size: int,
@@ -211,15 +236,23 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
     for index, st in enumerate(statements):
         try:
             if open_result is not None and open_result.implicit_tx:
-                open_result.close(conn)  # the next statement runs as the user's, not in our hidden transaction
-                open_result, page = None, (page[0], False, page[2])
+                # the next statement runs as the user's, not in our hidden transaction
+                ended, open_result, page = open_result, None, (page[0], False, page[2])
+                if (not_kept := ended.close(conn)) is not None:  # the previous statement's COMMIT failed
+                    index, st, page, columns = index - 1, statements[index - 1], ([], False, False), []
+                    outcomes.pop()
+                    raise not_kept
             outcome, result = _run_one(conn, st, page_size, max_rows)
             if result is not None:
                 if open_result is not None:
                     open_result.close(conn)
                 open_result = None
                 page = _first_page(conn, result, page_size)
-                open_result, rows_sql, columns = result, result.sql, result.columns
+                if not page[1] and result.wrote and (not_kept := result.close(conn)) is not None:
+                    page, columns = ([], False, False), []  # committed before the answer says it ran: it did not
+                    raise not_kept
+                rows_sql, columns = result.sql, result.columns
+                open_result = None if result.wrote and not page[1] else result
                 if not page[1] and result.portal is not None:
                     outcome["command"] = f"SELECT {result.delivered}"
                     outcome["rows_affected"] = result.delivered

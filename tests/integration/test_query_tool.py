@@ -455,3 +455,68 @@ def test_a_fully_read_result_leaves_no_transaction_open(tool: QueryTool, outside
             break
         time.sleep(0.02)
     assert state == "idle", f"the query tool's backend is {state!r} after a fully read SELECT"
+
+
+CHILDREN = """
+CREATE TABLE parent (id int PRIMARY KEY);
+INSERT INTO parent SELECT generate_series(1, 5000);
+CREATE TABLE child (id int, parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+CREATE FUNCTION add_child(n int, parent int) RETURNS int LANGUAGE sql AS
+  'INSERT INTO child VALUES (n, parent) RETURNING n';
+"""
+ORPHANS = "SELECT add_child(i, -i) FROM generate_series(1, {n}) AS i"  # each row breaks the deferred FK
+ADOPTED = "SELECT add_child(i, i) FROM generate_series(1, {n}) AS i"
+
+
+def test_a_select_whose_commit_fails_reports_the_failure(tool: QueryTool, outside: Any) -> None:
+    """A SELECT calling a writing function runs in our hidden transaction; its COMMIT failing is its error."""
+    tool.run(CHILDREN)
+    failed = tool.run(ORPHANS.format(n=3))
+    assert failed["error"] is not None and failed["error"]["sqlstate"] == "23503", failed
+    assert failed["rows"] == [] and failed["transaction_status"] == "idle"
+    assert count(outside, "child") == 0
+    kept = tool.run(ADOPTED.format(n=3))
+    assert kept["error"] is None and kept["rows"] == [[1], [2], [3]]
+    assert count(outside, "child") == 3, "committed before the answer said it ran"
+
+
+def test_a_paged_select_whose_commit_fails_reports_it_on_the_last_page(tool: QueryTool, outside: Any) -> None:
+    tool.run(CHILDREN)
+    first = tool.run(ORPHANS.format(n=1500))
+    assert first["error"] is None and first["has_more"]
+    last = tool.fetch(1000)
+    assert last.status_code == 400, last.get_json()
+    error = last.get_json()["error"]
+    assert error["code"] == "statement_failed" and error["sqlstate"] == "23503"
+    assert "not committed" in error["message"]
+    assert count(outside, "child") == 0
+    assert tool.run("SELECT 1")["error"] is None, "the tool is usable after the failure"
+
+
+def test_an_abandoned_select_that_changed_data_runs_to_its_end(tool: QueryTool, outside: Any) -> None:
+    """As in autocommit: leaving a writing SELECT unread computes (and commits) its remaining rows too."""
+    tool.run(CHILDREN)
+    assert tool.run(ADOPTED.format(n=5000))["has_more"]  # 1,001 rows read, and a page ahead: not 5,000
+    assert tool.run("SELECT 2")["rows"] == [[2]]
+    assert count(outside, "child") == 5000
+
+
+def test_an_abandoned_select_whose_commit_fails_stops_the_next_run(tool: QueryTool, outside: Any) -> None:
+    tool.run(CHILDREN + "CREATE TABLE marks (n int);")
+    assert tool.run(ORPHANS.format(n=1500))["has_more"]
+    next_run = tool.run("INSERT INTO marks VALUES (1)")
+    assert next_run["error"]["sqlstate"] == "23503", next_run
+    assert next_run["error"]["message"].startswith("The previous statement's changes were not committed")
+    assert count(outside, "child") == 0 and count(outside, "marks") == 0, "the new script did not run"
+    assert tool.run("INSERT INTO marks VALUES (2)")["error"] is None
+    assert count(outside, "marks") == 1
+
+
+def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryTool, outside: Any) -> None:
+    tool.run(CHILDREN + "CREATE TABLE marks (n int);")
+    for script in (ORPHANS.format(n=1500) + "; INSERT INTO marks VALUES (1)",
+                   ORPHANS.format(n=3) + "; INSERT INTO marks VALUES (1)"):
+        result = tool.run(script)
+        assert result["error"]["sqlstate"] == "23503" and result["error"]["statement_index"] == 0, result
+        assert result["statements"] == [] and result["rows"] == []
+    assert count(outside, "child") == 0 and count(outside, "marks") == 0
