@@ -202,9 +202,8 @@ class QuerySession:
             try:
                 rows, has_more, truncated = self.open_result.fetch(limit)
             except psycopg.Error as exc:
-                self.open_result.close(self.conn)
-                self.open_result = None
-                raise BadRequest(f"Fetching more rows failed: {str(exc).strip()}") from exc
+                failed, self.open_result = self.open_result, None
+                raise self._fetch_failure(exc, failed) from exc
             if not has_more:
                 not_kept, self.open_result = self.open_result.close(self.conn), None
                 if not_kept is not None:
@@ -212,6 +211,22 @@ class QuerySession:
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
             return {"rows": rows, "has_more": has_more, "truncated": truncated}
+
+    def _fetch_failure(self, exc: psycopg.Error, failed: OpenResult) -> Exception:
+        """A later page met an error (a row the statement cannot compute, or a dead connection): the API's error."""
+        in_user_tx = not failed.implicit_tx and self._is_in_transaction()
+        failed.close(self.conn)
+        message = exc.diag.message_primary or str(exc).strip()
+        if self.conn.closed or self.conn.broken:
+            self.lost_in_transaction = in_user_tx
+            fate = ("A transaction was open: the server rolled it back. Reconnect to continue." if in_user_tx
+                    else "No transaction was open; the next statement reconnects.")
+            return ConnectionLostError(f"The connection to the server was lost while fetching rows: {message}",
+                                       hint=fate)
+        fate = ("Your transaction is aborted now: roll it back, then run the statement again." if in_user_tx
+                else "The statement stopped there and its result is closed; fix the cause and run it again.")
+        return StatementFailed(f"Fetching more rows failed: {message}", hint=exc.diag.message_hint or fate,
+                               sqlstate=exc.diag.sqlstate or exc.sqlstate, detail=exc.diag.message_detail)
 
     def _plan_read_ahead(self, limit: int, page_s: float) -> None:
         """Decide (lock held) whether the next page may be read before it is asked for.

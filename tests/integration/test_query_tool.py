@@ -520,3 +520,35 @@ def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryT
         assert result["error"]["sqlstate"] == "23503" and result["error"]["statement_index"] == 0, result
         assert result["statements"] == [] and result["rows"] == []
     assert count(outside, "child") == 0 and count(outside, "marks") == 0
+
+
+FAILS_AFTER_1500 = "SELECT CASE WHEN g <= 1500 THEN g ELSE 1 / (g - g) END FROM generate_series(1, 3000) g"
+
+
+def test_a_page_that_meets_an_error_says_what_failed_and_what_now(tool: QueryTool) -> None:
+    assert tool.run(FAILS_AFTER_1500)["has_more"]
+    failed = tool.fetch(1000)
+    error = failed.get_json()["error"]
+    assert failed.status_code == 400 and error["code"] == "statement_failed" and error["sqlstate"] == "22012"
+    assert "division by zero" in error["message"] and "run it again" in error["hint"]
+    assert tool.run("SELECT 1")["transaction_status"] == "idle"
+    tool.run("BEGIN")
+    assert tool.run(FAILS_AFTER_1500)["has_more"]
+    in_tx = tool.fetch(1000).get_json()["error"]
+    assert in_tx["sqlstate"] == "22012" and "roll it back" in in_tx["hint"]
+    assert tool.client.get(tool.base).get_json()["transaction_status"] == "in_error"
+
+
+def test_a_page_after_the_connection_died_says_so_and_the_next_run_reconnects(tool: QueryTool, outside: Any) -> None:
+    assert tool.run("SELECT g FROM generate_series(1, 100000) g")["has_more"]
+    pid = tool.client.get(tool.base).get_json()["backend_pid"]
+    outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    for _ in range(5):  # pages already read ahead still arrive; the first one that needs the server fails
+        page = tool.fetch(1000)
+        if page.status_code != 200:
+            break
+    error = page.get_json()["error"]
+    assert page.status_code == 409 and error["code"] == "connection_lost", error
+    assert "No transaction was open" in error["hint"]
+    again = tool.run("SELECT 2")
+    assert again["rows"] == [[2]] and again["backend_pid"] != pid
