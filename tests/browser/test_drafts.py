@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.plugins.browser import (
     PageErrors,
     editor_text,
     http_session,
     login,
+    module_server,
     open_query_tool,
-    register_server,
     run_sql,
     set_editor_text,
 )
 from tests.plugins.live_server import LiveServer
-from tests.plugins.postgres_fixture import PgServer
 
-
-@pytest.fixture(scope="module")
-def server_id(live_server: LiveServer, pg_server: PgServer) -> int:
-    return register_server(live_server.url, pg_server, "Drafts PG")
+server_id = module_server()
 
 
 def server_draft(base_url: str, key: str) -> dict[str, Any]:

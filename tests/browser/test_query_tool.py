@@ -14,8 +14,8 @@ from tests.plugins.browser import (
     editor_text,
     http_session,
     login,
+    module_server,
     open_query_tool,
-    register_server,
     run_sql,
     set_editor_text,
     wait_idle,
@@ -23,10 +23,7 @@ from tests.plugins.browser import (
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 
-
-@pytest.fixture(scope="module")
-def server_id(live_server: LiveServer, pg_server: PgServer) -> int:
-    return register_server(live_server.url, pg_server, "Query tool PG")
+server_id = module_server()
 
 
 @pytest.fixture

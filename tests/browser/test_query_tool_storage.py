@@ -14,19 +14,15 @@ from tests.plugins.browser import (
     editor_text,
     http_session,
     login,
+    module_server,
     open_query_tool,
-    register_server,
     run_sql,
     set_editor_text,
     wait_idle,
 )
 from tests.plugins.live_server import LiveServer
-from tests.plugins.postgres_fixture import PgServer
 
-
-@pytest.fixture(scope="module")
-def server_id(live_server: LiveServer, pg_server: PgServer) -> int:
-    return register_server(live_server.url, pg_server, "Files PG")
+server_id = module_server()
 
 
 @pytest.fixture(scope="module")

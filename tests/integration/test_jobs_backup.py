@@ -17,7 +17,6 @@ from flask import Flask
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from pgadmin_lite import create_app
 from tests.integration.test_jobs_support import (
     connect,
     create_database,
@@ -29,7 +28,7 @@ from tests.integration.test_jobs_support import (
     table_checksums,
     user_storage,
 )
-from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, api_client, prepare_data_dir
+from tests.plugins.app_fixtures import ApiClient, module_scoped_app
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import register_server
 
@@ -63,15 +62,7 @@ def fresh_db(pg_server: PgServer) -> Iterator[str]:
     drop_database(pg_server, name)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """One app for the module (setting one up costs seconds); each test uses its own output names."""
-    return create_app(prepare_data_dir(tmp_path_factory.mktemp("jobs-backup") / "data"))
-
-
-@pytest.fixture(scope="module")
-def admin_client(app: Flask) -> ApiClient:
-    return api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+app, admin_client = module_scoped_app()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from pgadmin_lite import create_app
 from tests.integration.test_jobs_support import (
     connect,
     job_log,
@@ -16,13 +15,11 @@ from tests.integration.test_jobs_support import (
     wait_done,
 )
 from tests.plugins.app_fixtures import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
     USER_EMAIL,
     USER_PASSWORD,
     ApiClient,
     api_client,
-    prepare_data_dir,
+    module_scoped_app,
 )
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import register_server
@@ -40,15 +37,7 @@ CREATE TABLE "Odd Copy" (LIKE "Odd Table" INCLUDING ALL);
 """
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """One app for the module (setting one up costs seconds); tests use their own databases and file names."""
-    return create_app(prepare_data_dir(tmp_path_factory.mktemp("jobs-tools") / "data"))
-
-
-@pytest.fixture(scope="module")
-def admin_client(app: Flask) -> ApiClient:
-    return api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+app, admin_client = module_scoped_app()
 
 
 @pytest.fixture(scope="module")

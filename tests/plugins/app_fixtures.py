@@ -115,6 +115,22 @@ def admin_client(app: Flask) -> ApiClient:
     return api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
+def module_scoped_app() -> tuple[Any, Any]:
+    """`app, admin_client = module_scoped_app()` in a test module: one app for all its tests, as setting one
+    up costs seconds (its tests then use their own names and databases)."""
+
+    @pytest.fixture(scope="module", name="app")
+    def module_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Flask:
+        data_dir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "data"
+        return create_app(prepare_data_dir(data_dir))
+
+    @pytest.fixture(scope="module", name="admin_client")
+    def module_admin_client(app: Flask) -> ApiClient:
+        return api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    return module_app, module_admin_client
+
+
 @pytest.fixture
 def user_client(app: Flask) -> ApiClient:
     return api_client(app, USER_EMAIL, USER_PASSWORD)

@@ -163,6 +163,16 @@ def register_server(base_url: str, pg_server: Any, name: str, **fields: Any) -> 
     return int(response.json()["id"])
 
 
+def module_server() -> Any:
+    """`server_id = module_server()` in a test module: the test PostgreSQL registered once, named after it."""
+
+    @pytest.fixture(scope="module", name="server_id")
+    def server_id(live_server: Any, pg_server: Any, request: pytest.FixtureRequest) -> int:
+        return register_server(live_server.url, pg_server, request.module.__name__.rsplit(".", 1)[-1])
+
+    return server_id
+
+
 def open_query_tool(page: Any, base_url: str, server_id: int, database: str) -> None:
     """Open the query tool page on server/database and wait until it is connected."""
     page.goto(f"{base_url}/query-tool?server_id={server_id}&database={database}")
