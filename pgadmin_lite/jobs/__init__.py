@@ -54,8 +54,17 @@ def init_app(app: Flask) -> None:
     from pgadmin_lite.jobs.runner import JobRunner
     from pgadmin_lite.jobs.service import record_exit
     from pgadmin_lite.jobs.views import bp
+    from pgadmin_lite.users.signals import user_deleting
 
     settings = settings_from(app.config)
     ensure_writable_dir(settings.jobs_dir, "DATA_DIR")
     app.extensions["jobs"] = JobRunner(app, settings, record_exit)
+    user_deleting.connect(_on_user_deleting)  # connecting the same function again is a no-op
     app.register_blueprint(bp)
+
+
+def _on_user_deleting(user: Any, **_: Any) -> None:
+    """A deleted user's jobs end with them (a signal keeps users.service unaware of jobs)."""
+    from pgadmin_lite.jobs.service import end_user_jobs
+
+    end_user_jobs(user.id)

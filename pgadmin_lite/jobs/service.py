@@ -240,6 +240,16 @@ def _prune_history(user: Principal, keep: int) -> None:
         db.session.commit()
 
 
+def end_user_jobs(user_id: int) -> None:
+    """Before a user is deleted: stop their running jobs and remove every job directory of theirs (the rows
+    go with the user)."""
+    for job in db.session.execute(db.select(Job).filter(Job.user_id == user_id)).scalars():
+        if job.is_active and job.pid is not None:
+            runner().stop(job.pid, job.process_ident)
+            runner().wait_exit(job.id, 2.0)
+        shutil.rmtree(_job_dir(job), ignore_errors=True)
+
+
 # --- Cancelling ----------------------------------------------------------------------------------------------
 
 def cancel_job(user: Principal, job_id: int) -> Job:

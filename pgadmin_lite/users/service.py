@@ -12,7 +12,7 @@ from pgadmin_lite.auth.passwords import check_password_rules, hash_password, ver
 from pgadmin_lite.errors import BadRequest, Conflict, LastAdmin, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
-from pgadmin_lite.users.signals import user_created, user_deleted, user_updated
+from pgadmin_lite.users.signals import user_created, user_deleted, user_deleting, user_updated
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Revoke = Callable[[int], None]
@@ -95,6 +95,7 @@ def update_user(user: User, *, revoke: Revoke, is_admin: bool | None = None, act
 
 def delete_user(user: User, *, revoke: Revoke) -> None:
     _guard_last_admin(user, "delete")
+    user_deleting.send(user)
     user_id = user.id
     db.session.delete(user)
     db.session.commit()

@@ -36,7 +36,7 @@ from tests.integration.test_jobs_support import (
     wait_for_lock_wait,
     wait_no_processes,
 )
-from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, AppFactory, api_client
+from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, ApiClient, AppFactory, api_client
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import register_server
 from tests.plugins.servers_fixtures import PgRole
@@ -244,3 +244,22 @@ def test_per_user_limit_is_a_clear_429(make_app: AppFactory, pg_server: PgServer
         assert crashed["state"] == "failed" and "without reporting a result" in crashed["message"]
     assert not leftovers(user_storage(app, client))
     run_job(client, server_id, kind="backup", database=db_with_table, output_path="two.dump")
+
+
+def test_deleting_a_user_stops_their_jobs_and_removes_their_job_files(
+        app: Flask, admin_client: ApiClient, user_client: ApiClient, pg_server: PgServer, db_with_table: str) -> None:
+    own_server = register_server(user_client, pg_server, "postgres")
+    finished = run_job(user_client, own_server, kind="maintenance", database=db_with_table, operation="analyze")
+    with locked_table(pg_server, db_with_table, "busy"):
+        running = start(user_client, own_server, kind="backup", database=db_with_table, output_path="blocked")
+        wait_for_lock_wait(pg_server, running["id"])
+        members = job_processes(running, app)
+        dirs = [job_dir(app, finished["id"]), job_dir(app, running["id"])]
+        assert all(d.is_dir() for d in dirs) and members
+        user_id = next(u["id"] for u in admin_client.get("/api/v1/users").get_json() if u["email"] == USER_EMAIL)
+        assert admin_client.delete(f"/api/v1/users/{user_id}").status_code == 204
+        wait_no_backend(pg_server, running["id"])
+    wait_no_processes(members)
+    assert not any(d.exists() for d in dirs)
+    with app.app_context():
+        assert db.session.execute(db.select(Job).filter(Job.user_id == user_id)).first() is None
