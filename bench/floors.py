@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -71,20 +72,43 @@ def floor_server(manager: Manager, log_dir: Path, base_env: dict[str, str]) -> I
         client.close()
 
 
-def psycopg_paging(manager: Manager, rows: int, page_rows: int, runs: int) -> list[float]:
-    """psycopg alone: a server-side cursor over the same SELECT, fetchmany(page_rows) until `rows` are in."""
-    times = []
-    with psycopg.connect(tcp_conninfo(manager)) as conn:
-        for index in range(runs):
-            began = time.perf_counter()
-            with conn.cursor(name=f"floor_{index}") as cursor:
-                cursor.execute(BIG_SELECT)
-                got = 0
-                while got < rows:
-                    got += len(cursor.fetchmany(min(page_rows, rows - got)))
-            conn.rollback()
-            times.append(time.perf_counter() - began)
-    return times
+class PsycopgPager:
+    """psycopg alone over the app's SELECT: a server-side cursor read with fetchmany, each call timed, so that
+    the bench can take its pages in turns with the app's (a busy moment of the machine then slows both)."""
+
+    def __init__(self, manager: Manager) -> None:
+        self._conn = psycopg.connect(tcp_conninfo(manager))
+        self._cursor: psycopg.ServerCursor[Any] | None = None
+        self._runs = 0
+        self.elapsed = 0.0
+
+    def start(self, page_rows: int) -> None:
+        """DECLARE the cursor and read the first page (as the app's execute does)."""
+        self._runs += 1
+        self.elapsed = 0.0
+        began = time.perf_counter()
+        self._cursor = self._conn.cursor(name=f"floor_{self._runs}")
+        self._cursor.execute(BIG_SELECT)
+        self._cursor.fetchmany(page_rows)
+        self.elapsed += time.perf_counter() - began
+
+    def page(self, rows: int) -> None:
+        assert self._cursor is not None
+        began = time.perf_counter()
+        self._cursor.fetchmany(rows)
+        self.elapsed += time.perf_counter() - began
+
+    def finish(self) -> float:
+        """Close the cursor and its transaction (not timed, as the app's close is not); the run's seconds."""
+        if self._cursor is not None:
+            self._cursor.close()
+            self._conn.rollback()
+            self._cursor = None
+        return self.elapsed
+
+    def close(self) -> None:
+        self.finish()
+        self._conn.close()
 
 
 def psql_binary(manager: Manager) -> str:

@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import scenarios
+from bench import floors, scenarios
 from bench.client import Client
 from bench.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, postgres, prepare_data_dir, seed
 from bench.procs import ROOT, gunicorn
 from bench.run import APP, RESULTS, log
+from pgadmin_lite.servermgr.postgres import Manager
 
 FRAME_FILE = re.compile(r"\s*\((.*)\)$")
 IMPORTS = ("flask", "werkzeug", "jinja2", "sqlalchemy", "flask_sqlalchemy", "flask_migrate", "alembic", "flask_login",
@@ -58,7 +59,7 @@ def summarise(raw: Path, top: int = 30) -> str:
     return "\n".join(lines)
 
 
-def scenario_loop(name: str, app: scenarios.App) -> Callable[[float], int]:
+def scenario_loop(name: str, app: scenarios.App, manager: Manager) -> Callable[[float], int]:
     """A callable that runs the scenario for some seconds and returns how many iterations it did."""
     def select1(seconds: float) -> int:
         tool, count, end = app.tool(0), 0, time.monotonic() + seconds
@@ -73,10 +74,11 @@ def scenario_loop(name: str, app: scenarios.App) -> Callable[[float], int]:
         return int(rates[0] * seconds)
 
     def paging(seconds: float) -> int:
-        count, end = 0, time.monotonic() + seconds
+        count, end, pager = 0, time.monotonic() + seconds, floors.PsycopgPager(manager)
         while time.monotonic() < end:
-            scenarios.big_paging(app, 1000)
+            scenarios.big_paging(app, 1000, pager)
             count += 1
+        pager.close()
         return count
 
     def csv(seconds: float) -> int:
@@ -110,7 +112,7 @@ def profile_cpu(name: str, seconds: float, gil: bool, rate: int) -> None:
                 scenarios.create_users(admin, 10)
                 server_id = scenarios.register_server(admin, "127.0.0.1", manager.port, manager.superuser)
                 app = scenarios.App(served.url, served.worker_pid, server_id, scenarios.login_clients(served.url, 10))
-                run = scenario_loop(name, app)
+                run = scenario_loop(name, app, manager)
                 run(min(2.0, seconds))  # warm up before sampling
                 raw = RESULTS / f"profile-{name}{'-gil' if gil else ''}.txt"
                 raw.parent.mkdir(parents=True, exist_ok=True)

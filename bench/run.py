@@ -121,14 +121,12 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
                                        ms(scenarios.big_first_page(tool, plan.first_page_runs)))
         tool.close()
         log(f"1,000,000-row SELECT: paging 100,000 rows in pages of {plan.page_rows}, x{plan.paging_reps}, "
-            "each run next to one of psycopg alone")
-        runs, floor_runs = [], []
-        for _ in range(plan.paging_reps):
-            runs.append(scenarios.big_paging(app, plan.page_rows))
-            floor_runs += floors.psycopg_paging(manager, 100_000, plan.page_rows, 1)
+            "page for page in turns with psycopg alone")
+        pager = floors.PsycopgPager(manager)
+        runs = [scenarios.big_paging(app, plan.page_rows, pager) for _ in range(plan.paging_reps)]
         extra["paging_runs"] = [asdict(r) for r in runs]
         out["big_paging"] = metric("big_paging", f"page through 100,000 rows ({plan.page_rows}/page)", "ms",
-                                   ms([r.paging_s for r in runs]), floor=_median(ms(floor_runs)),
+                                   ms([r.paging_s for r in runs]), floor=_median(ms([r.floor_s for r in runs])),
                                    floor_label="psycopg alone")
         out["big_growth"] = metric("big_growth", "1M-row SELECT: peak RSS growth while paging", "MiB",
                                    [r.peak_mib - r.before_mib for r in runs])
@@ -143,14 +141,12 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
                                  floor=BIG_ROWS / _median(psql_times), floor_label="psql COPY")
         out["csv_growth"] = metric("csv_growth", "CSV export: peak RSS growth", "MiB", [e[2] - e[1] for e in exports])
         log(f"paging again in pages of {plan.wide_page_rows} (larger responses)")
-        wide, floor_wide = [], []
-        for _ in range(plan.paging_reps):
-            wide.append(scenarios.big_paging(app, plan.wide_page_rows))
-            floor_wide += floors.psycopg_paging(manager, 100_000, plan.wide_page_rows, 1)
+        wide = [scenarios.big_paging(app, plan.wide_page_rows, pager) for _ in range(plan.paging_reps)]
+        pager.close()
         extra["paging_runs_wide"] = [asdict(r) for r in wide]
         out["big_paging_wide"] = metric("big_paging_wide", f"page through 100,000 rows ({plan.wide_page_rows}/page)",
-                                        "ms", ms([r.paging_s for r in wide]), floor=_median(ms(floor_wide)),
-                                        floor_label="psycopg alone")
+                                        "ms", ms([r.paging_s for r in wide]),
+                                        floor=_median(ms([r.floor_s for r in wide])), floor_label="psycopg alone")
         out["big_wide_after"] = metric("big_wide_after", f"RSS after close vs before ({plan.wide_page_rows}/page)",
                                        "MiB", [r.after_close_mib - wide[0].before_mib for r in wide])
         log("object tree")

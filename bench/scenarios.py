@@ -6,12 +6,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.client import Client, HttpError, QueryTool
 from bench.cluster import BENCH_DB, BIG_ROWS, BIG_SELECT
 from bench.procs import PeakRss, rss_mib, settle
 from bench.stats import Metric, metric, ms
+
+if TYPE_CHECKING:
+    from bench.floors import PsycopgPager  # the floors use this module's client loop
 
 SELECT_ONE = "SELECT 1"
 USER_PASSWORD = "bench-password-1"  # noqa: S105 - throwaway users on a loopback-only server
@@ -174,38 +177,47 @@ def big_first_page(tool: QueryTool, runs: int) -> list[float]:
 
 @dataclass
 class PagingRun:
-    """One repetition of the large result: timings and the server's memory around it."""
+    """One repetition of the large result: timings (the app's and psycopg's beside it) and the server's memory."""
 
     first_page_s: float
     paging_s: float
+    floor_s: float
     rows: int
     before_mib: float
     peak_mib: float
     after_close_mib: float
 
 
-def big_paging(app: App, page_rows: int, total_rows: int = 100_000) -> PagingRun:
-    """Open a tool, SELECT the 1,000,000 rows, page through total_rows, close the tool; watch memory."""
+def big_paging(app: App, page_rows: int, floor: PsycopgPager, total_rows: int = 100_000) -> PagingRun:
+    """Open a tool, SELECT the 1,000,000 rows, page through total_rows, close the tool; watch memory.
+
+    psycopg alone reads the same pages in turns with the app, page for page, so the two sides of the ratio
+    are measured within milliseconds of each other.
+    """
     before = settle(app.pid, 0.5)
     with PeakRss(app.pid) as peak:
         tool = app.tool(0)
         began = time.perf_counter()
         body = tool.run(BIG_SELECT)
-        first = time.perf_counter() - began
+        first = paging = time.perf_counter() - began
+        floor.start(page_rows)
         rows = len(body["rows"])
         pages = 0
         while rows < total_rows and pages < total_rows:
-            page = tool.fetch(min(page_rows, total_rows - rows))
+            want = min(page_rows, total_rows - rows)
+            began = time.perf_counter()
+            page = tool.fetch(want)
+            paging += time.perf_counter() - began
+            floor.page(want)
             rows += len(page["rows"])
             pages += 1
             if not page["has_more"]:
                 break
-        paging = time.perf_counter() - began
         tool.close()
     after = settle(app.pid, 1.0)
     if rows != total_rows:
         raise HttpError(f"paged {rows} rows, expected {total_rows}")
-    return PagingRun(first, paging, rows, before, peak.peak_mib, after)
+    return PagingRun(first, paging, floor.finish(), rows, before, peak.peak_mib, after)
 
 
 def csv_export(app: App) -> tuple[float, float, float, int]:
