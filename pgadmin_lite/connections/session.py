@@ -143,10 +143,8 @@ class QuerySession:
         open_result = spent = None
         try:
             not_kept = previous.close(self.conn) if previous is not None else None
-            if not_kept is not None and (self.conn.closed or self.conn.broken):
-                raise ConnectionLost(str(not_kept).strip())
             if not_kept is not None:  # nothing of this script runs: first the user learns the last one failed
-                result = failed_result(transaction_status(self.conn), not_kept_error(not_kept, "The previous"),
+                result = failed_result(self._status_after_failed_commit(), not_kept_error(not_kept, "The previous"),
                                        self._notices)
             else:
                 outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
@@ -205,12 +203,21 @@ class QuerySession:
                 failed, self.open_result = self.open_result, None
                 raise self._fetch_failure(exc, failed) from exc
             if not has_more:
-                not_kept, self.open_result = self.open_result.close(self.conn), None
-                if not_kept is not None:
-                    raise StatementFailed(**not_kept_error(not_kept, "This"))
+                ended, self.open_result = self.open_result, None
+                if (not_kept := ended.close(self.conn)) is not None:
+                    failed = ConnectionLostError if self._status_after_failed_commit() == "lost" else StatementFailed
+                    raise failed(**not_kept_error(not_kept, "This"))
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
             return {"rows": rows, "has_more": has_more, "truncated": truncated}
+
+    def _status_after_failed_commit(self) -> str:
+        """The transaction status once our COMMIT failed; a dead connection (outside any transaction of the
+        user's) is recorded, and the next statement reconnects."""
+        if self.conn.closed or self.conn.broken:
+            self.lost_in_transaction = False
+            return "lost"
+        return transaction_status(self.conn)
 
     def _fetch_failure(self, exc: psycopg.Error, failed: OpenResult) -> Exception:
         """A later page met an error (a row the statement cannot compute, or a dead connection): the API's error."""

@@ -103,7 +103,8 @@ class OpenResult:
                 conn.execute(sql.SQL("CLOSE {}").format(sql.Identifier(self.portal)))
             self.cursor.close()
         except psycopg.Error as exc:  # also: the connection is gone (the server ended the portal with it)
-            failure = exc if self.implicit_tx else None
+            # a dead connection loses nothing of a statement that changed no data: no failure to report
+            failure = exc if self.implicit_tx and (self.wrote or not (conn.closed or conn.broken)) else None
         if self.implicit_tx:
             end_hidden_transaction(conn)
         return failure

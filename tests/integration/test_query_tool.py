@@ -552,3 +552,26 @@ def test_a_page_after_the_connection_died_says_so_and_the_next_run_reconnects(to
     assert "No transaction was open" in error["hint"]
     again = tool.run("SELECT 2")
     assert again["rows"] == [[2]] and again["backend_pid"] != pid
+
+
+def test_a_connection_lost_before_a_writing_select_commits_says_its_changes_are_gone(
+        tool: QueryTool, outside: Any) -> None:
+    tool.run(CHILDREN)
+    assert tool.run(ADOPTED.format(n=1500))["has_more"]
+    pid = tool.client.get(tool.base).get_json()["backend_pid"]
+    outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    after = tool.run("SELECT 2")
+    assert after["transaction_status"] == "lost" and after["error"]["message"].startswith(
+        "The previous statement's changes were not committed"), after
+    assert count(outside, "child") == 0
+    again = tool.run("SELECT 3")
+    assert again["rows"] == [[3]] and again["backend_pid"] != pid, "the next statement reconnects"
+
+
+def test_a_read_only_result_fully_read_when_the_connection_died_still_arrives(tool: QueryTool, outside: Any) -> None:
+    assert tool.run("SELECT g FROM generate_series(1, 1500) g")["has_more"]
+    time.sleep(0.3)  # the rest (500 rows) is read ahead by now
+    pid = tool.client.get(tool.base).get_json()["backend_pid"]
+    outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    last = tool.fetch(1000)
+    assert last.status_code == 200 and len(last.get_json()["rows"]) == 500, last.get_json()
