@@ -171,10 +171,14 @@ class QuerySession:
                 spent.close(self.conn)  # the waiting request has its result already
         self.touch()
 
-    def _lost_result(self, message: str, was_in_tx: bool) -> dict[str, Any]:
+    def _record_lost(self, was_in_tx: bool) -> str:
+        """Remember that the connection died (and whether a transaction of the user's died with it); the hint."""
         self.lost_in_transaction = was_in_tx
-        fate = ("A transaction was open: the server rolled it back. Reconnect to continue."
-                if was_in_tx else "No transaction was open; the next statement reconnects.")
+        return ("A transaction was open: the server rolled it back. Reconnect to continue." if was_in_tx
+                else "No transaction was open; the next statement reconnects.")
+
+    def _lost_result(self, message: str, was_in_tx: bool) -> dict[str, Any]:
+        fate = self._record_lost(was_in_tx)
         return failed_result("lost", {"message": f"The connection to the server was lost: {message}",
                                       "sqlstate": None, "connection_lost": True,
                                       "transaction_rolled_back": was_in_tx, "hint": fate}, self._notices)
@@ -215,7 +219,7 @@ class QuerySession:
         """The transaction status once our COMMIT failed; a dead connection (outside any transaction of the
         user's) is recorded, and the next statement reconnects."""
         if self.conn.closed or self.conn.broken:
-            self.lost_in_transaction = False
+            self._record_lost(False)
             return "lost"
         return transaction_status(self.conn)
 
@@ -225,11 +229,8 @@ class QuerySession:
         failed.close(self.conn)
         message = exc.diag.message_primary or str(exc).strip()
         if self.conn.closed or self.conn.broken:
-            self.lost_in_transaction = in_user_tx
-            fate = ("A transaction was open: the server rolled it back. Reconnect to continue." if in_user_tx
-                    else "No transaction was open; the next statement reconnects.")
             return ConnectionLostError(f"The connection to the server was lost while fetching rows: {message}",
-                                       hint=fate)
+                                       hint=self._record_lost(in_user_tx))
         fate = ("Your transaction is aborted now: roll it back, then run the statement again." if in_user_tx
                 else "The statement stopped there and its result is closed; fix the cause and run it again.")
         return StatementFailed(f"Fetching more rows failed: {message}", hint=exc.diag.message_hint or fate,

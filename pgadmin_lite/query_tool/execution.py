@@ -94,8 +94,8 @@ class OpenResult:
         try:
             status = conn.info.transaction_status
             if self.implicit_tx and status == pq.TransactionStatus.INTRANS:
-                if self.wrote and not self.exhausted:
-                    conn.execute(sql.SQL("MOVE FORWARD ALL FROM {}").format(sql.Identifier(self.portal or "")))
+                if self.wrote and not self.exhausted and self.portal is not None:
+                    conn.execute(sql.SQL("MOVE FORWARD ALL FROM {}").format(sql.Identifier(self.portal)))
                 conn.execute("COMMIT")
             elif self.implicit_tx and status != pq.TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
@@ -249,11 +249,12 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
                     open_result.close(conn)
                 open_result = None
                 page = _first_page(conn, result, page_size)
-                if not page[1] and result.wrote and (not_kept := result.close(conn)) is not None:
-                    page, columns = ([], False, False), []  # committed before the answer says it ran: it did not
+                committed_now = result.wrote and not page[1]  # before the answer says it ran, not after
+                if committed_now and (not_kept := result.close(conn)) is not None:
+                    page, columns = ([], False, False), []
                     raise not_kept
                 rows_sql, columns = result.sql, result.columns
-                open_result = None if result.wrote and not page[1] else result
+                open_result = None if committed_now else result
                 if not page[1] and result.portal is not None:
                     outcome["command"] = f"SELECT {result.delivered}"
                     outcome["rows_affected"] = result.delivered
