@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported by create_app only: errors, settings, servermgr and jobs never load it
+    from flask import Flask
 
 __version__ = "0.1.0"  # pyproject.toml reads it from here (importlib.metadata would cost every start 40 ms)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bool = True) -> Flask:
     """Build the app: settings, then each subsystem in order (this reads as the table of contents)."""
+    from flask import Flask
+
     from pgadmin_lite import (
         auth,
         browser,
@@ -19,15 +22,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
         connections,
         dashboard,
         drafts,
-        errors,
-        health,
         home,
         jobs,
         logs,
-        openapi,
-        proxy,
         query_tool,
-        security_headers,
         servers,
         settings,
         storage,
@@ -36,6 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from pgadmin_lite.directories import ensure_directories
     from pgadmin_lite.extensions import csrf
     from pgadmin_lite.keyfiles import read_key_file
+    from pgadmin_lite.web import errors, health, openapi, proxy, security_headers
 
     config = settings.load_settings(overrides=overrides)
     ensure_directories(config)

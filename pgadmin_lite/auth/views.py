@@ -7,13 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.auth import service
 from pgadmin_lite.auth.identity import remember_identity
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import close_query_sessions
 from pgadmin_lite.errors import AppError, BadRequest
 from pgadmin_lite.users import service as users_service
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("auth", __name__)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.browser import changes
 from pgadmin_lite.browser.views import BASE, request_target
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_changes", __name__)
 

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.browser import data
 from pgadmin_lite.browser.refs import parse_ref
 from pgadmin_lite.browser.views import BASE, request_target
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_data", __name__)
 RELATION_KINDS = frozenset({"table", "view", "materialized_view"})

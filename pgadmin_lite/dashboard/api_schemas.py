@@ -1,4 +1,4 @@
-"""OpenAPI schemas of the dashboard endpoints (merged into openapi.SCHEMAS by endpoint name)."""
+"""OpenAPI schemas of the dashboard endpoints (registered with web.openapi by endpoint name)."""
 
 from __future__ import annotations
 

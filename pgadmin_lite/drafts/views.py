@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.drafts import service
 from pgadmin_lite.errors import PayloadTooLarge
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("drafts", __name__)
 MAX_BODY_BYTES = 8 * service.MAX_TEXT_BYTES  # JSON escaping can grow text up to 6x; the text limit decides

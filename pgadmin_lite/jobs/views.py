@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.jobs import service
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("jobs", __name__)
 API = "/api/v1/jobs"

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.api_input import json_body, optional_bool
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
@@ -19,6 +18,7 @@ from pgadmin_lite.query_tool.encoding import adapt_connection, build_adapters
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.views import resolve_root
+from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("query_tool", __name__)
 API = "/api/v1/query-tool"

@@ -8,10 +8,10 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.api_input import json_body
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.servers import service
+from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
 

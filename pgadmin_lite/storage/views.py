@@ -16,11 +16,11 @@ from flask_wtf.csrf import CSRFError, same_origin, validate_csrf
 from werkzeug.wsgi import wrap_file
 from wtforms import ValidationError
 
-from pgadmin_lite.api_input import json_body, optional_bool
 from pgadmin_lite.errors import BadRequest, PayloadTooLarge
 from pgadmin_lite.extensions import csrf
 from pgadmin_lite.storage import StorageSettings, files, uploads
 from pgadmin_lite.storage.roots import HOME, Root, home_root, share_root
+from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("storage", __name__)
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

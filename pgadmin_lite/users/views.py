@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite import storage
-from pgadmin_lite.api_input import json_body, optional_bool
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.errors import BadRequest, PermissionDenied
 from pgadmin_lite.models import User
 from pgadmin_lite.users import service
+from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("users", __name__)
 

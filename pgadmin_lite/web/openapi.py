@@ -8,9 +8,6 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from pgadmin_lite.browser.api_schemas import SCHEMAS as BROWSER_SCHEMAS
-from pgadmin_lite.dashboard.api_schemas import SCHEMAS as DASHBOARD_SCHEMAS
-
 bp = Blueprint("openapi", __name__)
 API_PREFIX = "/api/v1"
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -74,7 +71,8 @@ JOB = {"type": "object", "properties": {
 JOB_LOG = {"type": "object", "properties": {"id": {"type": "integer"}, "state": {"type": "string"},
                                             "text": {"type": "string"}, "is_truncated": {"type": "boolean"}}}
 # Request and response schemas of the endpoints whose shapes matter most to API clients.
-SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
+Schemas = dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]  # endpoint: (request, response)
+SCHEMAS: Schemas = {
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
         "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"}}}, None),
     "query_tool.execute": ({"type": "object", "required": ["sql"], "properties": {
@@ -90,8 +88,6 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "jobs.job_status": (None, JOB),
     "jobs.job_log": (None, JOB_LOG),
     "jobs.cancel_job": (None, JOB),
-    **BROWSER_SCHEMAS,
-    **DASHBOARD_SCHEMAS,
 }
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
@@ -104,7 +100,7 @@ CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.o
 def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -> dict[str, Any]:
     view = app.view_functions[endpoint]
     summary = (view.__doc__ or endpoint.split(".")[-1].replace("_", " ")).strip().splitlines()[0]
-    request_schema, response_schema = SCHEMAS.get(endpoint, (None, None))
+    request_schema, response_schema = api_schemas(app).get(endpoint, (None, None))
     status = "201" if endpoint in CREATED else SUCCESS[method]
     success: dict[str, Any] = {"description": "Success"}
     if status != "204":
@@ -152,5 +148,15 @@ def openapi() -> ResponseReturnValue:
     return jsonify(build_spec(current_app))
 
 
+def register_schemas(app: Flask, schemas: Schemas) -> None:
+    """A feature declares the request and response schemas of its endpoints (any order of init_app)."""
+    app.extensions.setdefault("api_schemas", dict(SCHEMAS)).update(schemas)
+
+
+def api_schemas(app: Flask) -> Schemas:
+    return app.extensions.get("api_schemas", SCHEMAS)
+
+
 def init_app(app: Flask) -> None:
+    register_schemas(app, {})
     app.register_blueprint(bp)
