@@ -1,4 +1,4 @@
-"""Test tiers by folder (unit, integration, browser, deploy) and the shared fixture plugins."""
+"""Test tiers by folder (unit, integration, browser, deploy, security) and the shared fixture plugins."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures"
                   "tests.plugins.live_server", "tests.plugins.browser",
                   "tests.plugins.catalog_fixtures"]
 
-TIERS = ("unit", "integration", "browser", "deploy")
+TIERS = ("unit", "integration", "browser", "deploy", "security")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
