@@ -85,6 +85,25 @@ CATALOG_STATEMENT_TIMEOUT_MS = 10000
 # Milliseconds a create/alter/drop or a view-data edit may run (longer work belongs in the query tool).
 CHANGE_STATEMENT_TIMEOUT_MS = 60000
 
+# --- Servers users may register (checked on create, change, load-servers, test, connect) -----
+# Hosts no server may point at: IPs, CIDRs, host names (".example.com" matches names under it). The defaults
+# are link-local addresses and the cloud metadata services (AWS, GCP, Azure, Alibaba, Oracle), which hand out
+# the web host's credentials. Loopback (127.0.0.0/8, ::1) is allowed: a console next to its PostgreSQL is the
+# common set-up (make run, the demo cluster); add "127.0.0.0/8" and "::1" when the web host runs other services.
+SERVER_DENIED_HOSTS = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::/32", "fd20:ce::254", "100.100.100.200",
+                       "168.63.129.16", "192.0.0.192", "metadata.google.internal", "metadata",
+                       "instance-data", "instance-data.ec2.internal"]
+# When not empty, the only hosts servers may point at (same forms), even ones SERVER_DENIED_HOSTS lists.
+SERVER_ALLOWED_HOSTS: list[str] = []
+# Ports servers may use: numbers and inclusive ranges such as "5432-5439" (below 1024 are other services).
+SERVER_ALLOWED_PORTS: list[int | str] = ["1024-65535"]
+# Allow Unix-socket hosts (/run/postgresql): they connect as the web server's OS user, so peer authentication
+# makes every console user that user (often postgres, a superuser).
+SERVER_ALLOW_SOCKET_HOSTS = False
+# System files users may name in sslrootcert/sslcert/sslkey/sslcrl/sslcrldir, e.g. ["/etc/ssl/certs/db-ca.pem"]
+# (a trailing / trusts the files under a directory); any other path is refused, unchecked on disk.
+SERVER_TRUSTED_TLS_PATHS: list[str] = []
+
 # --- File storage ---------------------------------------------------------------------------
 # Largest file one upload may store, in bytes; a proxy in front needs as much (nginx client_max_body_size).
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024

@@ -27,7 +27,7 @@ from pgadmin_lite.directories import ensure_directories
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.keyfiles import create_key_file
 from pgadmin_lite.models import User
-from pgadmin_lite.servers import servers_json
+from pgadmin_lite.servers import current_policy, servers_json
 from pgadmin_lite.users import service
 
 OWNED_FILES = ("SQLITE_PATH", "SESSION_DB_PATH", "SECRET_KEY_FILE", "CREDENTIALS_KEY_FILE", "LOG_FILE")
@@ -211,7 +211,8 @@ def load_servers(file: IO[str], email: str, replace: bool) -> None:
     with app_context():
         user = service.find_by_email(email)
         address = user.email
-        parsed = servers_json.parse_servers_file(text, may_share=user.is_admin, source=file.name)
+        parsed = servers_json.parse_servers_file(text, policy=current_policy(), may_share=user.is_admin,
+                                                 source=file.name)
         count = servers_json.load_servers(user, parsed, replace=replace)
     for warning in parsed.warnings:
         click.echo(f"Warning: {warning}", err=True)

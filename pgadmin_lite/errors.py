@@ -85,6 +85,13 @@ class PasswordRequired(AppError):
     code = "password_required"
 
 
+class ServerNotAllowed(BadRequest):
+    """The server policy (SERVER_DENIED_HOSTS, SERVER_ALLOWED_PORTS, …) refuses a host, port or file path; the
+    message names the setting, and nothing was connected to or saved."""
+
+    code = "server_not_allowed"
+
+
 class ServerUnreachable(AppError):
     """libpq could not connect; the message is libpq's own."""
 

@@ -1,11 +1,28 @@
-"""Server registrations, the credential vault, and servers.json import/export."""
+"""Server registrations, the credential vault, the server policy, and servers.json import/export."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+from pgadmin_lite.servers.policy import ServerPolicy
+
+if TYPE_CHECKING:  # the policy is imported by layers that know no Flask
+    from flask import Flask
+
+POLICY_KEY = "server_policy"
 
 
 def init_app(app: Flask) -> None:
+    """Build the server policy at start-up, so a malformed SERVER_* setting stops the app with one line."""
     from pgadmin_lite.servers.views import bp
 
+    app.extensions[POLICY_KEY] = ServerPolicy.from_settings(app.config)
     app.register_blueprint(bp)
+
+
+def current_policy() -> ServerPolicy:
+    """The server policy of the app handling this request (for callers without one at hand)."""
+    from flask import current_app
+
+    policy: ServerPolicy = current_app.extensions[POLICY_KEY]
+    return policy

@@ -11,6 +11,7 @@ from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
 from pgadmin_lite.servers.fields import clean_fields
+from pgadmin_lite.servers.policy import ServerPolicy, check_registration
 
 # pgAdmin key -> our field, and the label used in messages.
 KEYS = {"Name": "name", "Group": "group", "Host": "host", "Port": "port", "MaintenanceDB": "maintenance_db",
@@ -61,7 +62,8 @@ def _connection_parameters(entry: dict[str, Any], where: str, warnings: list[str
     return params, params.pop("sslmode", None)
 
 
-def _parse_entry(entry: Any, where: str, warnings: list[str], *, may_share: bool) -> dict[str, Any]:
+def _parse_entry(entry: Any, where: str, warnings: list[str], *, may_share: bool, policy: ServerPolicy
+                 ) -> dict[str, Any]:
     """One entry as Server column values; raises BadRequest with a message naming the pgAdmin key."""
     if not isinstance(entry, dict):
         raise BadRequest("must be an object")
@@ -76,6 +78,7 @@ def _parse_entry(entry: Any, where: str, warnings: list[str], *, may_share: bool
         data["sslmode"] = sslmode
     data["connect_params"] = params
     fields = clean_fields(data, is_new=True, labels=LABELS)
+    check_registration(policy, fields["host"], fields["port"], fields["connect_params"], labels=LABELS)
     shared = entry.get("Shared", False)
     if shared is True and not may_share:
         warnings.append(f"{where}: Shared ignored; only an administrator's servers can be shared.")
@@ -91,8 +94,9 @@ def _unused_keys(servers: dict[str, Any]) -> list[str]:
     return [f"Ignored keys pgadmin_lite does not use: {', '.join(unused)}."] if unused else []
 
 
-def parse_servers_file(text: str, *, may_share: bool = False, source: str = "servers.json") -> ParsedServers:
-    """Validate every entry first; any invalid entry rejects the whole file, naming each offender."""
+def parse_servers_file(text: str, *, policy: ServerPolicy, may_share: bool = False, source: str = "servers.json"
+                       ) -> ParsedServers:
+    """Validate every entry (fields and server policy) first; any invalid entry rejects the whole file, naming each."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -106,7 +110,7 @@ def parse_servers_file(text: str, *, may_share: bool = False, source: str = "ser
     for key, entry in servers.items():
         where = _entry_label(key, entry)
         try:
-            parsed.entries.append(_parse_entry(entry, where, parsed.warnings, may_share=may_share))
+            parsed.entries.append(_parse_entry(entry, where, parsed.warnings, may_share=may_share, policy=policy))
         except BadRequest as exc:
             errors.append(f"{where}: {exc.message}")
     if errors:

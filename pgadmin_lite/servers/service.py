@@ -1,6 +1,7 @@
 """Server registrations: who may see, use and change which server, saved credentials, and how to connect.
 
-No Flask globals here; the vault is passed in (or, when omitted, taken from the app handling the request).
+No Flask globals here; the vault and the server policy are passed in (or, when omitted, taken from the app
+handling the request).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PasswordRequired, PermissionDenied, ServerUnreachable
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
+from pgadmin_lite.servers import current_policy
 from pgadmin_lite.servers.fields import FIELDS, clean_fields
+from pgadmin_lite.servers.policy import ServerPolicy, check_registration, pin_connect_params
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 APPLICATION_NAME = "pgadmin_lite"
 DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the configured value
 WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared"})
+TARGET_FIELDS = frozenset({"host", "port", "connect_params"})  # what the server policy judges
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
 # A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
 # ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
@@ -135,10 +139,21 @@ def _store_password(server: Server, user: Principal, save: bool | None, password
     cred.password_enc = (vault or current_vault()).encrypt(password, aad=associated_data(server.id, user.id))
 
 
-def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+def _check_target(server: Server | None, fields: Mapping[str, Any], policy: ServerPolicy | None) -> None:
+    """The registration as it would be after the change must satisfy the server policy (before anything is saved)."""
+    if server is not None and not TARGET_FIELDS & set(fields):
+        return  # a rename or a regrouping points nowhere new
+    stored = {name: getattr(server, name) for name in TARGET_FIELDS} if server is not None else {}
+    target = {**stored, **fields}
+    check_registration(policy or current_policy(), target["host"], target["port"], target["connect_params"] or {})
+
+
+def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
+                  policy: ServerPolicy | None = None) -> Server:
     """Register a server for its owner, optionally saving the password."""
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
+    _check_target(None, fields, policy)
     save, password = _password_change(body, has_saved=False)
     is_shared = _check_sharing(body, owner, False)
     server = Server(user_id=owner.id, group_name=fields.pop("group"), is_shared=bool(is_shared), **fields)
@@ -153,12 +168,14 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     return server
 
 
-def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> Server:
+def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
+                  policy: ServerPolicy | None = None) -> Server:
     """Apply a partial change by the owner; save_password false erases the saved password."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
+    _check_target(server, fields, policy)
     cred = _credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     is_shared = _check_sharing(body, user, server.is_shared)
@@ -258,7 +275,8 @@ def connection_error(exc: psycopg.OperationalError, kwargs: Mapping[str, Any]) -
     password = kwargs.get("password") or ""
     if password:
         message = message.replace(password, "********")
-    target = f"{kwargs.get('user')}@{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('dbname')}"
+    host = ",".join(dict.fromkeys(str(kwargs.get("host")).split(",")))  # pinned: one entry per address
+    target = f"{kwargs.get('user')}@{host}:{kwargs.get('port')}/{kwargs.get('dbname')}"
     if not password and any(marker in message for marker in _PASSWORD_WANTED):
         return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
                                 hint="Send the password when connecting, or save it with the server.")
@@ -278,9 +296,11 @@ def open_connection(kwargs: Mapping[str, Any], **psycopg_options: Any) -> psycop
 
 
 def check_connection(server: Server, user: Principal, *, password: str | None = None,
-                     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
-    """Connect once as the user would, and report the server version and the timings."""
+                     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None,
+                     policy: ServerPolicy | None = None) -> dict[str, Any]:
+    """Connect once as the user would, to the addresses the server policy checked, and report version and timings."""
     kwargs = connect_kwargs(server, user, password=password, connect_timeout=connect_timeout, vault=vault)
+    kwargs = pin_connect_params(kwargs, policy or current_policy())
     started = time.perf_counter()
     with open_connection(kwargs, autocommit=True) as conn:
         connected = time.perf_counter()
