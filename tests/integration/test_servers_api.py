@@ -70,7 +70,7 @@ def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) 
     url = f"/api/v1/servers/{created['id']}"
     assert user_client.get("/api/v1/servers").get_json() == [created]
     assert user_client.get(url).get_json() == created
-    patched = user_client.patch(url, json={"group": "Prod", "sslmode": "disable", "host": pg_server.socket_dir})
+    patched = user_client.patch(url, json={"group": "Prod", "sslmode": "disable", "host": "localhost"})
     assert patched.status_code == 200
     assert patched.get_json() | {"group": "Servers", "sslmode": "prefer", "host": pg_server.host} == created
     assert user_client.delete(url).status_code == 204
@@ -204,9 +204,10 @@ def test_test_connection_reports_the_version(user_client: ApiClient, pg_server: 
     assert result["username"] == "postgres" and result["latency_ms"] >= 0 and result["connect_ms"] > 0
 
 
-def test_test_connection_over_the_unix_socket(user_client: ApiClient, pg_server: PgServer) -> None:
-    server = create(user_client, body_for(pg_server, host=pg_server.socket_dir))
-    assert user_client.post(f"/api/v1/servers/{server['id']}/test").get_json()["ok"] is True
+def test_test_connection_over_the_unix_socket(make_app: AppFactory, pg_server: PgServer) -> None:
+    client = api_client(make_app(SERVER_ALLOW_SOCKET_HOSTS=True), USER_EMAIL, USER_PASSWORD)  # off by default
+    server = create(client, body_for(pg_server, host=pg_server.socket_dir))
+    assert client.post(f"/api/v1/servers/{server['id']}/test").get_json()["ok"] is True
 
 
 def test_unreachable_server_is_502_with_libpq_message(user_client: ApiClient) -> None:

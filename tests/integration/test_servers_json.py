@@ -14,9 +14,14 @@ from sqlalchemy import func, select
 from pgadmin_lite.cli import cli
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import ServerCredential
+from pgadmin_lite.servers.policy import ServerPolicy
 from pgadmin_lite.servers.servers_json import ServersFileError, parse_servers_file
+from pgadmin_lite.settings import load_settings
 from tests.plugins.app_fixtures import ADMIN_EMAIL, USER_EMAIL, ApiClient
 
+# VALID names a socket host and a system CA file, so it is valid only where the operator allows both (the
+# server policy refuses them by default: tests/security/test_server_policy.py checks load-servers refuses them).
+OPERATOR_SETTINGS = {"SERVER_ALLOW_SOCKET_HOSTS": True, "SERVER_TRUSTED_TLS_PATHS": ["/etc/ssl/certs/ca.pem"]}
 VALID = {"Servers": {
     "1": {"Name": "prod", "Group": "Production", "Host": "db.example.com", "Port": 5432, "MaintenanceDB": "postgres",
           "Username": "ops", "Comment": "pgAdmin keeps comments", "KerberosAuthentication": False,
@@ -31,7 +36,8 @@ VALID = {"Servers": {
 
 def run(app: Flask, *args: str, stdin: str | None = None) -> Result:
     """Invoke setup_db.py's click group against the app's DATA_DIR, like an administrator's shell."""
-    env = {"PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]}
+    env = {"PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"],
+           **{f"PGADMIN_LITE_{name}": json.dumps(value) for name, value in OPERATOR_SETTINGS.items()}}
     return CliRunner().invoke(cli, list(args), env=env, input=stdin)
 
 
@@ -112,7 +118,8 @@ def test_every_invalid_entry_is_listed() -> None:
     document = _with("3", Port=-1)
     document["Servers"]["2"]["MaintenanceDB"] = ""
     with pytest.raises(ServersFileError) as caught:
-        parse_servers_file(json.dumps(document))
+        parse_servers_file(json.dumps(document), policy=ServerPolicy.from_settings(load_settings(
+            overrides=OPERATOR_SETTINGS)))
     assert caught.value.extra["errors"] == [
         'Servers/"2" ("legacy"): MaintenanceDB must be a non-empty string',
         'Servers/"3" ("minimal"): Port must be an integer 1-65535']
