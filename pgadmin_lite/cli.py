@@ -161,7 +161,7 @@ def update_user(email: str, password_stdin: bool, admin: bool | None, active: bo
     with app_context() as app:
         user = service.find_by_email(email)
         password = read_password(password_stdin)
-        until = locked_until(user.email, lockout.policy(app))
+        until = locked_until(user.email, lockout.policy(app)) if unlock else None
         service.update_user(user, revoke=partial(revoke_user_access, app), is_admin=admin, active=active,
                             password=password, unlock=unlock, force_change=False,
                             min_length=app.config["PASSWORD_LENGTH_MIN"])
