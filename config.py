@@ -45,10 +45,14 @@ TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
 PYTHON_EXECUTABLE = ""
 
 # --- Login and sessions ---------------------------------------------------------------------
-# Failed logins for one email before it is locked.
+# Login attempts at one email from one client address (IPv6: its /64) before that address is locked out of it.
 MAX_LOGIN_ATTEMPTS = 5
-# Minutes a locked email stays locked (an administrator can unlock earlier).
+# Login attempts at one email from all addresses together before every address it has not logged in from is locked.
+MAX_ACCOUNT_LOGIN_ATTEMPTS = 50
+# Minutes a lockout lasts, from the last attempt counted (an administrator can unlock earlier).
 LOGIN_LOCKOUT_MINUTES = 15
+# Days an address stays exempt from MAX_ACCOUNT_LOGIN_ATTEMPTS after a login from it succeeded (0: none is).
+LOGIN_KNOWN_SOURCE_DAYS = 30
 # Shortest accepted login password.
 PASSWORD_LENGTH_MIN = 8
 # Days a login session lives at most, active or not.

@@ -20,6 +20,8 @@ import click
 from flask import Flask
 
 from pgadmin_lite import create_app, settings
+from pgadmin_lite.auth import lockout
+from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.auth.service import locked_until
 from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema, upgrade_schema
@@ -152,16 +154,21 @@ def add_user(email: str, admin: bool, password_stdin: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Set a new password read from stdin.")
 @click.option("--admin/--no-admin", default=None, help="Grant or remove administrator rights.")
 @click.option("--active/--inactive", default=None, help="Allow or forbid logging in.")
-@click.option("--unlock", is_flag=True, help="Clear a lockout after failed logins.")
+@click.option("--unlock", is_flag=True,
+              help="Clear the lockout after failed logins: the counts of every address and the account-wide one.")
 def update_user(email: str, password_stdin: bool, admin: bool | None, active: bool | None, unlock: bool) -> None:
     """Change a user's password, role, active flag or lockout."""
     with app_context() as app:
         user = service.find_by_email(email)
         password = read_password(password_stdin)
+        until = locked_until(user.email, lockout.policy(app)) if unlock else None
         service.update_user(user, revoke=partial(revoke_user_access, app), is_admin=admin, active=active,
                             password=password, unlock=unlock, force_change=False,
                             min_length=app.config["PASSWORD_LENGTH_MIN"])
         click.echo(f"Updated {user.email}.")
+        if unlock:
+            state = f"it was locked until {until:%Y-%m-%d %H:%M} UTC" if until else "it was not locked"
+            click.echo(f"Cleared its failed logins from every address and account-wide ({state}).")
 
 
 @cli.command("delete-user")
@@ -179,9 +186,9 @@ def delete_user(email: str, yes: bool) -> None:
         click.echo(f"Deleted {email}.")
 
 
-def _user_row(user: User) -> dict[str, object]:
+def _user_row(user: User, policy: LockoutPolicy) -> dict[str, object]:
     row = user.to_dict()
-    until = locked_until(user.email)
+    until = locked_until(user.email, policy)
     row["locked_until"] = until.isoformat() if until else None
     return row
 
@@ -190,8 +197,8 @@ def _user_row(user: User) -> dict[str, object]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def get_users(as_json: bool) -> None:
     """List users."""
-    with app_context():
-        rows = [_user_row(user) for user in service.list_users()]
+    with app_context() as app:
+        rows = [_user_row(user, lockout.policy(app)) for user in service.list_users()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -37,6 +37,18 @@ class NotAuthenticated(AppError):
     status, code = 401, "not_authenticated"
 
 
+class LoginRefused(AppError):
+    """Wrong credentials for a login or a password change; the message never says which emails exist."""
+
+    status, code = 401, "login_failed"
+
+
+class LoginLocked(LoginRefused):
+    """Too many attempts at one account from one address (or from everywhere): no password is checked."""
+
+    status, code = 429, "login_locked"
+
+
 class PermissionDenied(AppError):
     status, code = 403, "forbidden"
 

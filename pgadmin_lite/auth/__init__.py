@@ -6,6 +6,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.identity import Identity, remember_identity
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     store = SessionStore(app.config["SESSION_DB_PATH"], app.config["SQLITE_BUSY_TIMEOUT"])
     app.extensions["session_store"] = store
     app.session_interface = ConsoleSessionInterface(store)
+    lockout.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.login_view = "auth.login_form"

@@ -116,6 +116,11 @@ class SessionStore:
         conn.execute("DELETE FROM identities WHERE user_id = ?", (user_id,))
         return revoked
 
+    def delete_other_sessions(self, user_id: int, keep_token: str | None) -> int:
+        """Revoke every session of a user but one (theirs, after they changed their password)."""
+        return self._conn().execute("DELETE FROM sessions WHERE user_id = ? AND key != ?",
+                                    (user_id, _key(keep_token) if keep_token else "")).rowcount
+
     def count_user(self, user_id: int) -> int:
         return self._conn().execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,)).fetchone()[0]
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from pgadmin_lite.auth import service
+from pgadmin_lite.auth import lockout, service
 from pgadmin_lite.auth.identity import remember_identity
 from pgadmin_lite.auth.next_url import safe_next
-from pgadmin_lite.auth.revocation import close_query_sessions
-from pgadmin_lite.errors import AppError, BadRequest
+from pgadmin_lite.auth.revocation import close_query_sessions, revoke_other_sessions
+from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
 from pgadmin_lite.users import service as users_service
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("auth", __name__)
 
+
+def _source() -> str:
+    """Where the attempt comes from: the client address as the trusted-proxy middleware left it."""
+    return lockout.client_source(request.remote_addr)
 
 
 @bp.get("/login")
@@ -31,13 +37,11 @@ def login_form() -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     email = request.form.get("email", "")
     target = safe_next(request.form.get("next"), request.script_root)
-    cfg = current_app.config
     try:
-        user = service.authenticate(email, request.form.get("password", ""),
-                                    max_attempts=cfg["MAX_LOGIN_ATTEMPTS"],
-                                    lockout_minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
-    except service.LoginRefused as exc:
-        current_app.logger.info("Login refused for %r from %s", email, request.remote_addr)
+        user = service.authenticate(email, request.form.get("password", ""), source=_source(),
+                                    policy=lockout.policy(current_app))
+    except LoginRefused as exc:
+        current_app.logger.info("Login refused for %r from %s (%s)", email, request.remote_addr, exc.code)
         return render_template("login.html", next=target or "", error=exc.message, email=email), 401
     session.clear()
     session.rotate = True  # type: ignore[attr-defined]
@@ -95,5 +99,8 @@ def account_password_api() -> ResponseReturnValue:
 
 
 def _change_password(current: str, new: str) -> None:
-    users_service.change_own_password(users_service.get_user(current_user.id), current, new,
-                                      min_length=current_app.config["PASSWORD_LENGTH_MIN"])
+    app = current_app._get_current_object()
+    users_service.change_own_password(
+        users_service.get_user(current_user.id), current, new, source=_source(), policy=lockout.policy(app),
+        min_length=app.config["PASSWORD_LENGTH_MIN"],
+        revoke_others=partial(revoke_other_sessions, app, keep=getattr(session, "token", None)))

@@ -6,6 +6,6 @@ from pgadmin_lite.models.drafts import EditorDraft
 from pgadmin_lite.models.history import QueryHistory
 from pgadmin_lite.models.jobs import Job
 from pgadmin_lite.models.servers import Server, ServerCredential
-from pgadmin_lite.models.users import LoginFailure, User
+from pgadmin_lite.models.users import LoginAttempt, User
 
-__all__ = ["EditorDraft", "Job", "LoginFailure", "QueryHistory", "Server", "ServerCredential", "User"]
+__all__ = ["EditorDraft", "Job", "LoginAttempt", "QueryHistory", "Server", "ServerCredential", "User"]

@@ -1,4 +1,4 @@
-"""Console users and the per-email record of failed logins."""
+"""Console users and the record of login attempts by account and source."""
 
 from __future__ import annotations
 
@@ -35,11 +35,17 @@ class User(UserMixin, db.Model):
                 "created_at": self.created_at.isoformat() if self.created_at else None}
 
 
-class LoginFailure(db.Model):
-    """Failed logins per email, known or not, so a lockout reveals nothing about who has an account."""
+class LoginAttempt(db.Model):
+    """Login attempts per email and client source, plus one account-wide row per email (source "*").
 
-    __tablename__ = "login_failures"
+    Rows exist for unknown emails too, so a lockout reveals nothing about who has an account;
+    pgadmin_lite.auth.lockout is the only code that reads or writes them.
+    """
+
+    __tablename__ = "login_attempts"
 
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    window_ends: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    known_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from sqlalchemy import func
 
 from pgadmin_lite.auth import service as auth_service
-from pgadmin_lite.auth.passwords import check_password_rules, hash_password, verify_password
-from pgadmin_lite.errors import BadRequest, Conflict, LastAdmin, NotFound
+from pgadmin_lite.auth.lockout import LockoutPolicy
+from pgadmin_lite.auth.passwords import check_password_rules, hash_password
+from pgadmin_lite.errors import BadRequest, Conflict, LastAdmin, LoginLocked, LoginRefused, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.users.signals import user_created, user_deleted, user_deleting, user_updated
@@ -103,14 +104,23 @@ def delete_user(user: User, *, revoke: Revoke) -> None:
     user_deleted.send(user_id)
 
 
-def change_own_password(user: User, current: str, new: str, *, min_length: int) -> None:
-    """A user changes their own password; the current one is required."""
-    if not verify_password(user.password_hash, current or ""):
-        raise BadRequest("The current password is not correct.")
+def change_own_password(user: User, current: str, new: str, *, source: str, policy: LockoutPolicy,
+                        min_length: int, revoke_others: Revoke) -> None:
+    """A user changes their own password; the current one is checked as a login is, lockout included.
+
+    Every other login session of the user ends: whoever else held one no longer holds the password.
+    """
     if current == new:
         raise BadRequest("The new password must differ from the current one.")
     check_password_rules(new, min_length)
+    try:
+        auth_service.authenticate(user.email, current, source=source, policy=policy)
+    except LoginLocked:
+        raise
+    except LoginRefused:
+        raise BadRequest("The current password is not correct.") from None
     user.password_hash = hash_password(new)
     user.must_change_password = False
     db.session.commit()
     user_updated.send(user)
+    revoke_others(user.id)

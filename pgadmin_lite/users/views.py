@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite import storage
+from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.errors import BadRequest, PermissionDenied
@@ -29,7 +30,7 @@ def require_admin() -> None:
 
 def _user_json(user: User) -> dict[str, Any]:
     data = user.to_dict()
-    until = auth_service.locked_until(user.email)
+    until = auth_service.locked_until(user.email, lockout.policy(current_app))
     data["locked_until"] = until.isoformat() if until else None
     return data
 

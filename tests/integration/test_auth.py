@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 
 from pgadmin_lite.auth.passwords import hash_password
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import LoginFailure, User
+from pgadmin_lite.models import LoginAttempt, User
 from tests.plugins.app_fixtures import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -303,8 +303,10 @@ def test_lock_expires_with_time(make_app: AppFactory) -> None:
     app = make_app(MAX_LOGIN_ATTEMPTS=2, LOGIN_LOCKOUT_MINUTES=5)
     lock_user(app)
     with app.app_context():  # five minutes pass
-        failure = db.session.get(LoginFailure, USER_EMAIL)
-        failure.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+        rows = db.session.execute(db.select(LoginAttempt).filter_by(email=USER_EMAIL)).scalars().all()
+        assert {row.source for row in rows} == {"127.0.0.1", "*"}  # the address's count and the account's
+        for row in rows:
+            row.window_ends = datetime.now(UTC) - timedelta(seconds=1)
         db.session.commit()
     # The count starts afresh: one wrong password is not a new lockout.
     response = attempt(app, USER_EMAIL, "wrong-again-password")

@@ -13,17 +13,28 @@ from tests.plugins.app_fixtures import CSRF_INPUT
 class HttpClient:
     """Talks to a live server over real HTTP with a cookie jar and the API's CSRF header."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, forwarded_for: str | None = None) -> None:
+        """forwarded_for: the client address a trusted proxy in front would report (X-Forwarded-For)."""
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
+        if forwarded_for:
+            self.http.headers["X-Forwarded-For"] = forwarded_for
         self.csrf_token = ""
 
-    def login(self, email: str, password: str) -> requests.Response:
+    def login_token(self) -> str:
+        """The CSRF token of the login form, as a browser reads it from the page."""
         page = self.http.get(f"{self.base_url}/login", timeout=10)
         match = CSRF_INPUT.search(page.text)
         assert match, page.text
-        response = self.http.post(f"{self.base_url}/login", timeout=10, allow_redirects=False, data={
-            "email": email, "password": password, "csrf_token": match.group(1)})
+        return match.group(1)
+
+    def post_login(self, email: str, password: str, token: str | None = None) -> requests.Response:
+        """Submit the login form and return the answer, whatever it is."""
+        return self.http.post(f"{self.base_url}/login", timeout=30, allow_redirects=False, data={
+            "email": email, "password": password, "csrf_token": token or self.login_token()})
+
+    def login(self, email: str, password: str) -> requests.Response:
+        response = self.post_login(email, password)
         assert response.status_code == 302, response.text
         self.csrf_token = self.get("/api/v1/session").json()["csrf_token"]
         return response

@@ -140,11 +140,15 @@ def start_gunicorn(data_dir: Path, log_dir: Path, *, settings: dict[str, Any] | 
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A Gunicorn (1 worker, 25 threads, as deployed) on a freshly set-up DATA_DIR, for one test module."""
+def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """A Gunicorn (1 worker, 25 threads, as deployed) on a freshly set-up DATA_DIR, for one test module.
+
+    A module's LIVE_SERVER_SETTINGS (setting name -> value) are given to the server as PGADMIN_LITE_* variables.
+    """
     base = tmp_path_factory.mktemp("live")
     prepare_data_dir(base / "data")
-    server = start_gunicorn(base / "data", base / "logs")
+    settings = getattr(request.module, "LIVE_SERVER_SETTINGS", None)
+    server = start_gunicorn(base / "data", base / "logs", settings=settings)
     try:
         yield server
     finally:

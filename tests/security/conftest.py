@@ -6,6 +6,7 @@ would; nothing is mocked and CSRF stays on (``HttpClient`` fetches the token lik
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -33,3 +34,24 @@ def admin_http(login: Callable[[str, str], HttpClient]) -> HttpClient:
 @pytest.fixture
 def user_http(login: Callable[[str, str], HttpClient]) -> HttpClient:
     return login(USER_EMAIL, USER_PASSWORD)
+
+
+@pytest.fixture
+def client_from(live_server: LiveServer) -> Callable[[str], HttpClient]:
+    """A fresh, logged-out client whose requests reach the app from `address`.
+
+    The live server trusts its loopback peer as the proxy (TRUSTED_PROXIES), so X-Forwarded-For names the
+    client, as NGINX in front would send it.
+    """
+    return lambda address: HttpClient(live_server.url, forwarded_for=address)
+
+
+@pytest.fixture
+def make_user(admin_http: HttpClient) -> Callable[[], tuple[str, str]]:
+    """Create a console user of its own (email, password), so no test sees another's lockout."""
+    def create() -> tuple[str, str]:
+        email, password = f"u-{uuid.uuid4().hex[:10]}@example.com", f"pw-{uuid.uuid4().hex}"
+        response = admin_http.post("/api/v1/users", json={"email": email, "password": password})
+        assert response.status_code == 201, response.text
+        return email, password
+    return create

@@ -316,13 +316,16 @@ def test_unlock_clears_a_lockout(ready: Cli) -> None:
     assert attempt("wrong-password-1") == 401
     assert attempt("wrong-password-2") == 401
     assert attempt(USER_PW) == 401  # locked
-    users = {u["email"]: u for u in ready.users()}  # get-users --json
+    # A lock is judged by the configured limits (the server's own rule): the CLI reads the app's setting.
+    same_limit = {"PGADMIN_LITE_MAX_LOGIN_ATTEMPTS": "2"}
+    users = {u["email"]: u for u in json.loads(ready.ok("get-users", "--json", env=same_limit))}
     assert set(users) == {ADMIN, USER}
     assert users[USER]["locked_until"] is not None
     assert users[ADMIN]["locked_until"] is None
     assert all(isinstance(u["id"], int) and u["is_active"] for u in users.values())
     assert (users[ADMIN]["is_admin"], users[USER]["is_admin"]) == (True, False)
-    ready.ok("update-user", USER, "--unlock")
+    unlocked = ready.ok("update-user", USER, "--unlock", env=same_limit)
+    assert "from every address and account-wide (it was locked until " in unlocked
     assert attempt(USER_PW) == 302
 
 
