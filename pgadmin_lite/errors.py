@@ -79,6 +79,12 @@ class Gone(AppError):
     status, code = 410, "gone"
 
 
+class ServerAccessLost(Gone):
+    """A query tool ended because its user lost the right to its server (deleted, or no longer shared)."""
+
+    code = "server_access_lost"
+
+
 class Busy(Conflict):
     code = "busy"
 

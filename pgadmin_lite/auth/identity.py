@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import current_app
+from flask import current_app, session
 from flask_login import UserMixin
 
 from pgadmin_lite.models import User
+
+LOGIN_ID_KEY = "_login_id"
 
 
 class Principal(Protocol):
@@ -41,3 +44,14 @@ class Identity(UserMixin):
 def remember_identity(user: User) -> None:
     """At login and after every change to the user: all their sessions see the new facts at once."""
     current_app.extensions["session_store"].put_identity(Identity.of(user))
+
+
+def begin_login() -> None:
+    """Name this login (not by its cookie, a secret): the query tools opened in it end with it, and only they."""
+    session[LOGIN_ID_KEY] = secrets.token_urlsafe(12)
+
+
+def current_login_id() -> str | None:
+    """The id of the login making this request (None for a session from before logins had one)."""
+    login_id = session.get(LOGIN_ID_KEY)
+    return login_id if isinstance(login_id, str) else None

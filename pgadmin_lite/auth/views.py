@@ -10,9 +10,9 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from pgadmin_lite.auth import lockout, service
-from pgadmin_lite.auth.identity import remember_identity
+from pgadmin_lite.auth.identity import begin_login, current_login_id, remember_identity
 from pgadmin_lite.auth.next_url import safe_next
-from pgadmin_lite.auth.revocation import close_query_sessions, revoke_other_sessions
+from pgadmin_lite.auth.revocation import close_login_query_sessions, revoke_other_sessions
 from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
 from pgadmin_lite.users import service as users_service
 from pgadmin_lite.web.input import json_body
@@ -46,6 +46,7 @@ def login() -> ResponseReturnValue:
     session.clear()
     session.rotate = True  # type: ignore[attr-defined]
     login_user(user)
+    begin_login()
     remember_identity(user)
     current_app.logger.info("Login of user %s from %s", user.email, request.remote_addr)
     if user.must_change_password:
@@ -56,7 +57,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        close_query_sessions(current_app, current_user.id)
+        close_login_query_sessions(current_app, current_user.id, current_login_id())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login_form"))

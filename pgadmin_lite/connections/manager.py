@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import Connect, OnFinish, QuerySession
 from pgadmin_lite.connections.workers import WorkerPool
-from pgadmin_lite.errors import AffinityLost, Conflict, Gone, LimitReached, NotFound
+from pgadmin_lite.errors import AffinityLost, Conflict, Gone, LimitReached, NotFound, ServerAccessLost
 
 log = logging.getLogger(__name__)
 CLOSED_MEMORY = 2000  # how many closed tx_ids we remember to explain a later request
@@ -40,7 +40,7 @@ class ConnectionManager:
         self._token, self._token_pid = secrets.token_hex(6), os.getpid()
         self._sessions: dict[str, QuerySession] = {}
         self._reserved: dict[int, int] = {}
-        self._closed: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._closed: OrderedDict[str, tuple[int, str, type[Gone]]] = OrderedDict()  # user, reason, error
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
@@ -71,7 +71,9 @@ class ConnectionManager:
         with self._lock:
             self._reserved[user_id] -= 1
 
-    def open_session(self, user_id: int, server_id: int, database: str, connect: Connect) -> QuerySession:
+    def open_session(self, user_id: int, server_id: int, database: str, connect: Connect,
+                     login_id: str | None = None) -> QuerySession:
+        """login_id: the login session opening it, so logging out there ends it and nothing else."""
         problem = self.guard.problem()
         if problem:
             raise Conflict(problem, hint="See docs/deployment.md, 'Exactly one process'.")
@@ -80,7 +82,7 @@ class ConnectionManager:
             tx_id = f"{self.process_token}.{secrets.token_urlsafe(24)}"
             session = QuerySession(tx_id, user_id, server_id, database, connect, page_size=self.limits.page_size,
                                    max_rows=self.limits.max_rows, run_in=self._workers.submit,
-                                   on_finish=self.on_finish)
+                                   on_finish=self.on_finish, login_id=login_id)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:
@@ -101,7 +103,7 @@ class ConnectionManager:
         if session is None or session.user_id != user_id:
             closed = self._closed.get(tx_id)
             if closed and closed[0] == user_id:
-                raise Gone(closed[1], hint="Open a new query tool; your editor text is kept.")
+                raise closed[2](closed[1], hint="Open a new query tool; your editor text is kept.")
             raise NotFound("No such query tool.", hint="Open a new query tool.")
         session.touch()
         return session
@@ -120,20 +122,33 @@ class ConnectionManager:
         session = self.get(tx_id, user_id)
         self._drop(session, reason)
 
-    def _drop(self, session: QuerySession, reason: str) -> None:
+    def _drop(self, session: QuerySession, reason: str, gone: type[Gone] = Gone) -> None:
         with self._lock:
             if self._sessions.pop(session.tx_id, None) is None:
                 return
-            self._closed[session.tx_id] = (session.user_id, reason)
+            self._closed[session.tx_id] = (session.user_id, reason, gone)
             while len(self._closed) > CLOSED_MEMORY:
                 self._closed.popitem(last=False)
         session.close()
 
-    def close_user(self, user_id: int, reason: str = "You logged out, which closed this query tool.") -> int:
-        sessions = [s for s in list(self._sessions.values()) if s.user_id == user_id]
+    def _drop_where(self, is_ended: Callable[[QuerySession], bool], reason: str, gone: type[Gone] = Gone) -> int:
+        sessions = [s for s in list(self._sessions.values()) if is_ended(s)]
         for session in sessions:
-            self._drop(session, reason)
+            self._drop(session, reason, gone)
         return len(sessions)
+
+    def close_user(self, user_id: int, reason: str = "Your access was revoked, which closed this query tool.") -> int:
+        return self._drop_where(lambda s: s.user_id == user_id, reason)
+
+    def close_login(self, user_id: int, login_id: str | None,
+                    reason: str = "You logged out, which closed this query tool.") -> int:
+        """Logout ends the tabs of that login only; the user's other browsers keep theirs (and their transactions)."""
+        return self._drop_where(lambda s: s.user_id == user_id and s.login_id == login_id, reason)
+
+    def close_server(self, server_id: int, reason: str, keep_user: int | None = None) -> int:
+        """Whoever lost the right to a server loses its tabs at once: rolled back, closed, and a 410 saying why."""
+        return self._drop_where(lambda s: s.server_id == server_id and s.user_id != keep_user, reason,
+                                ServerAccessLost)
 
     def close_all(self) -> None:
         self._stop.set()

@@ -37,8 +37,10 @@ class QuerySession:
     """Owns one connection; every use goes through its lock so requests never interleave on it."""
 
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
-                 *, page_size: int, max_rows: int, run_in: RunIn, on_finish: OnFinish | None = None) -> None:
+                 *, page_size: int, max_rows: int, run_in: RunIn, on_finish: OnFinish | None = None,
+                 login_id: str | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
+        self.login_id = login_id  # the login session that opened it: logging out there ends it
         self.page_size, self.max_rows = page_size, max_rows
         self._connect = connect
         self._run_in = run_in  # the manager's worker pool: statements never run on a request thread

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
@@ -89,7 +90,8 @@ def open_tool() -> ResponseReturnValue:
     server = servers.get_server_for_user(current_user, server_id)
     kwargs = servers.connect_kwargs(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
-    session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs))
+    session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs),
+                                     login_id=current_login_id())
     info = session.describe()
     info.update(server_name=server.name, server_version=session.conn.info.parameter_status("server_version"),
                 user=session.conn.info.user)

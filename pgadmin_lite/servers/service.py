@@ -22,6 +22,7 @@ from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers import current_policy
 from pgadmin_lite.servers.fields import FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy, check_registration, pin_connect_params
+from pgadmin_lite.servers.signals import server_access_lost
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,8 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
 
 def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
                   policy: ServerPolicy | None = None) -> Server:
-    """Apply a partial change by the owner; save_password false erases the saved password."""
+    """Apply a partial change by the owner; save_password false erases the saved password; un-sharing ends the
+    other users' credentials and query tools for it."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
     _check_known(body, WRITABLE)
@@ -183,9 +185,10 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         server.group_name = fields.pop("group")
     for name, value in fields.items():
         setattr(server, name, value)
+    is_unshared = is_shared is False and server.is_shared
     try:
         _store_password(server, user, save, password, vault)
-        if is_shared is False and server.is_shared:
+        if is_unshared:
             _forget_others(server)
         if is_shared is not None:
             server.is_shared = is_shared
@@ -193,6 +196,10 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
     except Exception:
         db.session.rollback()
         raise
+    if is_unshared:
+        server_access_lost.send(server.id, keep_user=server.user_id, reason=(
+            f"The server {server.name!r} is no longer shared with you, which closed this query tool; "
+            "any open transaction was rolled back."))
     return server
 
 
@@ -203,12 +210,15 @@ def _forget_others(server: Server) -> None:
 
 
 def delete_server(server: Server, user: Principal) -> None:
-    """Only the owner deletes; the credentials of every user go with the server."""
+    """Only the owner deletes; the credentials of every user, and every open query tool on it, go with the server."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can delete it.")
-    db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server.id))
+    server_id, name = server.id, server.name
+    db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server_id))
     db.session.delete(server)
     db.session.commit()
+    server_access_lost.send(server_id, keep_user=None, reason=(
+        f"The server {name!r} was deleted, which closed this query tool; any open transaction was rolled back."))
 
 
 # --- A user's own credentials ---------------------------------------------------------------------------------

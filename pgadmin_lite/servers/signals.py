@@ -1,0 +1,9 @@
+"""What happens to server registrations, sent after the commit: subsystems react, unknown to servers.service."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+# sender: the server id; reason: why (for the users who lost it); keep_user: the one user who keeps access, if any
+server_access_lost = _signals.signal("server-access-lost")
