@@ -43,6 +43,9 @@ TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
 # Python that runs background jobs (e.g. /opt/pgadmin_lite/.venv/bin/python); empty: sys.executable when it
 # really is Python (under uWSGI/mod_wsgi it is the server binary: set this, or uWSGI's py-sys-executable).
 PYTHON_EXECUTABLE = ""
+# Seconds without a request after which the worker returns freed heap memory to the OS (glibc malloc_trim;
+# 0 = never): after a burst of load it then shrinks back to about its idle size.
+HEAP_TRIM_AFTER_S = 5.0
 
 # --- Login and sessions ---------------------------------------------------------------------
 # Login attempts at one email from one client address (IPv6: its /64) before that address is locked out of it.

@@ -3,7 +3,8 @@
 Each user logs in, opens two query tools and, until the time is up, runs short queries, a transaction over
 several requests, a large result paged and abandoned, a cancelled pg_sleep, and file uploads and downloads.
 Reported: errors (must be zero), latency per minute, the worker's memory and open descriptors over time,
-and PostgreSQL backends (back to the baseline after logout). SOAK_SECONDS (default 600) bounds the run.
+its memory idle before the load and once quiet after it (back within BACK_TO_IDLE_MIB), and PostgreSQL
+backends (back to the baseline after logout). SOAK_SECONDS (default 600) bounds the run.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from bench.stats import percentile
 
 USERS = 50
 SAMPLE_EVERY_S = 5.0
+BACK_TO_IDLE_MIB = 10.0  # DESIGN.md §10: back within 10 MiB of idle after load
+QUIET_WAIT_S = 30.0  # how long the worker may take, once the users are gone, to shrink back (HEAP_TRIM_AFTER_S)
 BACKENDS_SQL = ("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                 "AND pid <> pg_backend_pid()")
 SHORT_QUERIES = ("SELECT 1", "SELECT now(), current_user", "SELECT * FROM bench.big WHERE id = {id}",
@@ -192,6 +195,14 @@ def per_minute(tally: Tally, samples: list[dict[str, float]]) -> list[dict[str, 
     return rows
 
 
+def quiet_rss(pid: int, idle_mib: float) -> float:
+    """The worker's RSS once it is back within budget of idle, or after QUIET_WAIT_S if it never gets there."""
+    deadline = time.monotonic() + QUIET_WAIT_S
+    while (rss := rss_mib(pid)) > idle_mib + BACK_TO_IDLE_MIB and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return rss
+
+
 def verdicts(samples: list[dict[str, float]], baseline: dict[str, Any], after: dict[str, Any],
              errors: int, warmup_s: float) -> list[tuple[bool, str]]:
     steady = [s for s in samples if s["t"] >= warmup_s] or samples
@@ -200,6 +211,10 @@ def verdicts(samples: list[dict[str, float]], baseline: dict[str, Any], after: d
     fd_early, fd_late = max(s["fds"] for s in steady[:half]), max(s["fds"] for s in steady[half:] or steady)
     return [
         (errors == 0, f"errors: {errors}"),
+        (after["rss_mib"] - baseline["rss_mib"] <= BACK_TO_IDLE_MIB,
+         f"memory idle before the users: {baseline['rss_mib']:.1f} MiB, once quiet after them: "
+         f"{after['rss_mib']:.1f} MiB ({after['rss_mib'] - baseline['rss_mib']:+.1f}; back to idle: "
+         f"<= {BACK_TO_IDLE_MIB:.0f})"),
         (rss_growth < 10, f"memory after warm-up ({warmup_s:.0f} s): {steady[0]['rss_mib']:.1f} MiB, "
                           f"highest later {steady[0]['rss_mib'] + rss_growth:.1f} MiB (+{rss_growth:.1f}; flat: < 10)"),
         (after["backends"] <= baseline["backends"],
@@ -252,7 +267,8 @@ def soak(seconds: float) -> int:
                 watcher.join(30)
                 with psycopg.connect(tcp_conninfo(manager), autocommit=True) as conn:
                     after = {"backends": conn.execute(BACKENDS_SQL).fetchone()[0],  # type: ignore[index]
-                             "fds": fd_count(served.worker_pid), "rss_mib": rss_mib(served.worker_pid),
+                             "fds": fd_count(served.worker_pid),
+                             "rss_mib": quiet_rss(served.worker_pid, baseline["rss_mib"]),
                              "fd_kinds": fd_kinds(served.worker_pid)}
                 admin.close()
         finally:

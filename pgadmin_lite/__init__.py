@@ -34,7 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from pgadmin_lite.directories import ensure_directories
     from pgadmin_lite.extensions import csrf
     from pgadmin_lite.keyfiles import read_key_file
-    from pgadmin_lite.web import errors, health, openapi, proxy, security_headers
+    from pgadmin_lite.web import errors, health, memory, openapi, proxy, security_headers
 
     config = settings.load_settings(overrides=overrides)
     ensure_directories(config)
@@ -53,6 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     csrf.init_app(app)
     security_headers.init_app(app)
     health.init_app(app)
+    memory.init_app(app)
     home.init_app(app)
     users.init_app(app)
     storage.init_app(app)
