@@ -9,13 +9,16 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pgadmin_lite.auth.identity import Identity
 
-SCHEMA = """
+KEEP_CONNECTIONS = 4  # idle connections kept for the next requests; a burst opens more and closes them after
+CREATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,
     user_id INTEGER NOT NULL,
@@ -57,72 +60,89 @@ class SessionStore:
     def __init__(self, path: str, busy_timeout: float) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
         if not Path(path).exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._conn() as conn:
-            conn.executescript(SCHEMA)
+            conn.executescript(CREATE_SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        """One connection per thread; WAL lets readers and the writer overlap."""
-        conn = getattr(self._local, "conn", None)
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        """A connection from a small pool: one per thread kept ~25 open (and their memory) after every burst."""
+        with self._idle_lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            # WAL lets readers and the writer overlap; autocommit (isolation_level None): every statement is one.
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        try:
+            yield conn
+        finally:
+            with self._idle_lock:
+                is_kept = len(self._idle) < KEEP_CONNECTIONS
+                if is_kept:
+                    self._idle.append(conn)
+            if not is_kept:
+                conn.close()
+
+    def _execute(self, statement: str, parameters: tuple[Any, ...] = ()) -> tuple[list[Any], int]:
+        """One statement: its rows and row count, read before the connection goes back to the pool."""
+        with self._conn() as conn:
+            cursor = conn.execute(statement, parameters)
+            return cursor.fetchall(), cursor.rowcount
 
     def create(self, user_id: int, data: dict[str, Any], lifetime_s: float) -> str:
         token = secrets.token_urlsafe(32)
         now = time.time()
-        self._conn().execute(
+        self._execute(
             "INSERT INTO sessions (key, user_id, data, created, last_seen, expires) VALUES (?, ?, ?, ?, ?, ?)",
             (_key(token), user_id, json.dumps(data), now, now, now + lifetime_s))
         return token
 
     def load(self, token: str) -> StoredSession | None:
-        row = self._conn().execute(
+        rows, _ = self._execute(
             "SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password "
             "FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?",
-            (_key(token),)).fetchone()
-        if row is None:
+            (_key(token),))
+        if not rows:
             return None
+        row = rows[0]
         identity = None if row[5] is None else Identity(row[0], row[5], bool(row[6]), bool(row[7]))
         return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4], identity)
 
     def put_identity(self, identity: Identity) -> None:
         """Record (at login) or rewrite (after any change to the user) what every session of the user sees."""
-        self._conn().execute(
+        self._execute(
             "INSERT INTO identities (user_id, email, is_admin, must_change_password) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, is_admin = excluded.is_admin, "
             "must_change_password = excluded.must_change_password",
             (identity.id, identity.email, int(identity.is_admin), int(identity.must_change_password)))
 
     def save(self, token: str, data: dict[str, Any]) -> None:
-        self._conn().execute("UPDATE sessions SET data = ?, last_seen = ? WHERE key = ?",
-                             (json.dumps(data), time.time(), _key(token)))
+        self._execute("UPDATE sessions SET data = ?, last_seen = ? WHERE key = ?",
+                      (json.dumps(data), time.time(), _key(token)))
 
     def touch(self, token: str) -> None:
-        self._conn().execute("UPDATE sessions SET last_seen = ? WHERE key = ?", (time.time(), _key(token)))
+        self._execute("UPDATE sessions SET last_seen = ? WHERE key = ?", (time.time(), _key(token)))
 
     def delete(self, token: str) -> None:
-        self._conn().execute("DELETE FROM sessions WHERE key = ?", (_key(token),))
+        self._execute("DELETE FROM sessions WHERE key = ?", (_key(token),))
 
     def delete_user(self, user_id: int) -> int:
         """Revoke every session of a user at once; returns how many there were."""
-        conn = self._conn()
-        revoked = conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
-        conn.execute("DELETE FROM identities WHERE user_id = ?", (user_id,))
+        _, revoked = self._execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        self._execute("DELETE FROM identities WHERE user_id = ?", (user_id,))
         return revoked
 
     def delete_other_sessions(self, user_id: int, keep_token: str | None) -> int:
         """Revoke every session of a user but one (theirs, after they changed their password)."""
-        return self._conn().execute("DELETE FROM sessions WHERE user_id = ? AND key != ?",
-                                    (user_id, _key(keep_token) if keep_token else "")).rowcount
+        return self._execute("DELETE FROM sessions WHERE user_id = ? AND key != ?",
+                             (user_id, _key(keep_token) if keep_token else ""))[1]
 
     def count_user(self, user_id: int) -> int:
-        return self._conn().execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,)).fetchone()[0]
+        return int(self._execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,))[0][0][0])
 
     def purge_expired(self) -> int:
-        return self._conn().execute("DELETE FROM sessions WHERE expires < ?", (time.time(),)).rowcount
+        return self._execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))[1]

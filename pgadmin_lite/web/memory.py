@@ -1,10 +1,13 @@
-"""Give the heap a burst of requests freed back to the OS once the process is quiet again.
+"""Keep the worker's heap near its idle size after a burst of requests (glibc malloc).
 
-glibc's malloc gives each of our many threads (Gunicorn's, the query workers') an arena of its own and keeps
-what they free for reuse: after a load the worker stayed ~35 MiB above its idle size, with nothing alive in
-it. malloc_trim(0) returns the free pages of every arena; it runs on a daemon thread only after
-HEAP_TRIM_AFTER_S without a finished request, so a busy process never pays for it. Elsewhere than glibc
-(musl, macOS) there is no malloc_trim and this does nothing.
+After a load the worker stayed ~35 MiB above its idle size with almost nothing alive in it (tracemalloc:
++2 MiB of Python objects): glibc gave each of our many threads (Gunicorn's 25, the query workers) an arena
+of its own, and its sliding mmap threshold moved large buffers (result pages, JSON bodies) from mmap into
+those arenas, where freed pages stay resident. So, at start-up: at most ARENA_MAX arenas and a fixed mmap
+threshold (large buffers go straight back to the OS when freed); the operator's MALLOC_ARENA_MAX and
+MALLOC_MMAP_THRESHOLD_ variables win. And once quiet: malloc_trim(0) returns the free pages of every arena,
+on a daemon thread, only after HEAP_TRIM_AFTER_S without a finished request, so a busy process never pays
+for it. Elsewhere than glibc (musl, macOS) this does nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import threading
 import time
 import weakref
@@ -21,18 +25,36 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 Trim = Callable[[], object]
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # mallopt parameters, from glibc's malloc.h
+ARENA_MAX = 2  # arenas for all threads: the GIL serializes most allocations anyway
+MMAP_THRESHOLD = 128 * 1024  # glibc's initial value, kept fixed (setting it turns the sliding one off)
+
+
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.malloc_trim.argtypes, libc.malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+        libc.mallopt.argtypes, libc.mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    except (OSError, AttributeError, TypeError):
+        return None
+    return libc
+
+
+def tune_malloc() -> None:
+    """Before the request threads start (arenas are created as threads first allocate)."""
+    libc = _glibc()
+    if libc is None:
+        return
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        libc.mallopt(M_ARENA_MAX, ARENA_MAX)
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def glibc_trim() -> Trim | None:
     """glibc's malloc_trim(0), or None where the C library has none."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return lambda: trim(0)
+    libc = _glibc()
+    return None if libc is None else lambda: libc.malloc_trim(0)
 
 
 class HeapTrimmer:
@@ -85,6 +107,7 @@ def _trim_loop(ref: weakref.ref[HeapTrimmer], stop: threading.Event, quiet_s: fl
 
 
 def init_app(app: Flask) -> None:
+    tune_malloc()
     quiet_s = float(app.config["HEAP_TRIM_AFTER_S"])
     trim = glibc_trim() if quiet_s > 0 else None
     if trim is None:
