@@ -44,5 +44,6 @@ class WorkerPool:
                         return
                 continue  # a submit claimed it; its task is on the way
             task()  # tasks handle their own errors (QuerySession._run never raises)
+            del task  # while idle, never keep the last task's session (its rows, its result) alive
             with self._lock:
                 self._idle += 1
