@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 
 from pgadmin_lite.connections.workers import WorkerPool
 
@@ -81,3 +83,21 @@ def test_every_task_runs_exactly_once_under_concurrent_submits() -> None:
     while len(ran) < 400 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sorted(ran) == sorted(base + i for base in (0, 1000, 2000, 3000) for i in range(100))
+
+
+def test_an_idle_worker_keeps_nothing_of_its_last_task_alive() -> None:
+    """A worker waiting for work must not pin the last task's session (its rows and result) in memory."""
+    class Session:
+        pass
+
+    pool = WorkerPool("forget")
+    session, done = Session(), threading.Event()
+    gone = weakref.ref(session)
+    pool.submit(lambda s=session: done.set() if s else None)
+    del session
+    assert done.wait(5)
+    deadline = time.monotonic() + 5
+    while gone() is not None and time.monotonic() < deadline:  # until the worker has finished with the task
+        gc.collect()
+        time.sleep(0.01)
+    assert gone() is None
