@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pgadmin_lite.auth.identity import Identity
+from pgadmin_lite.configdb import SQLITE_CACHE_KIB
 
 KEEP_CONNECTIONS = 4  # idle connections kept for the next requests; a burst opens more and closes them after
 CREATE_SCHEMA = """
@@ -77,6 +78,7 @@ class SessionStore:
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         try:
             yield conn
         finally:
