@@ -319,7 +319,8 @@ def serve(bind: str | None, setup_admin: str | None) -> None:
             demo.stop(mode="fast")
             click.echo("Demo PostgreSQL stopped.")
     if status != 0:
-        raise SystemExit(status)
+        raise click.ClickException(f"Gunicorn exited with status {status}. If {bind} is taken, choose another port: "
+                                   f"PGADMIN_LITE_DEFAULT_SERVER_PORT=8080 make run, or serve --bind.")
 
 
 def _access_log(config: dict[str, object]) -> str:

@@ -168,7 +168,11 @@ class Manager:
                 start_new_session=True, **self.run_as.subprocess_kwargs(),
             )
         if wait:
-            self.ready_wait(timeout)
+            try:
+                self.ready_wait(timeout)
+            except BaseException:  # Ctrl-C or a bad probe included: leave nothing half-started behind
+                self.kill()
+                raise
 
     def ready_wait(self, timeout: float = 10.0, verbose: bool = False) -> None:
         """Poll PQping until the server is up; on time-out kill our postmaster so no half-started server lingers."""
