@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,9 +86,12 @@ def test_make_run_serves_shows_the_password_last_and_stops_on_ctrl_c(make_run: L
     signed_in = http.post(f"{url}/login", data={"email": "admin@example.com", "password": password.group(1),
                                                 "csrf_token": token.group(1)}, allow_redirects=False, timeout=10)
     assert signed_in.status_code == 302 and not signed_in.headers["Location"].endswith("/login")
-    assert output.read_text().splitlines()[-2:] == lines[-2:]  # the requests were logged, not printed
     access_log = Path(re.search(r"access log: (\S+)\)", output.read_text())[1])
-    assert '"POST /login HTTP/1.1" 302' in access_log.read_text()
+    deadline = time.monotonic() + 30
+    while '"POST /login HTTP/1.1" 302' not in access_log.read_text():  # Gunicorn logs once the response is sent
+        assert time.monotonic() < deadline, access_log.read_text()
+        time.sleep(0.05)
+    assert output.read_text().splitlines()[-2:] == lines[-2:]  # the requests were logged there, not printed
 
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group
     assert process.wait(60) == -signal.SIGINT  # make re-raises SIGINT on itself, as on any Ctrl-C
