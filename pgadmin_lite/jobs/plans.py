@@ -14,7 +14,7 @@ from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.jobs import commands
 from pgadmin_lite.jobs.binaries import Version, find_program
 from pgadmin_lite.jobs.options import JobRequest
-from pgadmin_lite.jobs.storage_io import InputSource, OutputTarget, open_input, open_output
+from pgadmin_lite.storage.handoff import InputSource, OutputTarget, open_input, open_output
 from pgadmin_lite.storage.roots import Root
 
 EXTENSIONS = {"custom": ".dump", "tar": ".tar", "directory": "", "plain": ".sql"}

@@ -1,7 +1,7 @@
 """The job worker: `python -m pgadmin_lite.jobs.worker <job-dir>` runs one job and reports in its directory.
 
 It is started by the web process in a new session, with the descriptors of its storage input/output
-(see storage_io) and PGPASSFILE pointing at the job's passfile. It runs the PostgreSQL program of the
+(see storage.handoff) and PGPASSFILE pointing at the job's passfile. It runs the PostgreSQL program of the
 spec with an argv list and no shell, or the psycopg task of worker_sql (a plain SQL restore: worker_restore);
 streams the output into the log; reports progress every half second; commits the output into storage on
 success and removes it otherwise. SIGTERM (a cancel: the whole session gets it) stops the program, removes
@@ -22,10 +22,11 @@ from typing import IO, Any
 
 import psycopg
 
-from pgadmin_lite.jobs import jobfiles, storage_io, worker_restore, worker_sql
+from pgadmin_lite.jobs import jobfiles, worker_restore, worker_sql
 from pgadmin_lite.jobs.commands import describe_argv
 from pgadmin_lite.jobs.progress import LineCounter, Progress, count_list_entries
 from pgadmin_lite.jobs.sqlscript import ScriptError
+from pgadmin_lite.storage import handoff
 
 TICK_S = 0.5
 
@@ -65,7 +66,7 @@ class WorkerJob:
     def tick(self) -> None:
         """Measure the output (or how far the input was read), enforce the quota, and report progress."""
         if self.output is not None and self.fds.get("out", -1) >= 0:
-            self.output_size = storage_io.output_size(self.fds["out"], self.output["is_dir"])
+            self.output_size = handoff.output_size(self.fds["out"], self.output["is_dir"])
             self.progress.bytes = self.output_size
             if self.room is not None and self.output_size > self.room and self.failure is None:
                 self.failure = (f"Storage quota exceeded: the output reached {self.output_size} bytes and only "
@@ -148,8 +149,8 @@ class WorkerJob:
     # --- the job as a whole ----------------------------------------------------------------------------------
     def execute(self) -> int:
         if self.output is not None and self.fds.get("root", -1) >= 0:
-            own = storage_io.output_size(self.fds["out"], self.output["is_dir"])
-            self.room = storage_io.quota_room(self.fds["root"], self.output.get("quota_bytes"), own)
+            own = handoff.output_size(self.fds["out"], self.output["is_dir"])
+            self.room = handoff.quota_room(self.fds["root"], self.output.get("quota_bytes"), own)
         if self.spec.get("argv"):
             if self.spec.get("program") == "pg_dump":
                 worker_sql.count_backup_tables(self)
@@ -163,11 +164,11 @@ class WorkerJob:
         if self.output is None or self.fds.get("dir", -1) < 0:
             return
         if ok:
-            self.output_size = storage_io.commit_output(self.output, self.fds["root"], self.fds["dir"], self.fds["out"])
+            self.output_size = handoff.commit_output(self.output, self.fds["root"], self.fds["dir"], self.fds["out"])
             kind = "folder" if self.output["is_dir"] else "file"
             self.summary.append(f"Saved {'/' + '/'.join(self.output['parts'])} ({kind}, {self.output_size} bytes).")
         else:
-            storage_io.remove_temp(self.fds["dir"], self.output["temp"], self.output["is_dir"])
+            handoff.remove_temp(self.fds["dir"], self.output["temp"], self.output["is_dir"])
             self.output_size = None
 
     def _attempt(self) -> tuple[int | None, str | None]:
