@@ -99,7 +99,7 @@ class _Lexer:
     def _code_token(self, kind: str | None, text: bytes, line: bytes, pos: int, number: int, start: int) -> None:
         if not self.buffer and start == pos:
             self.start_line = number
-        self.has_code = self.has_code or kind != "block"
+        self.has_code = self.has_code or kind not in ("space", "comment", "block")
         if kind == "block":
             self.mode, self.comment_depth = "comment", 1
         elif kind == "dollar":
