@@ -9,6 +9,7 @@ psql sends them), so memory stays bounded by the longest statement.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ CODE_TOKEN = re.compile(rb"""
   | (?P<punct>['"\\;()])
   | (?P<other>[-/$]|[^-/$\sA-Za-z_\x80-\xff0-9'"\\;()]+)
 """ % {b"w": WORD_CHARS}, re.VERBOSE)
+PLAIN_RUN = re.compile(rb"[^'\"$\-/\\;()]+")
+IDENT_BYTE = re.compile(rb"[A-Za-z0-9_$\x80-\xff]")
+TERMINATOR = re.compile(rb"\\\.\r?(\n|\Z)")  # the line that ends COPY data
 BLOCK_MARK = re.compile(rb"/\*|\*/")
 LITERAL_ENDS = {"quote": re.compile(rb"'"), "escape_quote": re.compile(rb"\\.?|'", re.S),
                 "ident": re.compile(rb'"')}
@@ -68,9 +72,9 @@ class _Lexer:
     heads: str = ""
     first_word: bytes = b""
     last_word: bytes = b""
-    last_word_end: int = -1
     is_copy_in: bool = False
     has_code: bool = False  # more than comments so far
+    needs_words: bool = True  # False once no later word can change how the statement is read
     buffer: bytearray = field(default_factory=bytearray)
     start_line: int = 0
 
@@ -80,6 +84,9 @@ class _Lexer:
         while pos < len(line):
             if self.mode != "code":
                 pos = self._skip_literal(line, pos)
+                continue
+            if self.has_code and not self.needs_words and (run := PLAIN_RUN.match(line, pos)):
+                pos = run.end()  # words, numbers and operators that change nothing: skipped at regex speed
                 continue
             match = CODE_TOKEN.match(line, pos)
             assert match is not None  # the alternatives cover every byte
@@ -102,21 +109,28 @@ class _Lexer:
         self.has_code = self.has_code or kind not in ("space", "comment", "block")
         if kind == "block":
             self.mode, self.comment_depth = "comment", 1
-        elif kind == "dollar":
+        elif kind == "dollar" and not (pos and IDENT_BYTE.match(line, pos - 1)):  # a$b$ is a name, as in psql
             self.mode, self.dollar_tag = "dollar", text
         elif kind == "word":
             self._word(text.lower())
-            self.last_word_end = pos + len(text)
         elif text == b"'":
-            escaped = self.last_word_end == pos and self.last_word == b"e"
-            plain = self.last_word_end == pos and self.last_word in (b"b", b"x")
-            self.mode = "escape_quote" if escaped or not (plain or self.std_strings) else "quote"
+            self.mode = self._quote_mode(line, pos)
         elif text == b'"':
             self.mode = "ident"
         elif text == b"(":
             self.paren_depth += 1
         elif text == b")" and self.paren_depth:
             self.paren_depth -= 1
+
+    def _is_function_head(self) -> bool:
+        return self.heads[:2] in ("cf", "cp") or self.heads in ("corf", "corp")
+
+    def _quote_mode(self, line: bytes, pos: int) -> str:
+        """E'…' takes backslash escapes, B'…' and X'…' never do, '…' does when standard_conforming_strings is off."""
+        prefix = line[pos - 1:pos].lower() if pos and not (pos > 1 and IDENT_BYTE.match(line, pos - 2)) else b""
+        if prefix == b"e" or (prefix not in (b"b", b"x") and not self.std_strings):
+            return "escape_quote"
+        return "quote"
 
     def _word(self, word: bytes) -> None:
         """psql's heuristic for BEGIN … END bodies of SQL functions, and the COPY … FROM stdin test."""
@@ -126,7 +140,9 @@ class _Lexer:
         if self.paren_depth == 0 and self.first_word == b"copy" and self.last_word == b"from" and word == b"stdin":
             self.is_copy_in = True
         self.last_word = word
-        if self.paren_depth or not (self.heads[:2] in ("cf", "cp") or self.heads in ("corf", "corp")):
+        # words still matter in the first four, all of a COPY, and those of a function's body
+        self.needs_words = len(self.heads) < 4 or self.first_word == b"copy" or self._is_function_head()
+        if self.paren_depth or not self._is_function_head():
             return
         if word == b"begin" or (word == b"case" and self.begin_depth):
             self.begin_depth += 1
@@ -156,7 +172,7 @@ class _Lexer:
             if line[pos:pos + 1] == text:  # a doubled quote
                 pos += 1
                 continue
-            self.mode, self.last_word_end = "code", -1
+            self.mode = "code"
             return pos
         return len(line)
 
@@ -173,6 +189,7 @@ class _Lexer:
             self._follow_std_strings(statement.sql)
         self.buffer.clear()
         self.heads, self.first_word, self.last_word, self.is_copy_in, self.has_code = "", b"", b"", False, False
+        self.needs_words = True
         return statement
 
     def _follow_std_strings(self, text: bytes) -> None:
@@ -192,6 +209,16 @@ def meta_command_refusal(line: bytes, pos: int) -> str:
     name = (match.group() if match else b"\\").decode("utf-8", "replace")
     return (f"the psql meta-command {name} is not allowed in a restore: the file is run statement by statement, "
             "never by psql. Remove the line (a dump from pg_dump has none).")
+
+
+def _candidate_lines(text: bytes, at_line_start: bool) -> Iterator[int]:
+    """Where lines beginning with a backslash and a dot start in text (found with bytes.find: fast)."""
+    if at_line_start and text.startswith(b"\\."):
+        yield 0
+    found = text.find(b"\n\\.")
+    while found >= 0:
+        yield found + 1
+        found = text.find(b"\n\\.", found + 1)
 
 
 class ScriptReader:
@@ -254,12 +281,33 @@ class ScriptReader:
         return True
 
     def _copy_data(self) -> Iterator[bytes]:
-        """The lines after COPY … FROM stdin up to a line `\\.` (or the end of the file, as psql does)."""
-        at_line_start = True
-        while chunk := self.stream.readline(DATA_CHUNK_BYTES):
-            if at_line_start:
-                self.line += 1
-                if chunk.rstrip(b"\r\n") == b"\\.":
-                    return
-            at_line_start = chunk.endswith(b"\n")
-            yield chunk
+        """The lines after COPY … FROM stdin up to a line `\\.` (or the end of the file, as psql does), read in
+        blocks; whatever follows the terminator is given back to the stream (a file: it seeks)."""
+        pending, at_line_start = b"", True  # pending: the start of a line that may go on in the next block
+        while True:
+            block = self.stream.read(DATA_CHUNK_BYTES)
+            text = pending + block
+            for start in _candidate_lines(text, at_line_start):
+                match = TERMINATOR.match(text, start)
+                if match is None:
+                    continue
+                if not match.group(1) and block:
+                    break  # the line may go on in the next block
+                if start:
+                    yield text[:start]
+                consumed = match.end()
+                self.line += text.count(b"\n", 0, consumed)
+                self.stream.seek(consumed - len(text), os.SEEK_CUR)
+                return
+            if not block:
+                if text:
+                    yield text  # no later line needs a number
+                return
+            cut = text.rfind(b"\n") + 1
+            if len(text) - cut > max(DATA_CHUNK_BYTES, 3):
+                cut = len(text)  # a long line goes on in pieces: it is no terminator (at most "\\.\r")
+            if cut:
+                yield text[:cut]
+                self.line += text.count(b"\n", 0, cut)
+                at_line_start = text.endswith(b"\n", 0, cut)
+            pending = text[cut:]
