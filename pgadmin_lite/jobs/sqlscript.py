@@ -3,8 +3,9 @@
 Statements end at a semicolon outside quotes, comments, parentheses and BEGIN … END function bodies (psql's
 own rules); `COPY … FROM stdin;` is followed by its data up to a line `\\.`; a backslash anywhere else outside
 a literal starts a psql meta-command, and the file is refused with its line, except the `\\restrict KEY` /
-`\\unrestrict KEY` pair that pg_dump ≥ 17.6 writes. The file is read from a stream line by line (bytes, as
-psql sends them), so memory stays bounded by the longest statement.
+`\\unrestrict KEY` pair that pg_dump writes (since 17.6, 16.10, 15.14, …). The file is read from a seekable
+stream, SQL line by line and COPY data in blocks, as bytes (psql sends them as they are), so memory stays
+bounded by the longest statement.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 STATEMENT_MAX_BYTES = 256 << 20  # psql itself holds a statement in memory; so do we, up to this size
-DATA_CHUNK_BYTES = 256 << 10  # COPY data is passed on in pieces of at most this size (a row may be longer)
+DATA_CHUNK_BYTES = 256 << 10  # COPY data is read, and passed on, in blocks of about this size
 WORD_CHARS = rb"A-Za-z_\x80-\xff"
 CODE_TOKEN = re.compile(rb"""
     (?P<space>\s+)
@@ -224,7 +225,7 @@ def _candidate_lines(text: bytes, at_line_start: bool) -> Iterator[int]:
 class ScriptReader:
     """The statements of a SQL file read from a binary stream; a COPY's data is read when it is iterated."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
         self.line = 0  # lines read so far
         self.lexer = _Lexer()
