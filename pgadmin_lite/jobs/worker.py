@@ -2,10 +2,10 @@
 
 It is started by the web process in a new session, with the descriptors of its storage input/output
 (see storage.handoff) and PGPASSFILE pointing at the job's passfile. It runs the PostgreSQL program of the
-spec with an argv list and no shell, or the psycopg task of worker_sql; streams the output into the log;
-reports progress every half second; commits the output into storage on success and removes it otherwise.
-SIGTERM (a cancel: the whole session gets it) stops the program, removes the partial output and ends the
-job as cancelled.
+spec with an argv list and no shell, or the psycopg task of worker_sql (a plain SQL restore: worker_restore);
+streams the output into the log; reports progress every half second; commits the output into storage on
+success and removes it otherwise. SIGTERM (a cancel: the whole session gets it) stops the program, removes
+the partial output and ends the job as cancelled.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import IO, Any
 
 import psycopg
 
-from pgadmin_lite.jobs import jobfiles
+from pgadmin_lite.jobs import jobfiles, worker_restore, worker_sql
 from pgadmin_lite.jobs.commands import describe_argv
 from pgadmin_lite.jobs.progress import LineCounter, Progress, count_list_entries
+from pgadmin_lite.jobs.sqlscript import ScriptError
 from pgadmin_lite.storage import handoff
 
 TICK_S = 0.5
@@ -32,14 +33,6 @@ TICK_S = 0.5
 
 class JobFailed(Exception):
     """The job cannot succeed; the message is shown as the job's outcome."""
-
-
-def server_message(exc: psycopg.Error) -> str:
-    """PostgreSQL's primary message (with its detail), or libpq's text for a connection failure."""
-    diag = exc.diag
-    if diag.message_primary:
-        return diag.message_primary + (f" ({diag.message_detail})" if diag.message_detail else "")
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class WorkerJob:
@@ -158,12 +151,13 @@ class WorkerJob:
         if self.output is not None and self.fds.get("root", -1) >= 0:
             own = handoff.output_size(self.fds["out"], self.output["is_dir"])
             self.room = handoff.quota_room(self.fds["root"], self.output.get("quota_bytes"), own)
-        from pgadmin_lite.jobs import worker_sql  # psycopg: imported only by the worker process
-
         if self.spec.get("argv"):
             if self.spec.get("program") == "pg_dump":
                 worker_sql.count_backup_tables(self)
             return self.run_program()
+        if self.spec["kind"] == "restore":  # a plain SQL file: our own runner, never psql
+            worker_restore.run_plain_restore(self)
+            return 0
         return worker_sql.run(self)
 
     def finish_output(self, ok: bool) -> None:
@@ -181,11 +175,11 @@ class WorkerJob:
         """Run the job; (exit code, None) when it ran to the end, else (exit code, why it failed)."""
         try:
             return self.execute(), None
-        except JobFailed as exc:
+        except (JobFailed, ScriptError) as exc:
             return None, str(exc)
         except psycopg.Error as exc:  # the server's (or libpq's) own words
             self.log.line(f"ERROR:  {str(exc).strip()}")
-            return None, server_message(exc)
+            return None, worker_sql.server_message(exc)
         except Exception as exc:  # reported as the job's outcome; the traceback goes to the log
             self.log.line(traceback.format_exc())
             return None, f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
