@@ -92,6 +92,10 @@ SCHEMAS: Schemas = {
         **STORAGE_ENTRY, "text": STRING, "overwrite": BOOLEAN}}, None),
     "query_tool.export_to_storage": ({"type": "object", "required": ["path"], "properties": {
         **STORAGE_ENTRY, "overwrite": BOOLEAN}}, None),
+    "storage.upload": ({"type": "object", "required": ["file"], "properties": {
+        "path": {"type": "string", "description": "the target folder, sent before the files"}, "root": STRING,
+        "overwrite": {"enum": ["true", "false"]},
+        "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}, None),
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
         "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"}}}, None),
     "query_tool.execute": ({"type": "object", "required": ["sql"], "properties": {
@@ -121,6 +125,8 @@ QUERY: Query = {
 # URL converters as schemas: Werkzeug's int takes digits only, the default any text without a slash.
 PATH_TYPES = {"int": {"type": "integer", "minimum": 0}, "path": {"type": "string", "minLength": 1}}
 PATH_DEFAULT = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+# Request bodies are JSON but for these.
+MEDIA_TYPES = {"storage.upload": "multipart/form-data"}
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
 CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool",
@@ -155,7 +161,8 @@ def _operation(app: Flask, endpoint: str, method: str, rule: str) -> dict[str, A
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
     }
     if method in {"POST", "PATCH", "PUT"} and request_schema is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request_schema}}}
+        media_type = MEDIA_TYPES.get(endpoint, "application/json")
+        operation["requestBody"] = {"required": True, "content": {media_type: {"schema": request_schema}}}
     if method != "GET":
         operation["parameters"].append({"name": "X-CSRFToken", "in": "header", "required": True,
                                         "schema": {"type": "string"}, "description": "From GET /api/v1/session"})
