@@ -10,7 +10,6 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,8 +102,8 @@ class Env:
         with self.app.app_context():
             tables = tuple(sorted(map(repr, db.session.execute(table.select()).all()))
                            for table in db.metadata.sorted_tables)
-        with closing(self.app.extensions["session_store"]._conn().cursor()) as cursor:
-            sessions = cursor.execute("SELECT key, user_id FROM sessions ORDER BY key").fetchall()
+        with self.app.extensions["session_store"]._conn() as conn:
+            sessions = conn.execute("SELECT key, user_id FROM sessions ORDER BY key").fetchall()
         return tables, tuple(sessions)
 
 
