@@ -38,9 +38,8 @@ from bench.stats import percentile
 USERS = 50
 SAMPLE_EVERY_S = 5.0
 BACK_TO_IDLE_MIB = 10.0  # DESIGN.md §10: back within 10 MiB of idle after load
-QUIET_WAIT_S = 30.0  # how long the worker may take, once the users are gone, to shrink back (HEAP_TRIM_AFTER_S)
 WARMUP_S = 10.0  # the warm-up round before "idle" is measured
-SETTLE_S = 10.0  # quiet time before "idle" is read: longer than HEAP_TRIM_AFTER_S and the trimmer's period
+SETTLE_S = 10.0  # quiet time before idle and after-load RSS are read: longer than HEAP_TRIM_AFTER_S + its period
 BACKENDS_SQL = ("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                 "AND pid <> pg_backend_pid()")
 SHORT_QUERIES = ("SELECT 1", "SELECT now(), current_user", "SELECT * FROM bench.big WHERE id = {id}",
@@ -201,12 +200,10 @@ def per_minute(tally: Tally, samples: list[dict[str, float]]) -> list[dict[str, 
     return rows
 
 
-def quiet_rss(pid: int, idle_mib: float) -> float:
-    """The worker's RSS once it is back within budget of idle, or after QUIET_WAIT_S if it never gets there."""
-    deadline = time.monotonic() + QUIET_WAIT_S
-    while (rss := rss_mib(pid)) > idle_mib + BACK_TO_IDLE_MIB and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return rss
+def settled_rss(pid: int) -> float:
+    """The worker's RSS once it has been quiet long enough to give freed memory back (HEAP_TRIM_AFTER_S)."""
+    time.sleep(SETTLE_S)
+    return rss_mib(pid)
 
 
 def verdicts(samples: list[dict[str, float]], baseline: dict[str, Any], after: dict[str, Any],
@@ -268,10 +265,10 @@ def soak(seconds: float) -> int:
                 log(f"warm-up: {USERS} users for {WARMUP_S:.0f} s")
                 run_users(served.url, server_id, has_storage, warm_tally, WARMUP_S)
                 tally.errors += [f"warm-up {e}" for e in warm_tally.errors]
-                time.sleep(SETTLE_S)
+                idle_rss = settled_rss(served.worker_pid)
                 with psycopg.connect(tcp_conninfo(manager), autocommit=True) as conn:
                     baseline = {"cold_rss_mib": cold_rss, "backends": conn.execute(BACKENDS_SQL).fetchone()[0],  # type: ignore[index]
-                                "fds": fd_count(served.worker_pid), "rss_mib": rss_mib(served.worker_pid),
+                                "fds": fd_count(served.worker_pid), "rss_mib": idle_rss,
                                 "fd_kinds": fd_kinds(served.worker_pid)}
                 stop = threading.Event()
                 tally.started = began = time.monotonic()
@@ -286,7 +283,7 @@ def soak(seconds: float) -> int:
                 with psycopg.connect(tcp_conninfo(manager), autocommit=True) as conn:
                     after = {"backends": conn.execute(BACKENDS_SQL).fetchone()[0],  # type: ignore[index]
                              "fds": fd_count(served.worker_pid),
-                             "rss_mib": quiet_rss(served.worker_pid, baseline["rss_mib"]),
+                             "rss_mib": settled_rss(served.worker_pid),
                              "fd_kinds": fd_kinds(served.worker_pid)}
                 admin.close()
         finally:
