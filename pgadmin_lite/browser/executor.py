@@ -12,6 +12,7 @@ from psycopg import sql
 
 from pgadmin_lite.browser import catalog, statements
 from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.connections.short_lived import database_error
 
 # Milliseconds a change waits for a lock before giving up, so it never queues everyone behind a long transaction.
 CHANGE_LOCK_TIMEOUT_MS = 10_000
@@ -71,7 +72,7 @@ def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[s
         else:
             _run_all(conn, texts)
     except StepFailed as failed:
-        error = catalog.database_error(failed.error, statement=shown[failed.index])
+        error = database_error(failed.error, statement=shown[failed.index])
         error.extra.update(index=failed.index, rolled_back=plan.is_transactional,
                            applied_statements=[] if plan.is_transactional else shown[:failed.index])
         raise error from None

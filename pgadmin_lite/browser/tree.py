@@ -14,6 +14,7 @@ from psycopg import sql
 from pgadmin_lite.browser import catalog
 from pgadmin_lite.browser.refs import COLLECTIONS, KINDS, SCHEMA, TABLE, Ref
 from pgadmin_lite.errors import BadRequest, NotFound
+from pgadmin_lite.web.input import parse_bool
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -67,10 +68,6 @@ def parse_listing(args: Any) -> Listing:
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise BadRequest(f"limit must be 1 to {MAX_LIMIT} and offset at least 0.")
     return Listing(args.get("q") or None, limit, offset, parse_bool(args.get("system")))
-
-
-def parse_bool(raw: Any) -> bool:
-    return str(raw).lower() in {"1", "true", "yes", "on"}
 
 
 def expand(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]:

@@ -6,14 +6,13 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.browser.refs import check_name
-from pgadmin_lite.browser.tree import parse_bool
-from pgadmin_lite.browser.views import BASE, request_target
 from pgadmin_lite.dashboard import service
 from pgadmin_lite.servers import service as servers
+from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.web.input import check_name, parse_bool
 
 bp = Blueprint("dashboard", __name__)
-DASHBOARD = f"{BASE}/dashboard"
+DASHBOARD = f"{SERVER_API}/dashboard"
 
 
 def _db() -> str | None:
