@@ -45,7 +45,7 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
         "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
     }
-    return pin_connect_params(opening.libpq_params(params), policy or current_policy())
+    return pin_connect_params(params, policy or current_policy())
 
 
 @dataclass(frozen=True)
