@@ -9,7 +9,7 @@ are refs too: expanding any node means sending its ref back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from pgadmin_lite.errors import BadRequest
@@ -113,10 +113,11 @@ class Ref:
 
     def params(self, **extra: Any) -> dict[str, Any]:
         """Bind parameters for the catalog SQL files (every ref field, present or None)."""
-        return {**asdict(self), **extra}
+        return {**{name: getattr(self, name) for name in REF_FIELDS}, **extra}
 
     def to_json(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The ref's set fields (not dataclasses.asdict: its deep copies were 40% of listing 2,000 tables)."""
+        return {name: value for name in REF_FIELDS if (value := getattr(self, name)) is not None}
 
 
 def _required(kind: str) -> tuple[str, ...]:

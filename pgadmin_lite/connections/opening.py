@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from pgadmin_lite.connections.encoding import adapt_connection
-from pgadmin_lite.errors import AppError, BadRequest, NotFound, PasswordRequired, ServerUnreachable
+from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +40,14 @@ def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -> AppError:
-    """NotFound for a missing database, PasswordRequired when a password was wanted, else libpq's own message."""
+def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -> PasswordRequired | ServerUnreachable:
+    """PasswordRequired when the server wanted a password none was given for, else libpq's own message."""
     message = str(exc).strip() or type(exc).__name__
     password = params.get("password") or ""
     if password:
         message = message.replace(password, "********")
     host = ",".join(dict.fromkeys(str(params.get("host")).split(",")))  # pinned: one entry per address
     target = f"{params.get('user')}@{host}:{params.get('port')}/{params.get('dbname')}"
-    if f'database "{params.get("dbname")}" does not exist' in message:
-        return NotFound(f"No database {params.get('dbname')!r} on {host}:{params.get('port')}.")
     if not password and any(marker in message for marker in _PASSWORD_WANTED):
         return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
                                 hint="Send the password when connecting, or save it with the server.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from psycopg.adapt import AdaptersMap
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import opening, short_lived_connections
 from pgadmin_lite.connections.short_lived import ShortLivedConnections
-from pgadmin_lite.errors import NotFound
+from pgadmin_lite.errors import NotFound, ServerUnreachable
 from pgadmin_lite.models import Server
 from pgadmin_lite.servers import current_policy
 from pgadmin_lite.servers.policy import ServerPolicy, pin_connect_params
@@ -77,8 +77,15 @@ def connect(target: Target, dbname: str | None = None, *, autocommit: bool = Fal
     """A short-lived connection to dbname (default: the maintenance DB), reused while the user keeps browsing."""
     params = connect_params(target.server, target.user, dbname=dbname, connect_timeout=target.connect_timeout)
     limit = timeout_ms if timeout_ms is not None else target.statement_timeout_ms
-    with target.pool.connection(target.user.id, target.server.id, params, statement_timeout_ms=limit,
-                                autocommit=autocommit, context=context) as conn:
+    with ExitStack() as stack:
+        try:
+            conn = stack.enter_context(target.pool.connection(
+                target.user.id, target.server.id, params, statement_timeout_ms=limit, autocommit=autocommit,
+                context=context))
+        except ServerUnreachable as exc:
+            if f'database "{params["dbname"]}" does not exist' in exc.message:
+                raise NotFound(f"No database {params['dbname']!r} on server {target.server.name!r}.") from None
+            raise
         yield conn
 
 
