@@ -228,10 +228,6 @@ class ShortLivedConnections:
         self._stop.set()
         self._close_where(lambda key, since: True)
 
-    def idle_count(self) -> int:
-        with self._lock:
-            return len(self._idle)
-
     def _close_where(self, match: Callable[[Key, float], bool], *, retire: bool = True) -> int:
         with self._lock:
             self._after_fork()
