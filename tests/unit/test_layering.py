@@ -18,7 +18,6 @@ FEATURES = ("servers", "browser", "dashboard", "query_tool", "storage", "jobs", 
 PENDING = {
     ("pgadmin_lite.connections.session", "pgadmin_lite.query_tool.execution"),  # the engine moves into connections/
     ("pgadmin_lite.connections.session", "pgadmin_lite.query_tool.splitter"),
-    ("pgadmin_lite.query_tool.views", "pgadmin_lite.storage.views"),  # storage's one resolve_root, outside its views
 }
 
 
