@@ -6,16 +6,12 @@ a change's autocommit connection) and turns PostgreSQL's failures into domain er
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.adapt import AdaptersMap
 
 from pgadmin_lite.connections import queries
-from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.servers import targets
 from pgadmin_lite.servers.targets import Target
 
@@ -25,15 +21,6 @@ PACKAGE = "pgadmin_lite.browser"
 def load_sql(name: str) -> str:
     """The text of browser/sql/<name>.sql."""
     return queries.load_sql(name, PACKAGE)
-
-
-@contextmanager
-def connect(target: Target, dbname: str | None = None, *, autocommit: bool = False, timeout_ms: int | None = None,
-            adapters: AdaptersMap | None = None) -> Iterator[psycopg.Connection[Any]]:
-    """A short-lived connection to dbname (default: the maintenance DB) with our JSON loaders."""
-    with targets.connect(target, dbname, autocommit=autocommit, timeout_ms=timeout_ms,
-                         context=adapters or catalog_adapters()) as conn:
-        yield conn
 
 
 def query(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -67,5 +54,5 @@ def execute_one(conn: psycopg.Connection[Any], statement: sql.Composable | str) 
 def run_catalog(target: Target, name: str, params: dict[str, Any] | None = None, *,
                 dbname: str | None = None) -> list[dict[str, Any]]:
     """Run one catalog query as the user in a read-only transaction."""
-    with connect(target, dbname) as conn:
+    with targets.connect(target, dbname) as conn:
         return query(conn, name, params)

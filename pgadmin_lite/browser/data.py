@@ -20,6 +20,7 @@ from pgadmin_lite.browser.refs import Ref
 from pgadmin_lite.connections.encoding import build_adapters
 from pgadmin_lite.connections.short_lived import database_error
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
+from pgadmin_lite.servers import targets
 
 ADAPTERS = build_adapters()
 DEFAULT_LIMIT = 100
@@ -107,7 +108,7 @@ def _select(ref: Ref, rel: dict[str, Any], q: RowQuery) -> tuple[sql.Composable,
 
 def read_rows(target: catalog.Target, ref: Ref, q: RowQuery) -> dict[str, Any]:
     """One page of rows, with what the grid needs to know to offer editing."""
-    with catalog.connect(target, ref.db, adapters=ADAPTERS) as conn:
+    with targets.connect(target, ref.db, context=ADAPTERS) as conn:
         rel = _relation(conn, ref)
         query, params = _select(ref, rel, q)
         cur = conn.cursor(row_factory=tuple_row)

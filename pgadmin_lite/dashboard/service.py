@@ -6,30 +6,19 @@ timeout; the dashboard's own probe connection is left out of what it reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 
-from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.connections.queries import load_sql
 from pgadmin_lite.errors import NotFound, PrivilegeRequired
-from pgadmin_lite.servers.targets import Target
-from pgadmin_lite.servers.targets import connect as target_connect
+from pgadmin_lite.servers.targets import Target, connect
 
 PACKAGE = "pgadmin_lite.dashboard"
 
 
 def _query(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return conn.execute(load_sql(name, PACKAGE), params or {}).fetchall()  # type: ignore[arg-type]
-
-
-@contextmanager
-def connect(target: Target, db: str | None = None, *, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
-    """The user's short-lived connection, rows as dicts with the JSON our SQL builds parsed."""
-    with target_connect(target, db, autocommit=autocommit, context=catalog_adapters()) as conn:
-        yield conn
 
 
 def sessions(target: Target, db: str | None) -> dict[str, Any]:

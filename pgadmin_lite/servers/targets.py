@@ -18,6 +18,7 @@ from psycopg.adapt import AdaptersMap
 
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import opening, short_lived_connections
+from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.connections.short_lived import ShortLivedConnections
 from pgadmin_lite.errors import NotFound, ServerUnreachable
 from pgadmin_lite.models import Server
@@ -74,14 +75,17 @@ def request_target(server_id: int) -> Target:
 @contextmanager
 def connect(target: Target, dbname: str | None = None, *, autocommit: bool = False, timeout_ms: int | None = None,
             context: AdaptersMap | None = None) -> Iterator[psycopg.Connection[Any]]:
-    """A short-lived connection to dbname (default: the maintenance DB), reused while the user keeps browsing."""
+    """A short-lived connection to dbname (default: the maintenance DB), reused while the user keeps browsing.
+
+    Rows are dicts; values load as the query tool's (context: catalog_adapters, which parses the JSON our SQL builds).
+    """
     params = connect_params(target.server, target.user, dbname=dbname, connect_timeout=target.connect_timeout)
     limit = timeout_ms if timeout_ms is not None else target.statement_timeout_ms
     with ExitStack() as stack:
         try:
             conn = stack.enter_context(target.pool.connection(
                 target.user.id, target.server.id, params, statement_timeout_ms=limit, autocommit=autocommit,
-                context=context))
+                context=context or catalog_adapters()))
         except ServerUnreachable as exc:
             if f'database "{params["dbname"]}" does not exist' in exc.message:
                 raise NotFound(f"No database {params['dbname']!r} on server {target.server.name!r}.") from None
