@@ -88,8 +88,7 @@ CONNECT_TIMEOUT = 10
 CATALOG_STATEMENT_TIMEOUT_MS = 10000
 # Milliseconds a create/alter/drop or a view-data edit may run (longer work belongs in the query tool).
 CHANGE_STATEMENT_TIMEOUT_MS = 60000
-# Seconds an object-browser/dashboard connection stays open after its request, for that user's next one on the
-# same server and database (0: closed right after the request).
+# Seconds an idle object-browser/dashboard connection waits for its user's next request (0: closed at once).
 SHORT_LIVED_IDLE_SECONDS = 30.0
 # Most idle object-browser/dashboard connections kept in all (the oldest close first beyond it).
 SHORT_LIVED_MAX_IDLE = 32
