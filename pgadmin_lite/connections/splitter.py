@@ -37,13 +37,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _CONT = r"A-Za-z0-9_$\x80-\U0010ffff"
 _IDENT = r"[A-Za-z_\x80-\U0010ffff][" + _CONT + r"]*"
 _NUMBER = r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"
 
-FAST = re.compile(r"[;'\"$\\]|--|/\*")  # when identifiers no longer matter
+# When identifiers no longer matter: a run of plain tokens and of strings that lex the same whatever their
+# kind (E, U&, B, X, N or none) and standard_conforming_strings: no backslash, no parenthesis inside (so
+# parentheses can be counted over the run), not followed by a line break that could continue them.
+_STRING = r"'[^'\\()]*+(?:''[^'\\()]*+)*+'(?![ \t\f]*[\n\r])"
+_SEGMENT = r"(?:[^;'\"$\\/\-]++|/(?!\*)|-(?!-)|" + _STRING + ")*+"
+SEGMENT = re.compile(_SEGMENT)
+# A whole statement of one first word (not CREATE: psql's heuristic would need the next ones) and plain
+# tokens, with parentheses nested at most twice and holding no semicolon: most statements of a dump.
+_FLAT = r"(?:[^;'\"$\\/\-()]++|/(?!\*)|-(?!-)|" + _STRING + ")*+"
+WHOLE = re.compile(r"[ \t\n\r\f]*+(" + _IDENT + ")(?!['&\"])" + _FLAT
+                   + r"(?:\(" + _FLAT + r"(?:\(" + _FLAT + r"\)" + _FLAT + r")*+\)" + _FLAT + ")*+;")
 SLOW = re.compile(r"[;'\"$\\]|--|/\*|" + _NUMBER + "|" + _IDENT)  # while they do
 RUN_TOKEN = re.compile(r"\d+(?:[eE][+-]?\d+)?|\$\d*|" + _IDENT)  # re-lexes a run of identifier characters
 IDENT_RUN = re.compile("[" + _CONT + "]*")
@@ -62,8 +72,7 @@ IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 HEURISTIC_WORDS = frozenset({"create", "function", "procedure", "or", "replace"})
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """One statement as psql would send it, and where it lies in the script (for error positions)."""
 
     sql: str  # the text sent, without the ending semicolon and trailing white space
@@ -115,11 +124,26 @@ class ScriptSplitter:
         return self
 
     def __next__(self) -> Statement:
+        whole = WHOLE.match(self._text, self._pos)
+        if whole is not None and (statement := self._whole(whole)) is not None:
+            return statement
         while self._pos < len(self._text):
-            statement = self._lex_statement()
+            piece = _Piece(self, self._pos)
+            self._pos = end = piece.run()
+            statement = piece.statement(end)
             if statement is not None:
                 return statement
         raise StopIteration
+
+    def _whole(self, whole: re.Match[str]) -> Statement | None:
+        """The fast path for a statement WHOLE matched (None for CREATE, which takes the full path)."""
+        text, start, semicolon = self._text, whole.start(1), whole.end() - 1
+        first = whole.group(1).upper()
+        if first == "CREATE":
+            return None
+        self._pos = whole.end()
+        return Statement(text[start:semicolon].rstrip(), start, semicolon + 1, first, self._line_of(start),
+                         std_strings=self._std_at(start))
 
     def set_std_strings(self, value: bool) -> None:
         """standard_conforming_strings as the server reports it now; psql applies it from the next line."""
@@ -136,13 +160,6 @@ class ScriptSplitter:
         self._line += self._text.count("\n", self._line_pos, offset)
         self._line_pos = offset
         return self._line
-
-    def _lex_statement(self) -> Statement | None:
-        """Lex one statement from self._pos; None when the piece held only white space and comments."""
-        piece = _Piece(self, self._pos)
-        end = piece.run()
-        self._pos = end
-        return piece.statement(end)
 
 
 class _Piece:
@@ -198,7 +215,10 @@ class _Piece:
             found = NON_SPACE.search(text, low, high)
             if found:
                 self.mark(found.start())
-        opens, closes = text.count("(", low, high), text.count(")", low, high)
+        opens = text.count("(", low, high)
+        if not (opens or self.depth):
+            return
+        closes = text.count(")", low, high)
         if closes <= self.depth:
             self.depth += opens - closes
             return
@@ -213,14 +233,19 @@ class _Piece:
         text, n, pos = self.text, len(self.text), self.pos
         while True:
             slow = self.needs_words()
-            found = (SLOW if slow else FAST).search(text, pos)
-            at = found.start() if found else n
+            if slow:
+                found = SLOW.search(text, pos)
+                at = found.start() if found else n
+            else:
+                found, at = None, SEGMENT.match(text, pos).end()  # type: ignore[union-attr]
             if at > pos:
-                self.segment(pos, at)
-            if found is None:
+                if self.has_content and not (self.depth or text.count("(", pos, at)):
+                    pass  # the common case, inline: nothing open, nothing opened
+                else:
+                    self.segment(pos, at)
+            if at >= n:
                 return n
-            mark = found.group()
-            ch = mark[0]
+            ch = text[at]
             if ch == ";":
                 if self.depth == 0 and self.begin_depth == 0:
                     self.mark(at, content=False)
@@ -245,17 +270,17 @@ class _Piece:
                     pos = at + 2
                     continue
                 return self.meta_command(at)
-            elif mark == "--":
+            elif ch == "-":
                 newline = NEWLINE.search(text, at)
                 pos = n if newline is None else newline.end()
-            elif mark == "/*":
+            elif ch == "/":
                 self.mark(at, content=False)
                 pos = self.block_comment(at + 2)
             elif ch.isdigit() or ch == ".":
                 self.mark(at)
-                pos = found.end()
+                pos = found.end()  # type: ignore[union-attr]
             else:
-                pos = self.word(found)
+                pos = self.word(found)  # type: ignore[arg-type]
 
     def after(self, body: re.Pattern[str], pos: int) -> int:
         found = body.match(self.text, pos)
@@ -270,8 +295,11 @@ class _Piece:
                 start, is_ident = _last_token(self.text, low, at - 1)
                 kind = "u" if is_ident and start == at - 2 else ""
             elif prev in "eEbBxXnN":
-                start, is_ident = _last_token(self.text, low, at)
-                kind = prev.lower() if is_ident and start == at - 1 else ""
+                if at - 1 == low or not _is_cont(self.text[at - 2]):
+                    kind = prev.lower()
+                else:
+                    start, is_ident = _last_token(self.text, low, at)
+                    kind = prev.lower() if is_ident and start == at - 1 else ""
         self.mark(at - len(kind) - (kind == "u"))
         return self.string(kind, at + 1)
 
