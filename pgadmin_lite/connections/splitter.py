@@ -11,7 +11,9 @@ that follows psqlscan.l's rules; the server's parser then judges each statement,
 The rules, as psql applies them:
 - strings: `'…'` with `''` doubled; `E'…'` with backslash escapes; plain `'…'` too while
   `standard_conforming_strings` is off; `U&'…'` (its `UESCAPE '…'` is an ordinary string after it),
-  `B'…'`, `X'…'`, `N'…'`; a string continued on a later line (`'a'<newline>'b'`) keeps its kind;
+  `B'…'`, `X'…'`, `N'…'`. psql never sees a string continued on the next line (`E'a'<newline>'b'`):
+  it lexes line by line, so the second part is a new string, lexed as a plain one (the server joins
+  them); `1e'x'` is a number with "junk" and a plain string, as in PostgreSQL 15;
 - quoted identifiers `"…"` and `U&"…"` with `""` doubled; dollar quotes `$$…$$`, `$tag$…$tag$`
   (`$1` is a parameter; `a$b` an identifier);
 - `-- …` to the end of the line; `/* … */` nested; a `;` inside parentheses does not end a statement;
@@ -41,12 +43,13 @@ from typing import NamedTuple
 
 _CONT = r"A-Za-z0-9_$\x80-\U0010ffff"
 _IDENT = r"[A-Za-z_\x80-\U0010ffff][" + _CONT + r"]*"
-_NUMBER = r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"
+# A number with the one identifier character PostgreSQL 15 lexes into it as "junk" (1e'x' is not E'x').
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_\x80-\U0010ffff]?"
 
 # When identifiers no longer matter: a run of plain tokens and of strings that lex the same whatever their
 # kind (E, U&, B, X, N or none) and standard_conforming_strings: no backslash, no parenthesis inside (so
 # parentheses can be counted over the run), not followed by a line break that could continue them.
-_STRING = r"'[^'\\()]*+(?:''[^'\\()]*+)*+'(?![ \t\f]*[\n\r])"
+_STRING = r"'[^'\\()]*+(?:''[^'\\()]*+)*+'(?![ \t\f]*\r)"
 _SEGMENT = r"(?:[^;'\"$\\/\-]++|/(?!\*)|-(?!-)|" + _STRING + ")*+"
 SEGMENT = re.compile(_SEGMENT)
 # A whole statement of one first word (not CREATE: psql's heuristic would need the next ones) and plain
@@ -55,15 +58,18 @@ _FLAT = r"(?:[^;'\"$\\/\-()]++|/(?!\*)|-(?!-)|" + _STRING + ")*+"
 WHOLE = re.compile(r"[ \t\n\r\f]*+(" + _IDENT + ")(?!['&\"])" + _FLAT
                    + r"(?:\(" + _FLAT + r"(?:\(" + _FLAT + r"\)" + _FLAT + r")*+\)" + _FLAT + ")*+;")
 SLOW = re.compile(r"[;'\"$\\]|--|/\*|" + _NUMBER + "|" + _IDENT)  # while they do
-RUN_TOKEN = re.compile(r"\d+(?:[eE][+-]?\d+)?|\$\d*|" + _IDENT)  # re-lexes a run of identifier characters
+_START = r"[A-Za-z_\x80-\U0010ffff]"
+# re-lexes a run of identifier characters: numbers and parameters with their "junk", a lone $, identifiers
+RUN_TOKEN = re.compile(r"\d+(?:[eE]\d+)?" + _START + r"?|\$\d+" + _START + r"?|\$|" + _IDENT)
 IDENT_RUN = re.compile("[" + _CONT + "]*")
 DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
-PARAM = re.compile(r"\$\d*")
+PARAM = re.compile(r"\$(?:\d+[A-Za-z_\x80-\U0010ffff]?)?")  # $1, its "junk" ($1e), or a lone $
 PLAIN_BODY = re.compile(r"[^']*(?:''[^']*)*'")  # after the opening quote, through the closing one
 ESCAPE_BODY = re.compile(r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*'", re.DOTALL)
 BIT_BODY = re.compile(r"[^']*'")
 IDENT_BODY = re.compile(r'[^"]*(?:""[^"]*)*"')
-CONTINUATION = re.compile(r"[ \t\f]*[\n\r](?:[ \t\n\r\f]+|--[^\n\r]*[\n\r])*'")
+# A string continued after a line break; psql lexes line by line (a line ends at \n), so only \r can do it.
+CONTINUATION = re.compile(r"[ \t\f]*\r(?:[ \t\r\f]+|--[^\n\r]*\r)*'")
 COMMENT_MARK = re.compile(r"/\*|\*/")
 NEWLINE = re.compile(r"[\n\r]")
 NON_SPACE = re.compile(r"[^ \t\n\r\f]")
@@ -314,7 +320,7 @@ class _Piece:
         text = self.text
         while True:
             pos = self.after(body, pos)
-            if pos >= len(text) or text[pos] not in " \t\f\n\r":
+            if pos >= len(text) or text[pos] not in " \t\f\r":
                 return pos
             more = CONTINUATION.match(text, pos)
             if more is None:

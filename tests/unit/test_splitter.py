@@ -24,7 +24,10 @@ CASES: list[tuple[str, list[str]]] = [
     ("select E'a\\'; b'; select 2", ["select E'a\\'; b'", "select 2"]),
     ("select e'\\\\'; select 2", ["select e'\\\\'", "select 2"]),
     ("select E'a''b;'; select 2", ["select E'a''b;'", "select 2"]),
-    ("select 1e'x\\';'; select 2", ["select 1e'x\\';'", "select 2"]),
+    ("select 1e'x\\';'; select 2", ["select 1e'x\\'", "'; select 2"]),
+    ("select 12abe'x\\'; select 2", ["select 12abe'x\\'", "select 2"]),
+    ("select 1.5e'x\\'; select 2", ["select 1.5e'x\\'", "select 2"]),
+    ("select $1e'x\\'; select 2", ["select $1e'x\\'", "select 2"]),
     ("select type'x\\'; select 2", ["select type'x\\'", "select 2"]),
     ("select U&'d\\0061t;a'; select 2", ["select U&'d\\0061t;a'", "select 2"]),
     ("select u&'a\\'; select 2", ["select u&'a\\'", "select 2"]),
@@ -87,7 +90,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("begin; select 1; commit; end;", ["begin", "select 1", "commit", "end"]),
     ("DO $$ BEGIN RAISE NOTICE 'x;'; END $$; select 1", ["DO $$ BEGIN RAISE NOTICE 'x;'; END $$", "select 1"]),
     ("select 'a'\n  'b;'; select 2", ["select 'a'\n  'b;'", "select 2"]),
-    ("select E'a'\n  '\\'; x'; select 2", ["select E'a'\n  '\\'; x'", "select 2"]),
+    ("select E'a'\n  '\\'; x'; select 2", ["select E'a'\n  '\\'", "x'; select 2"]),
+    ("select E'a'\r  '\\'; x'; select 2", ["select E'a'\r  '\\'; x'", "select 2"]),
     ("select 'a\\'\n  -- c\n  'b'; select 2", ["select 'a\\'\n  -- c\n  'b'", "select 2"]),
     ("select 'a' 'b\\'; select 2", ["select 'a' 'b\\'", "select 2"]),
     ("select 'unterminated; select 2", ["select 'unterminated; select 2"]),
@@ -232,8 +236,8 @@ FRAGMENT = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(FRAGMENT, max_size=25), st.booleans())
-def test_no_boundary_inside_a_literal_or_comment(fragments: list[tuple[str, str]], prefix_space: bool) -> None:
+@given(st.lists(FRAGMENT, max_size=25))
+def test_no_boundary_inside_a_literal_or_comment(fragments: list[tuple[str, str]]) -> None:
     script, protected, ends = "", [], []
     for kind, inner in fragments:
         if kind == "sql":
@@ -253,4 +257,5 @@ def test_no_boundary_inside_a_literal_or_comment(fragments: list[tuple[str, str]
     for statement in statements:
         for low, high in protected:  # a literal is either wholly inside a statement's text or outside it
             inside = statement.offset <= low < statement.offset + len(statement.sql)
-            assert not inside or high <= statement.offset + len(statement.sql) + 1, (script, statement)
+            last = low + len(script[low:high].rstrip())  # a line comment's own line break may be trimmed
+            assert not inside or last <= statement.offset + len(statement.sql), (script, statement)
