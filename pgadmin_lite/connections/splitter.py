@@ -43,8 +43,8 @@ from typing import NamedTuple
 
 _CONT = r"A-Za-z0-9_$\x80-\U0010ffff"
 _IDENT = r"[A-Za-z_\x80-\U0010ffff][" + _CONT + r"]*"
-# A number with the one identifier character PostgreSQL 15 lexes into it as "junk" (1e'x' is not E'x').
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_\x80-\U0010ffff]?"
+# A number and the identifier psql 15 lexes into it as "junk" (1e'x' is not E'x', 1e$$ opens no quote).
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:" + _IDENT + ")?"
 
 # When identifiers no longer matter: a run of plain tokens and of strings that lex the same whatever their
 # kind (E, U&, B, X, N or none) and standard_conforming_strings: no backslash, no parenthesis inside (so
@@ -58,12 +58,11 @@ _FLAT = r"(?:[^;'\"$\\/\-()]++|/(?!\*)|-(?!-)|" + _STRING + ")*+"
 WHOLE = re.compile(r"[ \t\n\r\f]*+(" + _IDENT + ")(?!['&\"])" + _FLAT
                    + r"(?:\(" + _FLAT + r"(?:\(" + _FLAT + r"\)" + _FLAT + r")*+\)" + _FLAT + ")*+;")
 SLOW = re.compile(r"[;'\"$\\]|--|/\*|" + _NUMBER + "|" + _IDENT)  # while they do
-_START = r"[A-Za-z_\x80-\U0010ffff]"
-# re-lexes a run of identifier characters: numbers and parameters with their "junk", a lone $, identifiers
-RUN_TOKEN = re.compile(r"\d+(?:[eE]\d+)?" + _START + r"?|\$\d+" + _START + r"?|\$|" + _IDENT)
+# re-lexes a run of identifier characters: numbers and parameters (with their junk), a lone $, identifiers
+RUN_TOKEN = re.compile(r"(?:\d+(?:[eE]\d+)?|\$\d+)(" + _IDENT + r")?|\$|" + _IDENT)
 IDENT_RUN = re.compile("[" + _CONT + "]*")
 DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
-PARAM = re.compile(r"\$(?:\d+[A-Za-z_\x80-\U0010ffff]?)?")  # $1, its "junk" ($1e), or a lone $
+PARAM = re.compile(r"\$(?:\d+(?:" + _IDENT + r")?)?")  # $1, its junk ($1e), or a lone $
 PLAIN_BODY = re.compile(r"[^']*(?:''[^']*)*'")  # after the opening quote, through the closing one
 ESCAPE_BODY = re.compile(r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*'", re.DOTALL)
 BIT_BODY = re.compile(r"[^']*'")
@@ -100,19 +99,20 @@ def _is_cont(ch: str) -> bool:
     return ch in IDENT_CHARS or ch >= "\x80"
 
 
-def _last_token(text: str, low: int, end: int) -> tuple[int, bool]:
-    """Start of the token ending at `end` in a run of identifier characters, and whether it is an identifier."""
+def _last_token(text: str, low: int, end: int) -> tuple[int, str]:
+    """Start and kind ("ident", "junk" or "other") of the token ending at `end` in a run of identifier characters."""
     start = end
     while start > low and _is_cont(text[start - 1]):
         start -= 1
-    if start == end:
-        return end, False
     last = None
     for last in RUN_TOKEN.finditer(text, start, end):  # noqa: B007 - the last token is the one wanted
         pass
     if last is None:
-        return end, False
-    return last.start(), not (last.group()[0].isdigit() or last.group()[0] == "$")
+        return end, "other"
+    if last.group(1):
+        return last.start(), "junk"
+    first = last.group()[0]
+    return last.start(), "other" if first.isdigit() or first == "$" else "ident"
 
 
 class ScriptSplitter:
@@ -298,14 +298,14 @@ class _Piece:
         if not slow and at > low:
             prev = self.text[at - 1]
             if prev == "&" and at - 2 >= low and self.text[at - 2] in "uU":
-                start, is_ident = _last_token(self.text, low, at - 1)
-                kind = "u" if is_ident and start == at - 2 else ""
+                start, lexed = _last_token(self.text, low, at - 1)
+                kind = "u" if lexed == "ident" and start == at - 2 else ""
             elif prev in "eEbBxXnN":
                 if at - 1 == low or not _is_cont(self.text[at - 2]):
                     kind = prev.lower()
                 else:
-                    start, is_ident = _last_token(self.text, low, at)
-                    kind = prev.lower() if is_ident and start == at - 1 else ""
+                    start, lexed = _last_token(self.text, low, at)
+                    kind = prev.lower() if lexed == "ident" and start == at - 1 else ""
         self.mark(at - len(kind) - (kind == "u"))
         return self.string(kind, at + 1)
 
@@ -328,9 +328,9 @@ class _Piece:
             pos = more.end()
 
     def dollar(self, at: int, low: int, slow: bool) -> int:
-        """A `$`: inside an identifier, a dollar quote, or a parameter."""
+        """A `$`: inside an identifier (or a number's junk), a dollar quote, or a parameter."""
         text = self.text
-        if not slow and at > low and _is_cont(text[at - 1]) and _last_token(text, low, at)[1]:
+        if not slow and at > low and _is_cont(text[at - 1]) and _last_token(text, low, at)[1] != "other":
             return IDENT_RUN.match(text, at).end()  # type: ignore[union-attr]
         self.mark(at)
         tag = DOLLAR_TAG.match(text, at)

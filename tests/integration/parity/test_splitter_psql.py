@@ -13,21 +13,23 @@ import psycopg
 import pytest
 from psycopg import pq
 
-from pgadmin_lite.connections.splitter import split_script, split_text
+from pgadmin_lite.connections.splitter import Statement, split_script, split_text
 from tests.integration.parity.conftest import CORPUS, QUERY_LOG, Harness
 from tests.unit.test_splitter import CASES, OFF_CASES
 
 
-def normalized(text: str, sent_by_psql: bool = False) -> str:
-    """A statement without psql's semicolon; psql also drops the empty lines of a statement outside quotes."""
-    text = text.rstrip()
-    if sent_by_psql and text.endswith(";"):
-        text = text[:-1].rstrip()
-    return re.sub(r"\n{2,}", "\n", text)
+def normalized(text: str) -> str:
+    """A statement as psql logs it: through its semicolon, without the empty lines psql drops outside quotes."""
+    return re.sub(r"\s+;\Z", ";", re.sub(r"\n{2,}", "\n", text.rstrip()))
+
+
+def as_sent(statement: Statement) -> str:
+    return normalized(statement.sql + (";" if statement.is_terminated else ""))
 
 
 def psql_sent(harness: Harness, script: Path, database: str, stop: bool, std: bool = True) -> list[str]:
     log = script.with_suffix(".log")
+    log.unlink(missing_ok=True)  # psql appends to its log
     env = {"PATH": "/usr/bin:/bin", "PGCLIENTENCODING": "UTF8"}
     if not std:
         env["PGOPTIONS"] = "-c standard_conforming_strings=off"
@@ -35,7 +37,7 @@ def psql_sent(harness: Harness, script: Path, database: str, stop: bool, std: bo
                     "-f", str(script), "-d", harness.pg.conninfo(database)],
                    capture_output=True, text=True, timeout=60, check=False, env=env)
     text = log.read_bytes().decode() if log.exists() else ""  # bytes: keep a \r as psql sent it
-    queries = [normalized(m.group(1), sent_by_psql=True) for m in QUERY_LOG.finditer(text)]
+    queries = [normalized(m.group(1)) for m in QUERY_LOG.finditer(text)]
     return [q for q in queries if split_text(q)]  # psql also sends empty queries; the server does nothing
 
 
@@ -49,7 +51,7 @@ def sent_by_engine(conninfo: str, script: str) -> list[str]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         statements = split_script(script, is_std(conn))
         for statement in statements:
-            sent.append(normalized(statement.sql))
+            sent.append(as_sent(statement))
             result = conn.pgconn.exec_(statement.sql.encode())
             if result.status == pq.ExecStatus.COPY_OUT:
                 while conn.pgconn.get_copy_data(0)[0] >= 0:
@@ -79,7 +81,7 @@ def test_the_unit_table_is_what_psql_sends(harness: Harness, tmp_path: Path) -> 
         std = number < len(CASES)
         script = tmp_path / f"case{number}.sql"
         script.write_text(text)
-        ours = [normalized(s.sql) for s in split_text(text, std_strings=std)]
+        ours = [as_sent(s) for s in split_text(text, std_strings=std)]
         theirs = psql_sent(harness, script, database, stop=False, std=std)
         if ours != theirs:
             mismatches.append((text, ours, theirs))
