@@ -141,6 +141,7 @@ class Harness:
     client: Any
     server_id: int
     created: list[str] = field(default_factory=list)
+    scratch: str = ""
 
     def fresh_database(self, label: str) -> str:
         name = f"parity_{label}_{uuid.uuid4().hex[:8]}"
@@ -148,6 +149,12 @@ class Harness:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         self.created.append(name)
         return name
+
+    def scratch_database(self) -> str:
+        """One database for runs whose effects do not matter (the splitter checks), made on first use."""
+        if not self.scratch or self.scratch not in self.created:
+            self.scratch = self.fresh_database("scratch")
+        return self.scratch
 
     def binary(self, name: str) -> str:
         assert self.pg.manager is not None

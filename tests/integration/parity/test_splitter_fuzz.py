@@ -28,9 +28,7 @@ def test_random_scripts_are_cut_as_psql_cuts_them(harness: Harness, tmp_path: Pa
     text = "".join(token + glue for token, glue in pieces)
     script = tmp_path / "fuzz.sql"
     script.write_bytes(text.encode())
-    if not hasattr(harness, "fuzz_db"):
-        harness.fuzz_db = harness.fresh_database("fuzz")  # type: ignore[attr-defined]
     statements = split_text(text, std_strings=std)
     assume(not any(s.is_meta for s in statements))  # gluing can put a backslash outside quotes: psql's \' then
     ours = [as_sent(s) for s in statements]
-    assert ours == psql_sent(harness, script, harness.fuzz_db, stop=False, std=std), text  # type: ignore[attr-defined]
+    assert ours == psql_sent(harness, script, harness.scratch_database(), stop=False, std=std), text
