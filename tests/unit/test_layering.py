@@ -17,7 +17,6 @@ FEATURES = ("servers", "browser", "dashboard", "query_tool", "storage", "jobs", 
 # delete an entry when test_pending_exceptions_still_exist says it is gone.
 PENDING = {
     ("pgadmin_lite.connections.session", "pgadmin_lite.query_tool.execution"),  # the engine moves into connections/
-    ("pgadmin_lite.connections.session", "pgadmin_lite.query_tool.splitter"),
 }
 
 
