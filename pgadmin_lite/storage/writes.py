@@ -88,10 +88,9 @@ class PendingFile:
         self.size += len(data)
 
     def finish(self) -> None:
-        """Flush to disk before the rename, so a crash never leaves a renamed but empty file."""
+        """Flush to disk before the rename, so a crash never leaves a renamed but empty file (the descriptor, and
+        with it the lock that keeps storage.sweep away, stays open until discard())."""
         os.fsync(self.fd)
-        os.close(self.fd)
-        self.fd = -1
 
     def discard(self) -> None:
         """Close and remove the temp file unless committed; safe to call more than once."""

@@ -1,4 +1,4 @@
-"""Reading API request bodies: a JSON object or a clear 400, and typed fields."""
+"""Reading API request bodies: a JSON object or a clear 400 (parsed by web.json_input), and typed fields."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from typing import Any
 from flask import request
 
 from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.web.json_input import parse_json
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a clear 400."""
-    body = request.get_json(silent=True)
+    """The request's JSON object, or a clear 400; every view reads its body through here."""
+    if not request.is_json:
+        raise BadRequest("The request body must be a JSON object (Content-Type: application/json).")
+    body = parse_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object (Content-Type: application/json).")
     return body
