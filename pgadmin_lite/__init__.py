@@ -35,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from pgadmin_lite.extensions import csrf
     from pgadmin_lite.keyfiles import read_key_file
     from pgadmin_lite.web import body_limit, converters, errors, health, openapi, proxy, security_headers
+    from pgadmin_lite.web import input as web_input
 
     config = settings.load_settings(overrides=overrides)
     ensure_directories(config)
@@ -48,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     errors.init_app(app)
     converters.init_app(app)  # before any route: every <int:id> is bounded
     body_limit.init_app(app)  # before auth and CSRF: an oversized body is refused before anything reads it
+    web_input.init_app(app)  # NUL in a query string or form: 400 before any side effect
     configdb.configure(app)
     if require_schema:
         configdb.check_schema(app)

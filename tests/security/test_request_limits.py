@@ -196,6 +196,14 @@ def test_unstorable_text_registers_no_server(user_http: HttpClient, field: str, 
     assert user_http.get("/api/v1/servers").json() == []
 
 
+def test_nul_in_a_form_or_query_string_is_a_400_before_login_counts_it(live_server: LiveServer) -> None:
+    client = HttpClient(live_server.url)
+    refused = client.post_login("user\x00@example.com", "whatever")
+    assert refused.status_code == 400, refused.text
+    assert "NUL" in refused.text
+    assert client.get("/login?next=/%00").status_code == 400
+
+
 def test_load_servers_of_deeply_nested_json_prints_one_line(live_server: LiveServer, tmp_path: Path) -> None:
     servers_file = tmp_path / "servers.json"
     servers_file.write_text(f'{{"Servers": {DEEP}}}')
