@@ -100,7 +100,7 @@ def parse_servers_file(text: str, *, policy: ServerPolicy, may_share: bool = Fal
     try:
         document = parse_json(text)
     except BadRequest as exc:
-        raise ServersFileError(f"{source} was refused: {exc.message} Nothing was imported.") from None
+        raise ServersFileError(f"{source} was refused ({exc.message.rstrip('.')}); nothing was imported.") from None
     servers = document.get("Servers") if isinstance(document, dict) else None
     if not isinstance(servers, dict):
         raise ServersFileError(f'{source} must hold an object {{"Servers": {{"1": {{...}}, ...}}}}; '

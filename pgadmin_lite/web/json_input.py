@@ -78,7 +78,7 @@ def parse_json(data: bytes | str) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("The JSON is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}.") from None
+        raise BadRequest(f"The text is not valid JSON: {exc}.") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise BadRequest(f"The JSON holds a value this API does not accept: {exc}.") from None
     _check_tree(document)

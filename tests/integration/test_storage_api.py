@@ -135,7 +135,9 @@ def test_hostile_paths_are_refused_and_touch_nothing(env: Env, operation: str) -
     for name, path in HOSTILE_PATHS:
         response = OPERATIONS[operation](env.user, path)
         assert response.status_code == 400, (name, response.get_data(as_text=True))
-        assert response.get_json()["error"]["code"] == "outside_storage", name
+        # web.input refuses NUL in a query string or JSON body before storage does; multipart fields reach the sandbox
+        expected = "bad_request" if "\x00" in path and operation != "upload_into" else "outside_storage"
+        assert response.get_json()["error"]["code"] == expected, name
         assert SENTINEL_MARKER.encode() not in response.data and b"root:x:0:0" not in response.data
     assert env.outside() == before and snapshot(env.home) == home_before
 

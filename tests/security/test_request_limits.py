@@ -213,4 +213,4 @@ def test_load_servers_of_deeply_nested_json_prints_one_line(live_server: LiveSer
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "nested deeper than" in lines[0] and "Nothing was imported" in lines[0], lines
+    assert len(lines) == 1 and "nested deeper than" in lines[0] and "nothing was imported" in lines[0], lines
