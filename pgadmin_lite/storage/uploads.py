@@ -34,6 +34,7 @@ MAX_FIELD_BYTES = 16 * 1024  # path, root, overwrite: small text fields
 MAX_PARTS = 1000
 MAX_FILES = 100  # each pending file keeps its descriptor (and the lock storage.sweep honours) until the commit
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+TARGET_FIELDS = frozenset({"path", "root", "overwrite"})  # decide where files go: only before the first file
 ResolveRoot = Callable[[str], Root]
 
 
@@ -89,6 +90,9 @@ class UploadReceiver:
         if isinstance(event, File):
             self._start_file(event)
         elif isinstance(event, Field):
+            if event.name in TARGET_FIELDS and self.dir_fd >= 0:  # it would be ignored: files went elsewhere
+                raise BadRequest(f"The form field {event.name!r} came after a file; send path, root and overwrite "
+                                 "before the files. Nothing was stored.")
             self.current, self.field = None, event.name
             self.buffer.clear()
         elif isinstance(event, Data):

@@ -251,6 +251,19 @@ def test_every_storage_route_needs_login_and_state_changes_need_csrf(env: Env) -
     assert "js/storage.js" in page and 'id="nav-files"' in page
 
 
+@pytest.mark.parametrize("late", ["path", "root", "overwrite"])
+def test_a_target_field_after_a_file_is_refused_and_stores_nothing(env: Env, late: str) -> None:
+    """It used to be ignored: `root=team` after the file stored it in the caller's home instead."""
+    body, content_type = multipart([("path", "/")], [("late.sql", b"select 1")])
+    field = f'Content-Disposition: form-data; name="{late}"\r\n\r\n/\r\n'.encode()
+    body = body.replace(b"--pgl-test-boundary-5c1e--", b"--pgl-test-boundary-5c1e\r\n" + field
+                        + b"--pgl-test-boundary-5c1e--")
+    response = env.user.post("/api/v1/storage/upload", data=body, content_type=content_type)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "came after a file" in response.get_json()["error"]["message"]
+    assert list(env.home.iterdir()) == []
+
+
 def test_oversize_upload_is_413_and_leaves_nothing(env: Env) -> None:
     assert upload(env.user, "/", [("max.bin", b"x" * MAX_UPLOAD)]).status_code == 201
     response = upload(env.user, "/", [("big.bin", b"x" * (MAX_UPLOAD + 1))])
