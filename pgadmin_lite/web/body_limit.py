@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, TypeVar
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from pgadmin_lite.errors import ConfigError, PayloadTooLarge
 
@@ -69,7 +68,7 @@ class BoundedInput:
     def _seen(self, data: bytes, size: int | None) -> bytes:
         self.consumed += len(data)
         if self.limit is not None and self.consumed > self.limit:
-            raise RequestEntityTooLarge()
+            raise body_too_large(self.limit)
         if self.remaining is not None:
             self.remaining -= len(data)
         if (not data and size != 0) or (self.remaining is not None and self.remaining <= 0):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from pgadmin_lite.errors import AppError
-from pgadmin_lite.web.body_limit import body_too_large
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +45,6 @@ def _handle_http(exc: HTTPException) -> Response:
     return error_response(exc.code or 500, {"code": code, "message": exc.description or exc.name})
 
 
-def _handle_body_too_large(exc: RequestEntityTooLarge) -> Response:
-    """A body without Content-Length cut off at MAX_REQUEST_BODY_SIZE while it was read: our 413, not Werkzeug's."""
-    return _handle_app_error(body_too_large(current_app.config["MAX_REQUEST_BODY_SIZE"]))
-
-
 def _handle_unexpected(exc: Exception) -> Response:
     log.exception("Unhandled error on %s %s", request.method, request.path)
     return error_response(500, {"code": "internal_error",
@@ -61,6 +55,5 @@ def init_app(app: Flask) -> None:
     """Register the one mapping from exceptions to responses."""
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(CSRFError, _handle_csrf)
-    app.register_error_handler(RequestEntityTooLarge, _handle_body_too_large)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -86,13 +86,16 @@ def test_four_huge_json_bodies_from_a_user_leave_memory_flat(live_server: LiveSe
     assert user_http.get("/api/v1/servers").json() == []  # and nothing was created
 
 
-def test_chunked_body_is_cut_off_at_the_limit(live_server: LiveServer, user_http: HttpClient) -> None:
+@pytest.mark.parametrize(("path", "content_type", "filler"), [
+    ("/api/v1/servers", "application/json", b" "), ("/login", "application/x-www-form-urlencoded", b"a")])
+def test_chunked_body_is_cut_off_at_the_limit(live_server: LiveServer, user_http: HttpClient, path: str,
+                                              content_type: str, filler: bytes) -> None:
     """No Content-Length to refuse up front: reading stops at MAX_REQUEST_BODY_SIZE with the same 413."""
     sock = connect(live_server.url)
     with sock:
-        sock.sendall(request_head("POST", "/api/v1/servers", {"Content-Type": "application/json",
-                                                               "Transfer-Encoding": "chunked"}, user_http))
-        chunk = b"%x\r\n%s\r\n" % (MIB, b" " * MIB)
+        sock.sendall(request_head("POST", path, {"Content-Type": content_type, "Transfer-Encoding": "chunked",
+                                                 "Accept": "application/json"}, user_http))
+        chunk = b"%x\r\n%s\r\n" % (MIB, filler * MIB)
         try:
             for _ in range(2 * LIMIT // MIB):
                 sock.sendall(chunk)
