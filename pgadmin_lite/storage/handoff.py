@@ -213,7 +213,7 @@ def output_size(out_fd: int, is_dir: bool) -> int:
 
 
 def quota_room(root_fd: int, quota_bytes: int | None, own_bytes: int) -> int | None:
-    """Bytes the output may still grow by (None: no quota); our temp folder's files are already counted in use."""
+    """Bytes the output may still grow by (None: no quota); our own temp entry is already counted in use."""
     if quota_bytes is None:
         return None
     used = sandbox.tree_usage(root_fd)[0] - own_bytes
@@ -227,7 +227,7 @@ def commit_output(spec: dict[str, Any], root_fd: int, dir_fd: int, out_fd: int) 
     if not is_dir:
         os.fsync(out_fd)
     with locked(root_fd):
-        room = quota_room(root_fd, spec.get("quota_bytes"), size if is_dir else 0)
+        room = quota_room(root_fd, spec.get("quota_bytes"), size)
         replaced = 0
         if spec.get("overwrite") and not is_dir:
             with suppress(FileNotFoundError):

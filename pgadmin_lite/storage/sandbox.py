@@ -22,7 +22,7 @@ from pgadmin_lite.errors import AlreadyExists, BadRequest, IsDirectory, NotFound
 
 MAX_NAME_BYTES = 255  # a file name (one component), as on ext4/xfs
 MAX_PATH_BYTES = 4096  # a whole virtual path, as PATH_MAX
-TEMP_PREFIX = ".pgl-tmp-"  # in-progress writes; reserved, never listed, never counted, flock'ed by their writer
+TEMP_PREFIX = ".pgl-tmp-"  # in-progress writes: reserved, never listed, their bytes in the quota, flock'ed
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO cannot hang us
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -347,17 +347,20 @@ def scan_dir(dir_fd: int) -> Iterator[tuple[str, os.stat_result]]:
 
 
 def tree_usage(root_fd: int) -> tuple[int, int]:
-    """(bytes, files) of the regular files below root_fd, walking by descriptor and never following links."""
+    """(bytes, files) of the regular files below root_fd, walking by descriptor and never following links.
+
+    The bytes include writes in progress (temp files and folders take disk, so they take quota: parallel uploads
+    cannot together pass it); the files are only the ones a listing shows.
+    """
     total = files = 0
-    for _, _, names, dir_fd in os.fwalk(".", dir_fd=root_fd, follow_symlinks=False):
+    for path, _, names, dir_fd in os.fwalk(".", dir_fd=root_fd, follow_symlinks=False):
+        is_temp_dir = any(part.startswith(TEMP_PREFIX) for part in path.split("/"))
         for name in names:
-            if name.startswith(TEMP_PREFIX):
-                continue
             try:
                 info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
             except FileNotFoundError:
                 continue
             if stat.S_ISREG(info.st_mode):
                 total += info.st_size
-                files += 1
+                files += not (is_temp_dir or name.startswith(TEMP_PREFIX))
     return total, files

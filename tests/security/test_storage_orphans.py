@@ -1,8 +1,9 @@
 """Issue 13, item 7: a worker killed mid-upload left `.pgl-tmp-*` files that were never swept.
 
-Temp files are never listed and never counted; each is locked by its writer, and a starting worker removes
-those whose lock is free (their process died). A real Gunicorn is killed with SIGKILL in the middle of an
-upload, and reloaded (SIGHUP: a new worker starts beside the old one) in the middle of another.
+Temp files are never listed, their bytes count in the quota (so parallel uploads cannot together pass it),
+each is locked by its writer, and a starting worker removes those whose lock is free (their process died).
+A real Gunicorn is killed with SIGKILL in the middle of an upload, and reloaded (SIGHUP: a new worker starts
+beside the old one) in the middle of another.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ BOUNDARY = "pgl-orphan-test"
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[LiveServer]:
-    """A Gunicorn of its own: these tests kill and reload its worker."""
+def console(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """A Gunicorn of its own (these tests kill and reload its worker); an indirect parameter is STORAGE_QUOTA_MB."""
+    quota_mb = getattr(request, "param", None)
     prepare_data_dir(tmp_path / "data")
-    server = start_gunicorn(tmp_path / "data", tmp_path / "logs")
+    server = start_gunicorn(tmp_path / "data", tmp_path / "logs",
+                            settings={"STORAGE_QUOTA_MB": quota_mb} if quota_mb else None)
     try:
         yield server
     finally:
@@ -109,8 +112,9 @@ def test_worker_killed_mid_upload_leaves_nothing_after_restart(console: LiveServ
     upload.send(4 * MIB)
     wait_for(lambda: temp_files(area), "the upload's temp file")
     listing = user.get("/api/v1/storage", params={"path": "/", "hidden": "true"}).json()
-    assert listing["entries"] == []  # an upload in progress is never listed ...
-    assert user.get("/api/v1/storage/usage").json()["files"] == 0  # ... nor counted
+    assert listing["entries"] == []  # an upload in progress is never listed, but its bytes take quota
+    wait_for(lambda: user.get("/api/v1/storage/usage").json()["bytes"] >= MIB, "the upload's bytes in the usage")
+    assert user.get("/api/v1/storage/usage").json()["files"] == 0
 
     old = worker_pid(console)
     os.kill(old, signal.SIGKILL)
@@ -118,7 +122,8 @@ def test_worker_killed_mid_upload_leaves_nothing_after_restart(console: LiveServ
     assert temp_files(area), "the killed worker could not remove its temp file"
     new_worker(console, old)  # Gunicorn's master starts a worker, which sweeps before it serves
     assert temp_files(area) == []
-    assert user.get("/api/v1/storage/usage").json()["files"] == 0
+    assert user.get("/api/v1/storage/usage").json() | {"max_upload_bytes": 0} == {
+        "bytes": 0, "files": 0, "quota_bytes": None, "max_upload_bytes": 0}
 
 
 def test_reload_sweeps_orphans_but_never_a_live_upload(console: LiveServer, user: HttpClient) -> None:
@@ -140,3 +145,17 @@ def test_reload_sweeps_orphans_but_never_a_live_upload(console: LiveServer, user
     assert upload.finish() == 201
     assert (area / "live.bin").stat().st_size == 8 * MIB
     assert temp_files(area) == []
+
+
+@pytest.mark.parametrize("console", [1], indirect=True, ids=["quota-1MiB"])
+def test_an_upload_in_progress_takes_its_share_of_the_quota(console: LiveServer, user: HttpClient) -> None:
+    """Two uploads at once used to pass a 1 MiB quota together (each checked it against stored files only)."""
+    first = Upload(console, user, "first.bin", 900 * 1024)
+    first.send(800 * 1024)
+    wait_for(lambda: user.get("/api/v1/storage/usage").json()["bytes"] >= 512 * 1024, "the first upload's bytes")
+    second = user.post("/api/v1/storage/upload", data={"path": "/"},
+                       files={"file": ("second.bin", b"\0" * (600 * 1024))}, headers={"Accept": "application/json"})
+    assert second.status_code == 413, second.text
+    assert second.json()["error"]["code"] == "quota_exceeded"
+    assert first.finish() == 201
+    assert user.get("/api/v1/storage/usage").json()["bytes"] == 900 * 1024
