@@ -43,6 +43,8 @@ TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
 # Python that runs background jobs (e.g. /opt/pgadmin_lite/.venv/bin/python); empty: sys.executable when it
 # really is Python (under uWSGI/mod_wsgi it is the server binary: set this, or uWSGI's py-sys-executable).
 PYTHON_EXECUTABLE = ""
+# Largest request body any route reads, in bytes (the storage upload streams and uses MAX_UPLOAD_SIZE instead).
+MAX_REQUEST_BODY_SIZE = 10 * 1024 * 1024
 
 # --- Login and sessions ---------------------------------------------------------------------
 # Login attempts at one email from one client address (IPv6: its /64) before that address is locked out of it.
