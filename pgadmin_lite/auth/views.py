@@ -12,7 +12,8 @@ from flask_wtf.csrf import generate_csrf
 from pgadmin_lite.auth import lockout, service
 from pgadmin_lite.auth.identity import begin_login, current_login_id, remember_identity
 from pgadmin_lite.auth.next_url import safe_next
-from pgadmin_lite.auth.revocation import close_login_query_sessions, revoke_other_sessions
+from pgadmin_lite.auth.revocation import revoke_other_sessions
+from pgadmin_lite.connections import close_login_connections
 from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
 from pgadmin_lite.users import service as users_service
 from pgadmin_lite.web.input import json_body
@@ -57,7 +58,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        close_login_query_sessions(current_app, current_user.id, current_login_id())
+        close_login_connections(current_app, current_user.id, current_login_id())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login_form"))

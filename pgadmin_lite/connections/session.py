@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
+from pgadmin_lite.connections.splitter import first_keyword, is_streamable
 from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 from pgadmin_lite.query_tool.execution import (
     ConnectionLost,
@@ -21,7 +22,6 @@ from pgadmin_lite.query_tool.execution import (
     run_script,
     transaction_status,
 )
-from pgadmin_lite.query_tool.splitter import first_keyword, is_streamable
 
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]

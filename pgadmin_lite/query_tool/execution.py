@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.query_tool.splitter import Statement, is_streamable, split_statements
+from pgadmin_lite.connections.splitter import Statement, is_streamable, split_text
 
 TX_STATUS = {
     pq.TransactionStatus.IDLE: "idle",
@@ -227,7 +227,7 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, page_size: int, ma
                notices: list[dict[str, Any]]) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does without ON_ERROR_ROLLBACK."""
     started = time.perf_counter()
-    statements = split_statements(script)
+    statements = split_text(script)
     outcomes: list[dict[str, Any]] = []
     open_result: OpenResult | None = None
     rows_sql: str | None = None
