@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
-                    max_rows=cfg["MAX_RESULT_ROWS"])
+                    max_rows=cfg["MAX_RESULT_ROWS"], preview_rows=cfg["RESULT_PREVIEW_ROWS"])
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     writer = HistoryWriter(app, keep=cfg["QUERY_HISTORY_MAX"])
     app.extensions["history_writer"] = writer

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pgadmin_lite.connections.execution import Sizes
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import Connect, OnFinish, QuerySession
 from pgadmin_lite.connections.workers import WorkerPool
@@ -28,6 +29,7 @@ class Limits:
     idle_s: float
     page_size: int
     max_rows: int
+    preview_rows: int = 100
 
 
 class ConnectionManager:
@@ -78,9 +80,9 @@ class ConnectionManager:
         self._reserve(user_id)
         try:
             tx_id = f"{self.process_token}.{secrets.token_urlsafe(24)}"
-            session = QuerySession(tx_id, user_id, server_id, database, connect, page_size=self.limits.page_size,
-                                   max_rows=self.limits.max_rows, run_in=self._workers.submit,
-                                   on_finish=self.on_finish)
+            sizes = Sizes(self.limits.page_size, self.limits.max_rows, self.limits.preview_rows)
+            session = QuerySession(tx_id, user_id, server_id, database, connect, sizes=sizes,
+                                   run_in=self._workers.submit, on_finish=self.on_finish)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:

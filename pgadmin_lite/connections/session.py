@@ -12,16 +12,18 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
-from pgadmin_lite.query_tool.execution import (
+from pgadmin_lite.connections.classify import kind_of
+from pgadmin_lite.connections.execution import (
     ConnectionLost,
-    OpenResult,
+    Modes,
+    Sizes,
     failed_result,
     not_kept_error,
     run_script,
     transaction_status,
 )
-from pgadmin_lite.query_tool.splitter import first_keyword, is_streamable
+from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
@@ -37,9 +39,11 @@ class QuerySession:
     """Owns one connection; every use goes through its lock so requests never interleave on it."""
 
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
-                 *, page_size: int, max_rows: int, run_in: RunIn, on_finish: OnFinish | None = None) -> None:
+                 *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
+                 modes: Modes | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
-        self.page_size, self.max_rows = page_size, max_rows
+        self.sizes, self.modes = sizes, modes or Modes()
+        self.page_size = sizes.page_size
         self._connect = connect
         self._run_in = run_in  # the manager's worker pool: statements never run on a request thread
         self._on_finish = on_finish
@@ -147,8 +151,7 @@ class QuerySession:
                 result = failed_result(self._status_after_failed_commit(), not_kept_error(not_kept, "The previous"),
                                        self._notices)
             else:
-                outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
-                                     notices=self._notices)
+                outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
                 self.rows_sql = outcome.rows_sql or self.rows_sql
         except ConnectionLost as exc:
@@ -298,8 +301,8 @@ class QuerySession:
         """COPY of the last row-returning query; exporting runs it again, so only a plain query qualifies."""
         if not self.rows_sql:
             raise BadRequest("Nothing to export: run a statement that returns rows first.")
-        if not is_streamable(self.rows_sql):
-            keyword = first_keyword(self.rows_sql) or "this statement"
+        if not kind_of(self.rows_sql).is_declarable:
+            keyword = kind_of(self.rows_sql).first or "this statement"
             raise BadRequest(f"The last result came from {keyword}, which cannot be exported: an export runs the "
                              "query again through COPY, and only a query that changes no data (SELECT, VALUES, "
                              "TABLE, or WITH without INSERT/UPDATE/DELETE) may run twice.",

@@ -198,7 +198,8 @@ def test_error_names_statement_line_and_position(tool: QueryTool) -> None:
     assert error["statement_index"] == 1 and error["line"] == 2
     assert script[error["position"] - 1:].startswith("nope")
     assert error["sqlstate"] == "42703" and "nope" in error["message"]
-    assert [s["command"] for s in result["statements"]] == ["SELECT 1"]
+    assert [(s["command"], s["status"]) for s in result["statements"]] == [("SELECT 1", "ok"), (None, "error")]
+    assert result["statements"][1]["error"]["sqlstate"] == "42703"
 
 
 ENCODING_CASES = [
@@ -398,8 +399,9 @@ def test_rows_read_in_our_transaction_never_hold_the_next_statement_in_it(tool: 
     """VACUUM refuses to run inside a transaction block: the hidden one of the SELECT must be over by then."""
     result = tool.run("CREATE TABLE vt (x int);\nSELECT g FROM generate_series(1, 3000) g;\nVACUUM vt")
     assert result["error"] is None, result["error"]
-    assert [s["command"] for s in result["statements"]] == ["CREATE TABLE", "SELECT", "VACUUM"]
-    assert len(result["rows"]) == 1000 and not result["has_more"] and result["transaction_status"] == "idle"
+    assert [s["command"] for s in result["statements"]] == ["CREATE TABLE", "SELECT 3000", "VACUUM"]
+    assert len(result["rows"]) == 100 and not result["has_more"] and result["transaction_status"] == "idle"
+    assert result["rows_statement_index"] == 1  # the preview of the SELECT (RESULT_PREVIEW_ROWS)
 
 
 def test_sql_ascii_bytes_that_are_not_utf8_are_shown_not_fatal(admin_client: Any, pg_server: Any,
@@ -518,7 +520,8 @@ def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryT
                    ORPHANS.format(n=3) + "; INSERT INTO marks VALUES (1)"):
         result = tool.run(script)
         assert result["error"]["sqlstate"] == "23503" and result["error"]["statement_index"] == 0, result
-        assert result["statements"] == [] and result["rows"] == []
+        assert [s["status"] for s in result["statements"]] == ["error"] and result["rows"] == []
+        assert result["fates"] == ["aborted", "not_run"]
     assert count(outside, "child") == 0 and count(outside, "marks") == 0
 
 
