@@ -86,7 +86,8 @@ class Ledger:
         for fate, group in groupby(enumerate(self.fates, 1), key=lambda item: item[1]):
             numbers = [number for number, _ in group]
             parts.append(_phrase(fate, numbers, self.is_failed_transaction))
-        return "; ".join(parts) + "." if parts else ""
+        text = "; ".join(parts[:1] + [part[0].lower() + part[1:] for part in parts[1:]])
+        return text + "." if text else ""
 
 
 def _phrase(fate: str, numbers: list[int], is_failed_transaction: bool) -> str:

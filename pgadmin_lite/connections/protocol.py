@@ -144,7 +144,8 @@ def copy_out(conn: psycopg.Connection[Any], statement: str, preview: int) -> Ran
         except psycopg.Error as exc:
             raise StatementError(exc) from exc
         count = cursor.rowcount if cursor.rowcount >= 0 else None
-        return Ran(cursor.statusmessage, count, COPY_COLUMNS, lines, is_row_set=True)
+        tag = cursor.statusmessage or (f"COPY {count}" if count is not None else "COPY")
+        return Ran(tag, count, COPY_COLUMNS, lines, is_row_set=True)
 
 
 class _NoData(Exception):
