@@ -11,6 +11,7 @@ from psycopg import pq, sql
 
 from pgadmin_lite.connections import protocol
 from pgadmin_lite.connections.classify import Copy, Kind, kind_of
+from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
 from pgadmin_lite.connections.protocol import Ran, StatementError
 from pgadmin_lite.connections.results import OpenResult
@@ -56,7 +57,7 @@ class ScriptOutcome:
 
     body: dict[str, Any]
     open_result: OpenResult | None
-    rows_sql: str | None
+    export: ExportSource | None
     spent: OpenResult | None = None
 
 
@@ -262,6 +263,22 @@ class _Run:
                           is_pageable=ran.held is not None)
         return record
 
+    def export_source(self, index: int | None) -> ExportSource | None:
+        """What a CSV export of the shown result may use: its rows if all are here, else whether to read again."""
+        if index is None:
+            return None
+        record, statement = self.records[index], self.statements[index].sql
+        kind = kind_of(statement)
+        is_copy = kind.copy is Copy.OUT
+        if record["is_pageable"]:
+            is_whole = not self.page[1] and not self.page[2]
+            rows, wrote = self.page[0], self.held is not None and self.held.wrote
+        else:
+            rows, wrote = record["rows"], False
+            is_whole = record["row_count"] is not None and record["row_count"] <= len(rows)
+        return ExportSource(statement, record["columns"], rows if is_whole else None, is_copy=is_copy,
+                            may_rerun=(kind.is_declarable or is_copy) and not wrote)
+
     def body(self) -> dict[str, Any]:
         for record in self.records:
             record["fate"] = self.ledger.fates[record["index"]]
@@ -293,12 +310,10 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, mode
         raise
     body = run.body()
     body["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    held = run.held
-    index = body["rows_statement_index"]
-    rows_sql = run.statements[index].sql if index is not None else None
+    held, export = run.held, run.export_source(body["rows_statement_index"])
     if held is not None and not run.page[1]:  # fully read: the caller ends it now, not at the next statement
-        return ScriptOutcome(body, None, rows_sql, spent=held)
-    return ScriptOutcome(body, held, rows_sql)
+        return ScriptOutcome(body, None, export, spent=held)
+    return ScriptOutcome(body, held, export)
 
 
 def failed_result(transaction_status: str, error: dict[str, Any], notices: list[dict[str, Any]]) -> dict[str, Any]:

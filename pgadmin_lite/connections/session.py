@@ -6,13 +6,12 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import pq
 
-from pgadmin_lite.connections.classify import kind_of
 from pgadmin_lite.connections.execution import (
     ConnectionLost,
     Modes,
@@ -22,6 +21,7 @@ from pgadmin_lite.connections.execution import (
     run_script,
     transaction_status,
 )
+from pgadmin_lite.connections.export import CopyStream, ExportSource, RowsStream, rerun_sql
 from pgadmin_lite.connections.results import OpenResult
 from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
 RunIn = Callable[[Callable[[], None]], None]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
-EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
-EXPORT_SAVEPOINT = "pgl_export"
 READ_AHEAD_MAX_ROWS = 10_000  # rows held beyond the page being sent
 READ_AHEAD_MAX_S = 0.25  # a page slower than this is not read ahead: it would hold the connection that long
 
@@ -59,7 +57,7 @@ class QuerySession:
         self.open_result: OpenResult | None = None
         self.lost_in_transaction: bool | None = None  # None: the connection is alive
         self.tx_started: float | None = None
-        self.rows_sql: str | None = None  # the last statement that returned rows, for CSV export
+        self.export_source: ExportSource | None = None  # the last result with rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
 
     def _open(self) -> psycopg.Connection[Any]:
@@ -153,7 +151,7 @@ class QuerySession:
             else:
                 outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
-                self.rows_sql = outcome.rows_sql or self.rows_sql
+                self.export_source = outcome.export or self.export_source
         except ConnectionLost as exc:
             result = self._lost_result(str(exc), was_in_tx)
         except Exception as exc:  # never leave the session stuck in "running"
@@ -281,34 +279,30 @@ class QuerySession:
             self.conn.close()
             self.open_result = None
 
-    def export_csv(self) -> CopyStream:
-        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered."""
-        # The session counts as running (a concurrent execute is a 409) until the returned stream is closed.
+    def export_csv(self) -> CopyStream | RowsStream:
+        """The last row-returning statement's result as CSV, never by running a statement that wrote again.
+
+        A result kept whole is written from memory; any other is read again only if its statement cannot
+        write, read-only and rolled back (export.py). The session counts as running (a concurrent execute is a
+        409) until a COPY stream is closed.
+        """
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for it to finish (or cancel it), then export.")
-            copy_sql = self._copy_sql()
+            source = self.export_source
+            if source is None:
+                raise BadRequest("Nothing to export: run a statement that returns rows first.")
+            if source.rows is not None:
+                return RowsStream(source)
+            copy_sql = rerun_sql(source)
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
                                hint="Roll back the transaction, then export.")
             in_user_tx = self._is_in_transaction()
             self.is_running = True
-        return CopyStream(self, copy_sql, in_user_tx=in_user_tx)
-
-    def _copy_sql(self) -> sql.Composed:
-        """COPY of the last row-returning query; exporting runs it again, so only a plain query qualifies."""
-        if not self.rows_sql:
-            raise BadRequest("Nothing to export: run a statement that returns rows first.")
-        if not kind_of(self.rows_sql).is_declarable:
-            keyword = kind_of(self.rows_sql).first or "this statement"
-            raise BadRequest(f"The last result came from {keyword}, which cannot be exported: an export runs the "
-                             "query again through COPY, and only a query that changes no data (SELECT, VALUES, "
-                             "TABLE, or WITH without INSERT/UPDATE/DELETE) may run twice.",
-                             hint="Run a SELECT that returns the rows you want, then export.")
-        # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
-        return sql.SQL("COPY ({}\n) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(self.rows_sql))
+        return CopyStream(self, copy_sql, in_user_tx=in_user_tx).start()
 
     def end_export(self) -> None:
         with self._lock:
@@ -316,95 +310,6 @@ class QuerySession:
             with self._finished:
                 self._finished.notify_all()
         self.touch()
-
-
-class CopyStream:
-    """CSV chunks of one COPY; closing it (the WSGI server does, even if it never started) frees the session.
-
-    In a transaction (the user's, or the one holding an open result's cursor) the COPY runs under a
-    savepoint, so an export that fails or is abandoned halfway leaves that transaction usable.
-    """
-
-    def __init__(self, session: QuerySession, copy_sql: sql.Composable, *, in_user_tx: bool = False) -> None:
-        self.session = session
-        self.rows: int | None = None
-        self._in_user_tx = in_user_tx  # for the fate of the transaction if the connection dies
-        self._chunks = self._generate(copy_sql)
-        self._closed = False
-
-    def _generate(self, copy_sql: sql.Composable) -> Iterator[bytes]:
-        conn = self.session.conn
-        in_tx = conn.info.transaction_status == pq.TransactionStatus.INTRANS
-        has_savepoint = is_done = False
-        try:
-            if in_tx:
-                conn.execute(sql.SQL("SAVEPOINT {}").format(sql.Identifier(EXPORT_SAVEPOINT)))
-                has_savepoint = True
-            with conn.cursor() as cursor:
-                with cursor.copy(copy_sql) as copy:
-                    yield from _batched(copy, self.session.touch)
-                self.rows = cursor.rowcount if cursor.rowcount >= 0 else None
-            is_done = True
-        except psycopg.Error as exc:
-            raise self._failure(exc) from exc
-        finally:
-            if has_savepoint:
-                _end_savepoint(conn, keep=is_done)
-
-    def _failure(self, exc: psycopg.Error) -> Exception:
-        """The export's error in the API's terms; a dead connection is recorded as the session's."""
-        conn = self.session.conn
-        if conn.closed or conn.broken:
-            self.session.lost_in_transaction = self._in_user_tx
-            return ConnectionLostError(f"The connection to the server was lost during the export: {str(exc).strip()}",
-                                       hint="Nothing was saved. Reconnect and run the query again.")
-        sqlstate = exc.diag.sqlstate or exc.sqlstate
-        if sqlstate == "57014":
-            return StatementFailed("The export was cancelled; nothing was saved.", sqlstate=sqlstate)
-        message = exc.diag.message_primary or str(exc).strip()
-        return StatementFailed(f"The export failed: {message}", hint=exc.diag.message_hint, sqlstate=sqlstate)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        try:
-            return next(self._chunks)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            try:
-                self._chunks.close()
-            finally:
-                self.session.end_export()
-
-
-def _batched(chunks: Iterable[Any], touch: Callable[[], None]) -> Iterator[bytes]:
-    """Join COPY's row-sized pieces into chunks of about EXPORT_CHUNK_BYTES (a bounded buffer)."""
-    buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= EXPORT_CHUNK_BYTES:
-            touch()
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
-
-
-def _end_savepoint(conn: psycopg.Connection[Any], *, keep: bool) -> None:
-    """Release the export's savepoint, rolling back to it first when the export did not finish."""
-    if conn.closed or conn.broken:
-        return
-    name = sql.Identifier(EXPORT_SAVEPOINT)
-    with contextlib.suppress(psycopg.Error):
-        if not keep:
-            conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
-        conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(name))
 
 
 def _internal_error(exc: Exception) -> dict[str, Any]:

@@ -107,9 +107,10 @@ def describe(tx_id: str) -> ResponseReturnValue:
 @bp.post(f"{API}/<tx_id>/execute")
 def execute(tx_id: str) -> ResponseReturnValue:
     body = json_body()
+    wait_s = wait_seconds(body.get("wait_ms"))  # every input is checked before the statement starts
     session = session_for(tx_id)
     session.start(body.get("sql"))
-    return result_response(session, session.wait(wait_seconds(body.get("wait_ms"))))
+    return result_response(session, session.wait(wait_s))
 
 
 @bp.get(f"{API}/<tx_id>/result")
@@ -148,7 +149,7 @@ def close(tx_id: str) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.get(f"{API}/<tx_id>/export.csv")
+@bp.post(f"{API}/<tx_id>/export.csv")
 def export_csv(tx_id: str) -> ResponseReturnValue:
     stream = session_for(tx_id).export_csv()
     return Response(stream, mimetype="text/csv", headers={

@@ -113,7 +113,7 @@ def test_second_execute_on_busy_session_is_409(tool: QueryTool) -> None:
 @pytest.mark.parametrize(("method", "suffix", "body"), [
     ("get", "", None), ("post", "/execute", {"sql": "select 1"}), ("get", "/result", None),
     ("post", "/fetch", {"limit": 10}), ("post", "/cancel", None), ("delete", "", None),
-    ("get", "/export.csv", None), ("post", "/reconnect", None),
+    ("post", "/export.csv", None), ("post", "/reconnect", None),
 ])
 def test_another_users_tx_id_is_404(app: Any, tool: QueryTool, method: str, suffix: str, body: Any) -> None:
     other = api_client(app, USER_EMAIL, USER_PASSWORD)
@@ -272,7 +272,7 @@ def test_max_result_rows_reports_truncation(make_app: Any, pg_server: Any, pg_da
 
 def test_csv_export_streams_the_full_result(tool: QueryTool) -> None:
     tool.run("SELECT g AS n, CASE WHEN g % 2 = 0 THEN NULL ELSE 'v,' || g END AS label FROM generate_series(1, 2500) g")
-    response = tool.client.get(f"{tool.base}/export.csv")
+    response = tool.client.post(f"{tool.base}/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.get_data(as_text=True).splitlines()
@@ -281,7 +281,7 @@ def test_csv_export_streams_the_full_result(tool: QueryTool) -> None:
 
 
 def test_export_without_a_result_is_400(tool: QueryTool) -> None:
-    response = tool.client.get(f"{tool.base}/export.csv")
+    response = tool.client.post(f"{tool.base}/export.csv")
     assert response.status_code == 400 and "Nothing to export" in response.get_json()["error"]["message"]
 
 
