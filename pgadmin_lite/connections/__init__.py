@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import weakref
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,6 +13,7 @@ from flask import Flask
 from pgadmin_lite.connections.manager import ConnectionManager, Limits
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import QuerySession
+from pgadmin_lite.connections.spool import Holding
 from pgadmin_lite.query_tool import history
 from pgadmin_lite.query_tool.history_writer import HistoryWriter
 
@@ -29,7 +31,9 @@ def init_app(app: Flask) -> None:
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
-                    max_rows=cfg["MAX_RESULT_ROWS"], preview_rows=cfg["RESULT_PREVIEW_ROWS"])
+                    max_rows=cfg["MAX_RESULT_ROWS"], preview_rows=cfg["RESULT_PREVIEW_ROWS"],
+                    holding=Holding(float(cfg["RESULT_HOLD_SECONDS"]), Path(cfg["DATA_DIR"]) / "results",
+                                    int(cfg["RESULT_SPOOL_MAX_MB"] * 1024 * 1024)))
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     writer = HistoryWriter(app, keep=cfg["QUERY_HISTORY_MAX"])
     app.extensions["history_writer"] = writer

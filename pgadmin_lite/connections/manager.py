@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pgadmin_lite.connections.execution import Sizes
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import Connect, OnFinish, QuerySession
+from pgadmin_lite.connections.spool import Holding
 from pgadmin_lite.connections.workers import WorkerPool
 from pgadmin_lite.errors import AffinityLost, Conflict, Gone, LimitReached, NotFound
 
@@ -30,6 +31,7 @@ class Limits:
     page_size: int
     max_rows: int
     preview_rows: int = 100
+    holding: Holding | None = None
 
 
 class ConnectionManager:
@@ -82,7 +84,8 @@ class ConnectionManager:
             tx_id = f"{self.process_token}.{secrets.token_urlsafe(24)}"
             sizes = Sizes(self.limits.page_size, self.limits.max_rows, self.limits.preview_rows)
             session = QuerySession(tx_id, user_id, server_id, database, connect, sizes=sizes,
-                                   run_in=self._workers.submit, on_finish=self.on_finish)
+                                   run_in=self._workers.submit, on_finish=self.on_finish,
+                                   holding=self.limits.holding)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:

@@ -9,7 +9,10 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
+from pgadmin_lite.connections.spool import Spool
+
 _cursor_names = itertools.count(1)
+SPOOL_CHUNK_ROWS = 1000
 
 
 def portal_name() -> str:
@@ -40,10 +43,20 @@ class OpenResult:
     exhausted: bool = False
     failure: psycopg.Error | None = None  # a read-ahead's error, raised by the fetch that would have met it
     wrote: bool = False  # our hidden transaction had changed data by the first page (a function the query calls)
+    spool: Spool | None = None  # the rest of the rows, once our hidden transaction was let go
+    is_released: bool = False
+    rest_let_go: bool = False  # the spool's bound was reached: the rows past it are gone
+    commit_failure: psycopg.Error | None = None
 
     def _read(self, count: int) -> list[Any]:
         if self.exhausted or count <= 0:
             return []
+        if self.spool is not None:
+            rows = self.spool.read(count)
+            if not rows and self.failure is not None:
+                raise self.failure  # spooling stopped at this error: the page that reaches it says so
+            self.exhausted = len(rows) < count and self.failure is None
+            return rows
         if self.portal is None:
             rows = self.cursor.fetchmany(count)
         else:
@@ -66,7 +79,7 @@ class OpenResult:
         """Return (rows, has_more, truncated); never more than MAX_RESULT_ROWS in all."""
         if self.max_rows:
             limit = min(limit, max(self.max_rows - self.delivered, 0))
-        if self.failure is not None and len(self.lookahead) <= limit:
+        if self.failure is not None and self.spool is None and len(self.lookahead) <= limit:
             raise self.failure  # this page needs rows past the buffer: where reading it on demand fails too
         rows = self.lookahead + self._read(limit + 1 - len(self.lookahead))
         self.lookahead = rows[limit:]
@@ -76,6 +89,22 @@ class OpenResult:
         truncated = bool(self.max_rows) and self.delivered >= self.max_rows and has_more
         return rows, has_more and not truncated, truncated
 
+    def release(self, conn: psycopg.Connection[Any], spool: Spool) -> None:
+        """Spool the rest and end our hidden transaction: no snapshot or lock outlives the user's paging.
+
+        An error met while spooling ends the spool there; the rows before it stay pageable.
+        """
+        try:
+            while not self.exhausted and spool.write(self._read(SPOOL_CHUNK_ROWS)):
+                pass
+        except psycopg.Error as exc:
+            self.failure = self.failure or exc
+        self.rest_let_go = spool.is_full
+        self.commit_failure = self.close(conn)
+        spool.rewind()
+        self.spool, self.portal, self.implicit_tx, self.is_released = spool, None, False, True
+        self.exhausted = False
+
     def close(self, conn: psycopg.Connection[Any]) -> psycopg.Error | None:
         """Close the portal and end the transaction we opened for it, if any; returns our COMMIT's failure.
 
@@ -83,6 +112,10 @@ class OpenResult:
         autocommit would have), so its changes are never kept half-done. A failed COMMIT kept none of them,
         and the caller reports it as the statement's error.
         """
+        if self.is_released:
+            if self.spool is not None:
+                self.spool.close()
+            return self.commit_failure
         failure = None
         try:
             status = conn.info.transaction_status

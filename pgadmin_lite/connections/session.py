@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import psycopg
@@ -23,6 +24,7 @@ from pgadmin_lite.connections.execution import (
 )
 from pgadmin_lite.connections.export import CopyStream, ExportSource, RowsStream, rerun_sql
 from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.connections.spool import Holding, Spool
 from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class QuerySession:
 
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
                  *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
-                 modes: Modes | None = None) -> None:
+                 modes: Modes | None = None, holding: Holding | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
         self.sizes, self.modes = sizes, modes or Modes()
         self.page_size = sizes.page_size
@@ -59,6 +61,9 @@ class QuerySession:
         self.tx_started: float | None = None
         self.export_source: ExportSource | None = None  # the last result with rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
+        self._holding = holding
+        self._release_timer: threading.Timer | None = None
+        self._last_page = time.monotonic()
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -83,7 +88,15 @@ class QuerySession:
                     "backend_pid": self.backend_pid, "user": None if self.conn.closed else self.conn.info.user,
                     "is_running": self.is_running, "transaction_status": status,
                     "transaction_age_s": self._tx_age(status), "lost_in_transaction": self.lost_in_transaction,
-                    "rows_delivered": self.rows_delivered}
+                    "rows_delivered": self.rows_delivered, "holds": self._holds(status),
+                    "modes": asdict(self.modes)}
+
+    def _holds(self, status: str) -> str:
+        """What the connection holds on the server, for the badge: the user's transaction, our snapshot, nothing."""
+        if status in {"in_transaction", "in_error"}:
+            return "transaction"
+        result = self.open_result
+        return "snapshot" if result is not None and result.implicit_tx else "nothing"
 
     @property
     def rows_delivered(self) -> int | None:
@@ -165,11 +178,13 @@ class QuerySession:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
+            self._last_page = time.monotonic()
             with self._finished:
                 self._finished.notify_all()
             self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
             if spent is not None:
                 spent.close(self.conn)  # the waiting request has its result already
+            self._schedule_release()
         self.touch()
 
     def _record_lost(self, was_in_tx: bool) -> str:
@@ -194,27 +209,55 @@ class QuerySession:
             return self.last_result
 
     def fetch(self, limit: int) -> dict[str, Any]:
-        """The next page of the open result."""
+        """The next page of the open result (from the server, or from the spool once it was released)."""
         self.touch()
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.")
-            if self.open_result is None:
+            result = self.open_result
+            if result is None:
                 return {"rows": [], "has_more": False, "truncated": False}
-            began = time.monotonic()
+            began = self._last_page = time.monotonic()
             try:
-                rows, has_more, truncated = self.open_result.fetch(limit)
+                rows, has_more, truncated = result.fetch(limit)
             except psycopg.Error as exc:
-                failed, self.open_result = self.open_result, None
-                raise self._fetch_failure(exc, failed) from exc
+                self.open_result = None
+                raise self._fetch_failure(exc, result) from exc
             if not has_more:
-                ended, self.open_result = self.open_result, None
-                if (not_kept := ended.close(self.conn)) is not None:
+                self.open_result = None
+                if (not_kept := result.close(self.conn)) is not None:
                     failed = ConnectionLostError if self._status_after_failed_commit() == "lost" else StatementFailed
                     raise failed(**not_kept_error(not_kept, "This"))
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
-            return {"rows": rows, "has_more": has_more, "truncated": truncated}
+                self._schedule_release()
+            page = {"rows": rows, "has_more": has_more, "truncated": truncated}
+            if result.is_released:
+                page.update(released=True, rest_let_go=result.rest_let_go)
+            return page
+
+    def _schedule_release(self) -> None:
+        """(Lock held.) Let our hidden transaction go once the user has not paged for RESULT_HOLD_SECONDS."""
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        result, holding = self.open_result, self._holding
+        if result is None or not result.implicit_tx or holding is None:
+            return
+        self._release_timer = threading.Timer(holding.hold_s, lambda: self._run_in(lambda: self._release(result)))
+        self._release_timer.daemon = True
+        self._release_timer.start()
+
+    def _release(self, result: OpenResult) -> None:
+        """Spool the rest of a result nobody pages and commit our transaction (a worker runs this)."""
+        with self._lock:
+            holding = self._holding
+            if self.open_result is not result or self.is_running or not result.implicit_tx or holding is None:
+                return
+            if time.monotonic() - self._last_page < holding.hold_s * 0.9:
+                self._schedule_release()  # paged again meanwhile
+                return
+            self._ahead = None
+            result.release(self.conn, Spool(holding))
 
     def _status_after_failed_commit(self) -> str:
         """The transaction status once our COMMIT failed; a dead connection (outside any transaction of the
@@ -273,6 +316,10 @@ class QuerySession:
                 self.cancel()
             self.wait(5.0)
         with self._lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+            if self.open_result is not None and self.open_result.is_released:
+                self.open_result.close(self.conn)  # its spool file
             with contextlib.suppress(psycopg.Error):
                 if not self.conn.closed and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")

@@ -39,6 +39,16 @@ def count(conn: psycopg.Connection[Any], table: str = "t") -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def backend_gone(conn: psycopg.Connection[Any], pid: int) -> bool:
+    """Wait for the backend to have exited (it leaves pg_stat_activity a moment after its connection closes)."""
+    deadline = time.monotonic() + 10
+    while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_transaction_spans_requests_until_commit(tool: QueryTool, outside: Any) -> None:
     tool.run("CREATE TABLE t (id int PRIMARY KEY, note text)")
     assert tool.run("BEGIN")["transaction_status"] == "in_transaction"
@@ -159,6 +169,7 @@ def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, out
     tool.run("INSERT INTO t VALUES (1)")
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert backend_gone(outside, pid)  # deterministic: the next statement meets a dead connection, never a live one
     lost = tool.run("SELECT 1")
     assert lost["transaction_status"] == "lost"
     assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is True
@@ -173,6 +184,7 @@ def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, out
 def test_terminated_idle_backend_reconnects_on_next_execute(tool: QueryTool, outside: Any) -> None:
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert backend_gone(outside, pid)
     lost = tool.run("SELECT 1")
     assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is False
     again = tool.run("SELECT pg_backend_pid()")
@@ -298,7 +310,7 @@ def test_per_user_connection_cap(make_app: Any, pg_server: Any, pg_database: str
 def test_logout_closes_the_users_sessions(app: Any, tool: QueryTool, outside: Any) -> None:
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     assert tool.client.post("/logout").status_code == 302
-    assert not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall()
+    assert backend_gone(outside, pid)
     again = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = again.post(f"{tool.base}/execute", json={"sql": "select 1"})
     assert response.status_code == 410 and "logged out" in response.get_json()["error"]["message"]
