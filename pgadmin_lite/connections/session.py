@@ -64,6 +64,7 @@ class QuerySession:
         self._holding = holding
         self._release_timer: threading.Timer | None = None
         self._last_page = time.monotonic()
+        self.user_status = "idle"  # after the user's last statement: "idle" | "in_transaction" | "in_error"
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -140,6 +141,7 @@ class QuerySession:
         finally:
             self.conn = self._open()
             self.lost_in_transaction = None
+            self.user_status = "idle"
 
     def reconnect(self) -> None:
         with self._lock:
@@ -148,10 +150,9 @@ class QuerySession:
             self.reconnect_locked()
 
     def _is_in_transaction(self) -> bool:
-        """The user's own transaction (a result cursor's implicit one does not count)."""
-        if self.open_result is not None and self.open_result.implicit_tx:
-            return False
-        return self.conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+        """The user's own transaction, as the server reported it after their last statement (never after ours:
+        a statement of ours meeting a dead connection must not make the user's lost transaction look absent)."""
+        return self.user_status in {"in_transaction", "in_error"}
 
     def _run(self, sql: str, was_in_tx: bool, previous: OpenResult | None) -> None:
         run_started = time.monotonic()
@@ -171,6 +172,8 @@ class QuerySession:
             log.exception("Query tool %s failed outside PostgreSQL", self.tx_id[:20])
             result = _internal_error(exc)
         in_tx = result["transaction_status"] in {"in_transaction", "in_error"}
+        if result["transaction_status"] != "lost":
+            self.user_status = result["transaction_status"]
         self.tx_started = (self.tx_started or run_started) if in_tx else None
         if self._on_finish is not None:  # before the result is out, so runs are recorded in the order they ran
             self._on_finish(self, sql, result)
@@ -277,6 +280,8 @@ class QuerySession:
                                        hint=self._record_lost(in_user_tx))
         fate = ("Your transaction is aborted now: roll it back, then run the statement again." if in_user_tx
                 else "The statement stopped there and its result is closed; fix the cause and run it again.")
+        if in_user_tx:
+            self.user_status = "in_error"  # the failing rows were the user's statement's
         return StatementFailed(f"Fetching more rows failed: {message}", hint=exc.diag.message_hint or fate,
                                sqlstate=exc.diag.sqlstate or exc.sqlstate, detail=exc.diag.message_detail)
 
