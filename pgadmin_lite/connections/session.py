@@ -143,6 +143,14 @@ class QuerySession:
             self.lost_in_transaction = None
             self.user_status = "idle"
 
+    def set_modes(self, modes: Modes) -> None:
+        """New transaction modes apply from the next script on (never to one running)."""
+        with self._lock:
+            if self.is_running:
+                raise Busy("A statement is still running in this query tool.",
+                           hint="Change the modes when it has finished (or cancel it).")
+            self.modes = modes
+
     def reconnect(self) -> None:
         with self._lock:
             if self.is_running:

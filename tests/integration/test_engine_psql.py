@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
+from tests.plugins.psql_fixture import Psql
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
-
-PSQL = Path("/usr/lib/postgresql/15/bin/psql")
-SQLSTATE = re.compile(r"ERROR:\s+([0-9A-Z]{5}):")
-
-
-@dataclass
-class Psql:
-    """psql on a twin database of the test's own: the reference every script is held against."""
-
-    pg_server: Any
-    database: str
-
-    def run(self, script: str) -> str | None:
-        """Run the script as a file with ON_ERROR_STOP; the sqlstate it stopped at, or None."""
-        done = subprocess.run(
-            [str(PSQL), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-h", self.pg_server.host,
-             "-p", str(self.pg_server.port), "-U", self.pg_server.user, "-d", self.database, "-f", "-"],
-            input=script, capture_output=True, text=True, timeout=60, check=False)
-        match = SQLSTATE.search(done.stderr)
-        assert (done.returncode == 0) == (match is None), done.stderr
-        return match.group(1) if match else None
-
-    def value(self, query: str) -> Any:
-        with psycopg.connect(self.pg_server.conninfo(self.database), autocommit=True) as conn:
-            return conn.execute(query).fetchone()[0]
-
-
-@pytest.fixture
-def psql(pg_server: Any) -> Iterator[Psql]:
-    if not PSQL.exists():
-        pytest.skip("psql 15 is not installed (apt-get install postgresql-client-15)")
-    name = f"twin_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield Psql(pg_server, name)
-    finally:
-        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
