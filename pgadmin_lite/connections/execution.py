@@ -15,6 +15,7 @@ from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
 from pgadmin_lite.connections.protocol import Ran, StatementError
 from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.connections.spool import Holding, Spool
 from pgadmin_lite.query_tool.splitter import Statement, split_statements  # until connections/splitter.py lands
 
 TX_STATUS = {
@@ -114,6 +115,7 @@ class _Run:
     held: OpenResult | None = None
     page: tuple[list[Any], bool, bool] = ([], False, False)
     error: dict[str, Any] | None = None
+    holding: Holding | None = None
     own_tx: bool = False  # single-transaction mode began the transaction the script runs in
 
     def __post_init__(self) -> None:
@@ -203,18 +205,30 @@ class _Run:
         except psycopg.Error as exc:
             held.close(self.conn)
             raise StatementError(exc) from exc
-        if held.wrote and not self.page[1]:  # committed before the answer says it ran, not after
-            if (not_kept := held.close(self.conn)) is not None:
-                self.page = ([], False, False)
-                info = not_kept_error(not_kept, "This")
-                raise StatementError(not_kept, message=info["message"], hint=info["hint"])
-            ran.held, ran.rows = None, self.page[0]
+        if held.wrote:  # committed before the answer says it ran, not after: durable, as in psql
+            self._commit_written(held, ran)
         else:
             self.held = held
         if not self.page[1] and held.portal is not None:
             ran.tag, ran.row_count = f"SELECT {held.delivered}", held.delivered
         ran.columns = held.columns
         return ran
+
+    def _commit_written(self, held: OpenResult, ran: Ran) -> None:
+        """A query whose hidden transaction wrote: its rest goes to the spool (or is computed and let go), then
+        our COMMIT; a failed COMMIT is the statement's error."""
+        if self.page[1] and self.holding is not None:
+            held.release(self.conn, Spool(self.holding))
+            not_kept = held.commit_failure
+            self.held = held if not_kept is None else None
+        else:
+            not_kept = held.close(self.conn)
+            ran.held, ran.rows = None, self.page[0]
+        if not_kept is not None:
+            held.close(self.conn)
+            self.page = ([], False, False)
+            info = not_kept_error(not_kept, "This")
+            raise StatementError(not_kept, message=info["message"], hint=info["hint"])
 
     def _end_guard(self, ran: Ran) -> None:
         """Auto-rollback: release our savepoint after a success (psql leaves it after savepoint commands)."""
@@ -298,10 +312,10 @@ class _Run:
 
 
 def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, modes: Modes,
-               notices: list[dict[str, Any]]) -> ScriptOutcome:
+               notices: list[dict[str, Any]], holding: Holding | None = None) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does with ON_ERROR_STOP."""
     started = time.perf_counter()
-    run = _Run(conn, script, split_statements(script), sizes, modes, notices)
+    run = _Run(conn, script, split_statements(script), sizes, modes, notices, holding=holding)
     try:
         run.run()
     except psycopg.Error as exc:  # a statement of ours met a dead connection

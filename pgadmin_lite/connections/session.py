@@ -171,7 +171,8 @@ class QuerySession:
                 result = failed_result(self._status_after_failed_commit(), not_kept_error(not_kept, "The previous"),
                                        self._notices)
             else:
-                outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices)
+                outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices,
+                                     holding=self._holding)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
                 self.export_source = outcome.export or self.export_source
         except ConnectionLost as exc:

@@ -494,36 +494,29 @@ def test_a_select_whose_commit_fails_reports_the_failure(tool: QueryTool, outsid
     assert count(outside, "child") == 3, "committed before the answer said it ran"
 
 
-def test_a_paged_select_whose_commit_fails_reports_it_on_the_last_page(tool: QueryTool, outside: Any) -> None:
+def test_a_paged_select_whose_commit_fails_reports_it_at_once(tool: QueryTool, outside: Any) -> None:
+    """A writing SELECT is committed before its answer (before: on its last page), so its failure is its answer."""
     tool.run(CHILDREN)
-    first = tool.run(ORPHANS.format(n=1500))
-    assert first["error"] is None and first["has_more"]
-    last = tool.fetch(1000)
-    assert last.status_code == 400, last.get_json()
-    error = last.get_json()["error"]
-    assert error["code"] == "statement_failed" and error["sqlstate"] == "23503"
-    assert "not committed" in error["message"]
+    failed = tool.run(ORPHANS.format(n=1500))
+    error = failed["error"]
+    assert error["sqlstate"] == "23503" and "not committed" in error["message"] and not failed["has_more"]
     assert count(outside, "child") == 0
     assert tool.run("SELECT 1")["error"] is None, "the tool is usable after the failure"
 
 
 def test_an_abandoned_select_that_changed_data_runs_to_its_end(tool: QueryTool, outside: Any) -> None:
-    """As in autocommit: leaving a writing SELECT unread computes (and commits) its remaining rows too."""
+    """As in autocommit: a writing SELECT's rows are all computed (and committed) before its answer."""
     tool.run(CHILDREN)
-    assert tool.run(ADOPTED.format(n=5000))["has_more"]  # 1,001 rows read, and a page ahead: not 5,000
-    assert tool.run("SELECT 2")["rows"] == [[2]]
+    assert tool.run(ADOPTED.format(n=5000))["has_more"]  # the rest is paged from the spool
     assert count(outside, "child") == 5000
+    assert tool.run("SELECT 2")["rows"] == [[2]]
 
 
-def test_an_abandoned_select_whose_commit_fails_stops_the_next_run(tool: QueryTool, outside: Any) -> None:
+def test_a_writing_select_whose_commit_fails_leaves_the_next_run_alone(tool: QueryTool, outside: Any) -> None:
     tool.run(CHILDREN + "CREATE TABLE marks (n int);")
-    assert tool.run(ORPHANS.format(n=1500))["has_more"]
-    next_run = tool.run("INSERT INTO marks VALUES (1)")
-    assert next_run["error"]["sqlstate"] == "23503", next_run
-    assert next_run["error"]["message"].startswith("The previous statement's changes were not committed")
-    assert count(outside, "child") == 0 and count(outside, "marks") == 0, "the new script did not run"
-    assert tool.run("INSERT INTO marks VALUES (2)")["error"] is None
-    assert count(outside, "marks") == 1
+    assert tool.run(ORPHANS.format(n=1500))["error"]["sqlstate"] == "23503"
+    assert tool.run("INSERT INTO marks VALUES (1)")["error"] is None
+    assert count(outside, "child") == 0 and count(outside, "marks") == 1
 
 
 def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryTool, outside: Any) -> None:
@@ -569,16 +562,18 @@ def test_a_page_after_the_connection_died_says_so_and_the_next_run_reconnects(to
     assert again["rows"] == [[2]] and again["backend_pid"] != pid
 
 
-def test_a_connection_lost_before_a_writing_select_commits_says_its_changes_are_gone(
-        tool: QueryTool, outside: Any) -> None:
+def test_a_writing_select_is_durable_before_its_answer(tool: QueryTool, outside: Any) -> None:
+    """Before: its changes waited for the last page, and a lost connection lost them."""
     tool.run(CHILDREN)
     assert tool.run(ADOPTED.format(n=1500))["has_more"]
     pid = tool.client.get(tool.base).get_json()["backend_pid"]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    after = tool.run("SELECT 2")
-    assert after["transaction_status"] == "lost" and after["error"]["message"].startswith(
-        "The previous statement's changes were not committed"), after
-    assert count(outside, "child") == 0
+    assert backend_gone(outside, pid)
+    assert count(outside, "child") == 1500
+    rest = tool.fetch(1000).get_json()  # from the spool: the connection is not needed
+    assert len(rest["rows"]) == 500 and rest["released"] is True
+    lost = tool.run("SELECT 3")["error"]
+    assert lost["connection_lost"] is True and lost["transaction_rolled_back"] is False
     again = tool.run("SELECT 3")
     assert again["rows"] == [[3]] and again["backend_pid"] != pid, "the next statement reconnects"
 
