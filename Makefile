@@ -7,15 +7,25 @@ export PGADMIN_LITE_DATA_DIR ?= $(DATA_DIR)
 
 .PHONY: run test lint bench soak clean-venv
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The virtualenv itself (on Debian, `python3 -m venv` needs the python3-venv package).
+$(PY):
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
+
+# What running needs, and nothing more: no test tool, nothing to compile (`make run` on a fresh machine).
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --prefer-binary -e .
+	touch $@
+
+# Everything `make test` needs: the test extras too (uWSGI among them is built from source: a C compiler).
+$(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
-	$(PY) setup_db.py setup-db --email "$${PGADMIN_LITE_SETUP_EMAIL:-admin@example.com}" --random-password
-	PGADMIN_LITE_DEMO_CLUSTER=$${PGADMIN_LITE_DEMO_CLUSTER:-true} $(PY) setup_db.py serve
+# exec: Ctrl-C reaches `serve`, which stops Gunicorn and the demo cluster and exits 0 (no make "Interrupt").
+run: $(VENV)/.installed-run
+	PGADMIN_LITE_DEMO_CLUSTER=$${PGADMIN_LITE_DEMO_CLUSTER:-true} exec $(PY) setup_db.py serve \
+		--setup-admin "$${PGADMIN_LITE_SETUP_EMAIL:-admin@example.com}"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

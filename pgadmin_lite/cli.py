@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 from flask import Flask
@@ -86,7 +87,14 @@ def _hand_over(config: dict[str, object], owner: str | None) -> None:
     click.echo(f"Handed {', '.join(paths)} to {owner}.")
 
 
-def _first_admin_credentials(email: str | None, password_stdin: bool, random_password: bool) -> tuple[str, str]:
+def _one_time_password_line(email: str, password: str) -> str:
+    """How a generated password is shown: once, on its own, as the last thing a command prints."""
+    return f"Log in as {email} with password: {password}\n(shown once; change it after logging in)"
+
+
+def _first_admin_credentials(email: str | None, password_stdin: bool,
+                             random_password: bool) -> tuple[str, str, bool]:
+    """(email, password, whether we generated the password) from the options, the environment or a TTY."""
     email = email or os.environ.get("PGADMIN_LITE_SETUP_EMAIL")
     password = read_password(password_stdin) if password_stdin else os.environ.get("PGADMIN_LITE_SETUP_PASSWORD")
     interactive = sys.stdin.isatty()
@@ -95,14 +103,13 @@ def _first_admin_credentials(email: str | None, password_stdin: bool, random_pas
             raise click.ClickException("No administrator email: pass --email or set PGADMIN_LITE_SETUP_EMAIL.")
         email = click.prompt("Email address of the first administrator")
     if not password and random_password:
-        password = secrets.token_urlsafe(12)
-        click.echo(f"Created administrator {email} with password: {password}\n(shown once; change it after logging in)")
+        return email, secrets.token_urlsafe(12), True
     if not password:
         if not interactive:
             raise click.ClickException("No administrator password: use --password-stdin, "
                                        "PGADMIN_LITE_SETUP_PASSWORD or --random-password.")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return email, password
+    return email, password, False
 
 
 @cli.command("setup-db")
@@ -112,6 +119,15 @@ def _first_admin_credentials(email: str | None, password_stdin: bool, random_pas
 @click.option("--owner", help="As root: hand the created files to this OS user (the web server's).")
 def setup_db(email: str | None, password_stdin: bool, random_password: bool, owner: str | None) -> None:
     """Create or upgrade the config DB and create the first administrator (idempotent)."""
+    config, shown_once = _set_up(email, password_stdin, random_password)
+    _hand_over(config, owner)
+    if shown_once:
+        click.echo(shown_once)
+
+
+def _set_up(email: str | None, password_stdin: bool, random_password: bool) -> tuple[dict[str, Any], str | None]:
+    """setup-db's work: (the settings, the generated password's line for the caller to print last, or None)."""
+    shown_once = None
     try:
         config = settings.load_settings()
         ensure_directories(config)
@@ -126,11 +142,12 @@ def setup_db(email: str | None, password_stdin: bool, random_password: bool, own
         if service.list_users():
             click.echo("The config database is up to date; users already exist, none was added.")
         else:
-            address, password = _first_admin_credentials(email, password_stdin, random_password)
+            address, password, generated = _first_admin_credentials(email, password_stdin, random_password)
             user = service.create_user(address, password, is_admin=True,
                                        min_length=app.config["PASSWORD_LENGTH_MIN"])
             click.echo(f"Created administrator {user.email}.")
-    _hand_over(config, owner)
+            shown_once = _one_time_password_line(user.email, password) if generated else None
+    return config, shown_once
 
 
 @cli.command("add-user")
@@ -152,15 +169,20 @@ def add_user(email: str, admin: bool, password_stdin: bool) -> None:
 @cli.command("update-user")
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Set a new password read from stdin.")
+@click.option("--random-password", is_flag=True, help="Set a generated password and print it once (a lost password).")
 @click.option("--admin/--no-admin", default=None, help="Grant or remove administrator rights.")
 @click.option("--active/--inactive", default=None, help="Allow or forbid logging in.")
 @click.option("--unlock", is_flag=True,
               help="Clear the lockout after failed logins: the counts of every address and the account-wide one.")
-def update_user(email: str, password_stdin: bool, admin: bool | None, active: bool | None, unlock: bool) -> None:
+def update_user(email: str, password_stdin: bool, random_password: bool, admin: bool | None, active: bool | None,
+                unlock: bool) -> None:
     """Change a user's password, role, active flag or lockout."""
+    if password_stdin and random_password:
+        raise click.UsageError("Use either --password-stdin or --random-password.")
     with app_context() as app:
         user = service.find_by_email(email)
-        password = read_password(password_stdin)
+        generated = secrets.token_urlsafe(12) if random_password else None
+        password = generated or read_password(password_stdin)
         until = locked_until(user.email, lockout.policy(app)) if unlock else None
         service.update_user(user, revoke=partial(revoke_user_access, app), is_admin=admin, active=active,
                             password=password, unlock=unlock, force_change=False,
@@ -169,6 +191,8 @@ def update_user(email: str, password_stdin: bool, admin: bool | None, active: bo
         if unlock:
             state = f"it was locked until {until:%Y-%m-%d %H:%M} UTC" if until else "it was not locked"
             click.echo(f"Cleared its failed logins from every address and account-wide ({state}).")
+        if generated:
+            click.echo(_one_time_password_line(user.email, generated))
 
 
 @cli.command("delete-user")
@@ -266,10 +290,13 @@ def doctor(as_user: str | None) -> None:
 
 @cli.command("serve")
 @click.option("--bind", help="host:port or unix:PATH (default DEFAULT_SERVER:DEFAULT_SERVER_PORT).")
-def serve(bind: str | None) -> None:
+@click.option("--setup-admin", "setup_admin", metavar="EMAIL",
+              help="First run setup-db with EMAIL as the first administrator (a random password, shown last).")
+def serve(bind: str | None, setup_admin: str | None) -> None:
     """Serve the console with Gunicorn (1 worker, 25 threads), plus the demo cluster when DEMO_CLUSTER is on."""
     from pgadmin_lite.demo import register_demo_server, start_demo_cluster
 
+    shown_once = _set_up(setup_admin, False, True)[1] if setup_admin else None  # we serve: no hand-over
     with app_context() as app:
         config = dict(app.config)
     demo = None
@@ -280,28 +307,40 @@ def serve(bind: str | None) -> None:
             owner = register_demo_server(create_app(), demo)
             click.echo(f'Registered it as "Local demo" for {owner}.')
     bind = bind or f"{config['DEFAULT_SERVER']}:{config['DEFAULT_SERVER_PORT']}"
-    click.echo(f"Serving pgadmin_lite on http://{bind}/ (Ctrl-C stops it).")
+    access_log = _access_log(config)
+    click.echo(f"Serving pgadmin_lite on http://{bind}/ (Ctrl-C stops it"
+               f"{'' if access_log == '-' else f'; access log: {access_log}'}).")
+    if shown_once:
+        click.echo(shown_once)  # last, so that nothing scrolls it away (Gunicorn logs at CONSOLE_LOG_LEVEL)
     try:
-        _run_gunicorn(bind)
+        status = _run_gunicorn(bind, access_log, config["CONSOLE_LOG_LEVEL"])
     finally:
         if demo is not None:
             demo.stop(mode="fast")
             click.echo("Demo PostgreSQL stopped.")
+    if status != 0:
+        raise click.ClickException(f"Gunicorn exited with status {status}. If {bind} is taken, choose another port: "
+                                   f"PGADMIN_LITE_DEFAULT_SERVER_PORT=8080 make run, or serve --bind.")
 
 
-def _run_gunicorn(bind: str) -> None:
-    """Run Gunicorn as a child with the shipped config; SIGTERM to us is passed on."""
+def _access_log(config: dict[str, object]) -> str:
+    """Gunicorn's access log: the console when CONSOLE_LOG_LEVEL shows INFO, else a file beside LOG_FILE."""
+    if logging.getLevelName(str(config["CONSOLE_LOG_LEVEL"]).upper()) <= logging.INFO:
+        return "-"
+    return str(Path(str(config["LOG_FILE"])).with_name("access.log"))
+
+
+def _run_gunicorn(bind: str, access_log: str, log_level: str) -> int:
+    """Run Gunicorn as a child with the shipped config; Ctrl-C and SIGTERM to us stop it cleanly. Its exit status."""
     conf = Path(MIGRATIONS_DIR).parent / "deploy" / "gunicorn" / "gunicorn.conf.py"
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "pgadmin_lite.wsgi:app"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "--access-logfile", access_log,
+            "--log-level", log_level.lower(), "pgadmin_lite.wsgi:app"]
     # PYTHONOPTIMIZE=2 as the deploy/ configs set it: no docstrings or asserts, about 5 MiB less memory.
     child = subprocess.Popen(argv, env={"PYTHONOPTIMIZE": "2", **os.environ, "PGADMIN_LITE_BIND": bind})
-    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    forward = {signum: signal.signal(signum, lambda signum, _: child.send_signal(signum))
+               for signum in (signal.SIGINT, signal.SIGTERM)}  # Gunicorn shuts down cleanly on either
     try:
-        while True:
-            try:
-                child.wait()
-                return
-            except KeyboardInterrupt:
-                child.send_signal(signal.SIGINT)  # Ctrl-C reached us too: let Gunicorn shut down cleanly
+        return child.wait()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, previous in forward.items():
+            signal.signal(signum, previous)

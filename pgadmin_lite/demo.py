@@ -27,8 +27,10 @@ def start_demo_cluster(config: dict[str, Any]) -> tuple[Manager | None, str]:
                           initialize=True)
         manager.start(timeout=30.0)
     except (DatabaseException, WorkerError) as exc:
-        return None, f"Demo cluster not started: {exc} (set DEMO_CLUSTER = False to silence this)."
-    return manager, f"Demo PostgreSQL {manager.version} running on 127.0.0.1:{manager.port} (data {manager.data_dir})."
+        return None, (f"Demo cluster not started: {exc}\n(another port: PGADMIN_LITE_DEMO_CLUSTER_PORT=5434; "
+                      f"none: PGADMIN_LITE_DEMO_CLUSTER=false)")
+    return manager, (f"Demo PostgreSQL {manager.version} running on 127.0.0.1:{manager.port} (data {manager.data_dir});"
+                     f" it trusts every local connection as superuser {manager.superuser}: keep no real data in it.")
 
 
 def register_demo_server(app: Flask, manager: Manager) -> str | None:

@@ -1,5 +1,5 @@
-"""Background jobs: pg_dump / pg_dumpall / pg_restore / psql and psycopg maintenance and COPY tasks, each in its
-own worker process (`python -m pgadmin_lite.jobs.worker`) started with an explicit Python interpreter.
+"""Background jobs: pg_dump / pg_dumpall / pg_restore and psycopg tasks (maintenance, COPY, a plain SQL restore),
+each in its own worker process (`python -m pgadmin_lite.jobs.worker`) started with an explicit Python interpreter.
 
 This package's __init__ stays import-light: the worker imports it too.
 """

@@ -83,14 +83,6 @@ def _positional_archive(dir_fd: int | None) -> list[str]:
     return [] if dir_fd is None else ["--", FD_PATH.format(dir_fd)]
 
 
-def psql_argv(psql: str, conn: str, options: Mapping[str, Any]) -> list[str]:
-    """psql running a plain SQL dump from stdin, stopping at the first error."""
-    argv = [psql, "--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=1"]
-    if options.get("single_transaction"):
-        argv.append("--single-transaction")
-    return [*argv, f"--dbname={conn}", "--file=-"]
-
-
 def describe_argv(argv: Sequence[str]) -> str:
     """The command as shown in the job log: the program's name and its options (no secret is ever in argv)."""
     return shlex.join([argv[0].rsplit("/", 1)[-1], *argv[1:]])

@@ -14,7 +14,7 @@ from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.jobs import commands
 from pgadmin_lite.jobs.binaries import Version, find_program
 from pgadmin_lite.jobs.options import JobRequest
-from pgadmin_lite.jobs.storage_io import InputSource, OutputTarget, open_input, open_output
+from pgadmin_lite.storage.handoff import InputSource, OutputTarget, open_input, open_output
 from pgadmin_lite.storage.roots import Root
 
 EXTENSIONS = {"custom": ".dump", "tar": ".tar", "directory": "", "plain": ".sql"}
@@ -118,21 +118,18 @@ def _backup_globals(plan: Plan, request: JobRequest, ctx: PlanContext) -> None:
 
 def _restore(plan: Plan, request: JobRequest, ctx: PlanContext) -> None:
     source = _with_input(plan, request, ctx, allow_dir=True)
-    conninfo = plan.spec["conninfo"]
     if source.format == "plain":
         used = [name for name in ARCHIVE_ONLY if request.options.get(name)]
         if used:
             raise BadRequest(f"{', '.join(used)} apply to custom, tar and directory archives; "
-                             f"{request.input_path} is a plain SQL file, run as it is by psql.",
+                             f"{request.input_path} is a plain SQL file, run as it is.",
                              hint="Dump with pg_dump --clean/--create/--no-owner to have them in the SQL file.")
-        psql = find_program("psql", ctx.server_major, ctx.bin_dirs)
-        plan.spec.update(program="psql", progress_unit="bytes",
-                         argv=commands.psql_argv(psql.path, conninfo, request.options))
+        plan.spec["progress_unit"] = "bytes"  # the worker runs it through psycopg (worker_restore), never psql
         return
     pg_restore = find_program("pg_restore", ctx.server_major, ctx.bin_dirs)
     dir_fd = source.fd if source.is_dir else None
     plan.spec.update(program="pg_restore", progress_unit="entries",
-                     argv=commands.restore_argv(pg_restore.path, conninfo, request.options, dir_fd),
+                     argv=commands.restore_argv(pg_restore.path, plan.spec["conninfo"], request.options, dir_fd),
                      list_argv=commands.list_argv(pg_restore.path, dir_fd))
 
 

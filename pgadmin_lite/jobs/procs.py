@@ -1,7 +1,7 @@
 """Process identity and stopping: a pid is trusted only with its start time, and a job is stopped by its session.
 
 Every job worker starts a new session (start_new_session=True), so the worker's pid is also the id of its
-session and process group, and everything it starts (pg_dump, pg_restore, psql) is a member. A pid number
+session and process group, and everything it starts (pg_dump, pg_restore) is a member. A pid number
 is never handed out again while a session or group of that id has a live member, so the members of our
 session are ours; the one thing to rule out is the leader's pid being reused after it and its whole session
 died, which the recorded boot id and start time (in clock ticks since boot) of the worker detect.

@@ -16,15 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
 from pgadmin_lite.extensions import db
-from pgadmin_lite.jobs import jobfiles, procs, storage_io
+from pgadmin_lite.jobs import jobfiles, procs
 from pgadmin_lite.models import Job
 from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.jobs import FINAL_STATES
-from pgadmin_lite.storage import StorageSettings, sandbox
-from pgadmin_lite.storage.roots import HOME, Root, home_root, share_root
+from pgadmin_lite.storage import handoff, sandbox, storage_settings
+from pgadmin_lite.storage.access import resolve_root
 
 log = logging.getLogger(__name__)
 QUEUED_GRACE_S = 120  # a queued job still without a worker after this was never started
@@ -47,15 +45,6 @@ def _apply_status(job: Job, status: dict[str, Any]) -> None:
         job.output_size = int(status["output_size"])
 
 
-def _cleanup_root(job: Job) -> Root | None:
-    storage: StorageSettings | None = current_app.extensions.get("storage")
-    if storage is None or not job.output_root:
-        return None
-    if job.output_root == HOME:
-        return home_root(storage.storage_dir, job.user_id, None)
-    return share_root(storage.shares, job.output_root, is_admin=True)
-
-
 def remove_partial_output(job: Job, job_dir: Path) -> None:
     """Remove the temp output of a worker that could not do it itself (killed), through the sandbox."""
     spec = jobfiles.read_json(job_dir / jobfiles.SPEC) or {}
@@ -63,11 +52,11 @@ def remove_partial_output(job: Job, job_dir: Path) -> None:
     if not output or not str(output.get("temp", "")).startswith(sandbox.TEMP_PREFIX):
         return
     try:
-        root = _cleanup_root(job)
-        if root is None:
+        if storage_settings() is None or not job.output_root:
             return
+        root = resolve_root(job.output_root, user_id=job.user_id, is_admin=True, quota=False)
         with root.opened() as root_fd, sandbox.opened_dir(root_fd, tuple(output["parts"][:-1])) as dir_fd:
-            storage_io.remove_temp(dir_fd, output["temp"], bool(output["is_dir"]))
+            handoff.remove_temp(dir_fd, output["temp"], bool(output["is_dir"]))
     except Exception as exc:  # the folder was renamed or deleted meanwhile: the temp entry is invisible anyway
         log.warning("Could not remove the partial output of job %s: %s", job.id, exc)
 

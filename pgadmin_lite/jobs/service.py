@@ -25,8 +25,8 @@ from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.jobs import ACTIVE_STATES
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers.service import NO_PASSFILE
-from pgadmin_lite.storage import StorageSettings, sandbox
-from pgadmin_lite.storage.roots import HOME, Root, home_root, share_root
+from pgadmin_lite.storage import sandbox
+from pgadmin_lite.storage.access import resolve_root
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,6 @@ def _settings() -> JobSettings:
 
 def _job_dir(job: Job) -> Path:
     return _settings().jobs_dir / job.job_dir
-
-
-def _root(user: Principal, name: str | None) -> Root:
-    """The user's own area, or a shared folder (writable only as configured)."""
-    storage: StorageSettings = current_app.extensions["storage"]
-    if not name or name == HOME:
-        return home_root(storage.storage_dir, user.id, storage.quota_bytes)
-    return share_root(storage.shares, name, is_admin=user.is_admin)
 
 
 # --- Reading -------------------------------------------------------------------------------------------------
@@ -195,10 +187,12 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
     database = request.database or server.maintenance_db
     kwargs = servers.connect_kwargs(server, user, password=request.password, dbname=database,
                                     connect_timeout=settings.connect_timeout)
-    output_root = _root(user, request.output_root) if _has_output(request) else None
+    output_root = (resolve_root(request.output_root, user_id=user.id, is_admin=user.is_admin)
+                   if _has_output(request) else None)
     if output_root is not None:
         output_root.require_writable()
-    input_root = _root(user, request.input_root) if request.input_path else None
+    input_root = (resolve_root(request.input_root, user_id=user.id, is_admin=user.is_admin)
+                  if request.input_path else None)
     for path in (request.output_path, request.input_path):
         if path is not None:
             sandbox.split_parent(path)  # a bad path is refused before a connection or a slot is taken

@@ -1,11 +1,11 @@
 """The job worker: `python -m pgadmin_lite.jobs.worker <job-dir>` runs one job and reports in its directory.
 
 It is started by the web process in a new session, with the descriptors of its storage input/output
-(see storage_io) and PGPASSFILE pointing at the job's passfile. It runs the PostgreSQL program of the
-spec with an argv list and no shell, or the psycopg task of worker_sql; streams the output into the log;
-reports progress every half second; commits the output into storage on success and removes it otherwise.
-SIGTERM (a cancel: the whole session gets it) stops the program, removes the partial output and ends the
-job as cancelled.
+(see storage.handoff) and PGPASSFILE pointing at the job's passfile. It runs the PostgreSQL program of the
+spec with an argv list and no shell, or the psycopg task of worker_sql (a plain SQL restore: worker_restore);
+streams the output into the log; reports progress every half second; commits the output into storage on
+success and removes it otherwise. SIGTERM (a cancel: the whole session gets it) stops the program, removes
+the partial output and ends the job as cancelled.
 """
 
 from __future__ import annotations
@@ -22,23 +22,17 @@ from typing import IO, Any
 
 import psycopg
 
-from pgadmin_lite.jobs import jobfiles, storage_io
+from pgadmin_lite.jobs import jobfiles, worker_restore, worker_sql
 from pgadmin_lite.jobs.commands import describe_argv
 from pgadmin_lite.jobs.progress import LineCounter, Progress, count_list_entries
+from pgadmin_lite.jobs.sqlscript import ScriptError
+from pgadmin_lite.storage import handoff
 
 TICK_S = 0.5
 
 
 class JobFailed(Exception):
     """The job cannot succeed; the message is shown as the job's outcome."""
-
-
-def server_message(exc: psycopg.Error) -> str:
-    """PostgreSQL's primary message (with its detail), or libpq's text for a connection failure."""
-    diag = exc.diag
-    if diag.message_primary:
-        return diag.message_primary + (f" ({diag.message_detail})" if diag.message_detail else "")
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class WorkerJob:
@@ -72,7 +66,7 @@ class WorkerJob:
     def tick(self) -> None:
         """Measure the output (or how far the input was read), enforce the quota, and report progress."""
         if self.output is not None and self.fds.get("out", -1) >= 0:
-            self.output_size = storage_io.output_size(self.fds["out"], self.output["is_dir"])
+            self.output_size = handoff.output_size(self.fds["out"], self.output["is_dir"])
             self.progress.bytes = self.output_size
             if self.room is not None and self.output_size > self.room and self.failure is None:
                 self.failure = (f"Storage quota exceeded: the output reached {self.output_size} bytes and only "
@@ -155,36 +149,37 @@ class WorkerJob:
     # --- the job as a whole ----------------------------------------------------------------------------------
     def execute(self) -> int:
         if self.output is not None and self.fds.get("root", -1) >= 0:
-            own = storage_io.output_size(self.fds["out"], self.output["is_dir"])
-            self.room = storage_io.quota_room(self.fds["root"], self.output.get("quota_bytes"), own)
-        from pgadmin_lite.jobs import worker_sql  # psycopg: imported only by the worker process
-
+            own = handoff.output_size(self.fds["out"], self.output["is_dir"])
+            self.room = handoff.quota_room(self.fds["root"], self.output.get("quota_bytes"), own)
         if self.spec.get("argv"):
             if self.spec.get("program") == "pg_dump":
                 worker_sql.count_backup_tables(self)
             return self.run_program()
+        if self.spec["kind"] == "restore":  # a plain SQL file: our own runner, never psql
+            worker_restore.run_plain_restore(self)
+            return 0
         return worker_sql.run(self)
 
     def finish_output(self, ok: bool) -> None:
         if self.output is None or self.fds.get("dir", -1) < 0:
             return
         if ok:
-            self.output_size = storage_io.commit_output(self.output, self.fds["root"], self.fds["dir"], self.fds["out"])
+            self.output_size = handoff.commit_output(self.output, self.fds["root"], self.fds["dir"], self.fds["out"])
             kind = "folder" if self.output["is_dir"] else "file"
             self.summary.append(f"Saved {'/' + '/'.join(self.output['parts'])} ({kind}, {self.output_size} bytes).")
         else:
-            storage_io.remove_temp(self.fds["dir"], self.output["temp"], self.output["is_dir"])
+            handoff.remove_temp(self.fds["dir"], self.output["temp"], self.output["is_dir"])
             self.output_size = None
 
     def _attempt(self) -> tuple[int | None, str | None]:
         """Run the job; (exit code, None) when it ran to the end, else (exit code, why it failed)."""
         try:
             return self.execute(), None
-        except JobFailed as exc:
+        except (JobFailed, ScriptError) as exc:
             return None, str(exc)
         except psycopg.Error as exc:  # the server's (or libpq's) own words
             self.log.line(f"ERROR:  {str(exc).strip()}")
-            return None, server_message(exc)
+            return None, worker_sql.server_message(exc)
         except Exception as exc:  # reported as the job's outcome; the traceback goes to the log
             self.log.line(traceback.format_exc())
             return None, f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"

@@ -1,6 +1,7 @@
 """Jobs the worker runs through psycopg: maintenance (the server's messages go to the log), CSV import and
 export streamed with COPY in chunks (a file is never held in memory), and the table count behind a backup's
-progress bar. Identifiers reach SQL only as psycopg.sql.Identifier, option values only as sql.Literal.
+progress bar (a plain SQL restore is in worker_restore). Identifiers reach SQL only as psycopg.sql.Identifier,
+option values only as sql.Literal.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ COPY_OPTIONS = {"delimiter": sql.SQL("DELIMITER {}"), "quote": sql.SQL("QUOTE {}
 
 class Cancelled(Exception):
     """The job was cancelled while rows were being copied."""
+
+
+def server_message(exc: psycopg.Error) -> str:
+    """PostgreSQL's primary message (with its detail), or libpq's text for a connection failure."""
+    diag = exc.diag
+    if diag.message_primary:
+        return diag.message_primary + (f" ({diag.message_detail})" if diag.message_detail else "")
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def load_sql(name: str) -> sql.SQL:
@@ -75,7 +84,7 @@ def run_cancellable(job: WorkerJob, conn: psycopg.Connection[Any], task: Callabl
     raise error
 
 
-def _log_notice(job: WorkerJob, diag: psycopg.errors.Diagnostic) -> None:
+def log_notice(job: WorkerJob, diag: psycopg.errors.Diagnostic) -> None:
     text = f"{diag.severity}:  {diag.message_primary}"
     if diag.message_detail:
         text += f"\nDETAIL:  {diag.message_detail}"
@@ -110,7 +119,7 @@ def maintenance_statement(options: dict[str, Any], dbname: str) -> sql.Composed:
 
 def run_maintenance(job: WorkerJob) -> None:
     with connect(job, autocommit=True) as conn:  # VACUUM and REINDEX DATABASE refuse a transaction block
-        conn.add_notice_handler(lambda diag: _log_notice(job, diag))
+        conn.add_notice_handler(lambda diag: log_notice(job, diag))
         statement = maintenance_statement(job.spec["options"], conn.info.dbname)
         job.log.line(statement.as_string(conn))
 

@@ -19,7 +19,7 @@ from pgadmin_lite.query_tool import history
 from pgadmin_lite.query_tool.encoding import adapt_connection, build_adapters
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.storage import files, sandbox
-from pgadmin_lite.storage.views import resolve_root
+from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("query_tool", __name__)

@@ -1,5 +1,9 @@
 """Run a private PostgreSQL cluster (initdb, start, ready_wait, health, stop) for tests and development.
 
+The manager starts the postmaster itself (no ``pg_ctl start``) and keeps its Popen handle: it signals only
+the process it started, never whatever ``postmaster.pid`` names, so a manager that gave up can never
+stop a newer postmaster on the same data directory. Readiness is libpq's PQping, as ``pg_isready``
+judges it: a server that answers, even with an authentication failure, is up.
 PostgreSQL refuses root, so as root every server program runs as an unprivileged OS user (default
 ``postgres``) via subprocess's ``user=``/``group=``: argv lists, no shell of ours. Missing directories are
 created owned by that user; an existing path it cannot use is reported up front as a DatabaseException
@@ -12,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-import math
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
@@ -27,6 +29,7 @@ from typing import Any, LiteralString
 
 import click
 import psycopg
+from psycopg import pq
 from psycopg.conninfo import make_conninfo
 
 from pgadmin_lite.servermgr.process import (
@@ -40,9 +43,15 @@ from pgadmin_lite.servermgr.process import (
     find_binaries,
 )
 
-STOP_MODES = ("smart", "fast", "immediate")
+STOP_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}  # the postmaster's
+STOP_MODES = tuple(STOP_SIGNALS)
+PING_TIMEOUT_S = 2  # libpq's smallest connect_timeout: a silent listener delays ready_wait's checks by this
 SOCKET_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1, as PostgreSQL checks it
-_SHELL_UNSAFE = set('"$`\\\n')  # pg_ctl pastes -D/-l paths inside "..." of a /bin/sh command
+PING_STATES = {
+    pq.Ping.REJECT: "the server rejects connections (starting up, shutting down or in recovery)",
+    pq.Ping.NO_RESPONSE: "no response",
+    pq.Ping.NO_ATTEMPT: "invalid connection parameters",
+}
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
@@ -52,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 
 class Manager:
-    """One cluster (a data directory) served on host:port, driven through initdb and pg_ctl.
+    """One cluster (a data directory) served on host:port: initdb, then a postmaster we start and signal.
 
     Options: ``user`` (OS user when we are root, default postgres), ``socket_dir`` and ``log_file``
     (default ``<db_dir>.run/``), ``superuser`` (initdb -U, default postgres), ``auth`` (default trust),
@@ -83,28 +92,27 @@ class Manager:
         for name in self.extra_options:
             if not _SETTING_NAME.fullmatch(name):
                 raise DatabaseException(f"invalid PostgreSQL setting name in extra_options: {name!r}")
-        for path in (self.data_dir, self.log_file, self.socket_dir):
-            if _SHELL_UNSAFE & set(str(path)):
-                raise DatabaseException(f"{path} contains one of {sorted(_SHELL_UNSAFE)}; pg_ctl cannot quote it")
+        self._postmaster: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
         if initialize:
             self.initdb()
 
     @property
     def process(self) -> Postmaster | None:
-        """The live postmaster as read from postmaster.pid (its pid is the first line), or None."""
+        """The live postmaster postmaster.pid names (ours or another's: an observation only), or None."""
         info = _read_pid_file(self.data_dir / "postmaster.pid")
         return info if info is not None and _is_alive(info.pid) else None
 
     @property
     def pid(self) -> int | None:
-        """The postmaster's pid while it runs."""
-        info = self.process
-        return info.pid if info else None
+        """The pid of the postmaster this manager started, while it runs."""
+        child = self._postmaster
+        return child.pid if child is not None and child.poll() is None else None
 
     @property
     def is_running(self) -> bool:
-        """Whether a postmaster is running on this data directory."""
-        return self.process is not None
+        """Whether the postmaster this manager started is running."""
+        return self.pid is not None
 
     @property
     def client_host(self) -> str:
@@ -143,119 +151,126 @@ class Manager:
         return True
 
     def start(self, wait: bool = True, timeout: float = 10.0) -> None:
-        """Start the postmaster with pg_ctl, after checking what PostgreSQL would only report in its log."""
-        if self.is_running:
-            raise DatabaseException(f"PostgreSQL already runs on {self.data_dir} (pid {self.pid})")
+        """Start the postmaster as our child, after checking what PostgreSQL would only report in its log."""
+        if (running := self.process) is not None:
+            raise DatabaseException(f"PostgreSQL already runs on {self.data_dir} (pid {running.pid})")
         if not (self.data_dir / "PG_VERSION").is_file():
             raise DatabaseException(f"{self.data_dir} is no PostgreSQL data directory; use initialize=True (-i)")
         self._check_reachable(self.data_dir)
         self._prepare_run_paths()
         self._check_port_free()
-        offset = self.log_file.stat().st_size
-        argv = [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-o", self._options()]
-        argv += ["-w", "-t", str(max(1, math.ceil(timeout)))] if wait else ["-W"]
-        began = time.monotonic()
-        result = self._run([*argv, "start"], timeout=timeout + 30)
-        if result.returncode != 0:
-            detail = f"{result.stderr.strip()}\n{self.log_tail(offset)}"
-            if self.is_running:  # pg_ctl gave up waiting; leave nothing half-started behind
-                self.kill()
-                raise WorkerError(f"PostgreSQL was not ready within {timeout}s and was killed: {detail}")
-            raise DatabaseException(f"PostgreSQL failed to start on {self.host}:{self.port}: {detail}")
+        self._log_offset = self.log_file.stat().st_size
+        argv = [self._bin("postgres"), "-D", str(self.data_dir), *self._options()]
+        with self.log_file.open("ab") as log:
+            # A session of its own (as pg_ctl does): the terminal's Ctrl-C reaches us, and we stop it cleanly.
+            self._postmaster = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd="/", env=self._env(),
+                start_new_session=True, **self.run_as.subprocess_kwargs(),
+            )
         if wait:
-            self.ready_wait(max(0.0, timeout - (time.monotonic() - began)))
-            return
-        while self.process is None and time.monotonic() - began < min(timeout, 5.0):
-            time.sleep(0.01)  # so that pid/kill work at once; early death is ready_wait's to report
+            try:
+                self.ready_wait(timeout)
+            except BaseException:  # Ctrl-C or a bad probe included: leave nothing half-started behind
+                self.kill()
+                raise
 
     def ready_wait(self, timeout: float = 10.0, verbose: bool = False) -> None:
-        """Poll until the server accepts connections; on time-out kill it so no half-started server lingers."""
+        """Poll PQping until the server is up; on time-out kill our postmaster so no half-started server lingers."""
         deadline = time.monotonic() + timeout
-        last_error = "no attempt"
         while True:
-            try:
-                self._query("SELECT 1", connect_timeout=max(2, math.ceil(deadline - time.monotonic())))
+            state = self._ping(PING_TIMEOUT_S)
+            if self._postmaster is not None and (status := self._postmaster.poll()) is not None:
+                raise DatabaseException(  # checked after the ping: whoever answered, it was not ours
+                    f"PostgreSQL failed to start on {self.host}:{self.port} (exit status {status}):\n"
+                    f"{self.log_tail(self._log_offset)}"
+                )
+            if state == pq.Ping.OK:
                 return
-            except psycopg.Error as exc:
-                last_error = str(exc).strip() or type(exc).__name__
-                if verbose:
-                    print(f"waiting for PostgreSQL on {self.host}:{self.port}: {last_error}", file=sys.stderr)
+            if state == pq.Ping.NO_ATTEMPT:
+                raise DatabaseException(f"cannot probe PostgreSQL: {PING_STATES[state]} in {self.conninfo()!r}")
+            if verbose:
+                print(f"waiting for PostgreSQL on {self.host}:{self.port}: {PING_STATES[state]}", file=sys.stderr)
             if time.monotonic() >= deadline:
-                break
+                was_ours = self.is_running
+                self.kill()
+                raise WorkerError(
+                    f"PostgreSQL on {self.host}:{self.port} did not accept connections within {timeout:.1f}s"
+                    f"{' and was killed' if was_ours else ''}; last answer: {PING_STATES[state]}\n{self.log_tail()}"
+                )
             time.sleep(0.05)
-        self.kill()
-        raise WorkerError(
-            f"PostgreSQL on {self.host}:{self.port} did not accept connections within {timeout:.1f}s "
-            f"and was killed; last error: {last_error}\n{self.log_tail()}"
-        )
 
     def health(self) -> None:
-        """Raise WorkerError unless the server answers ``SELECT 1``."""
-        try:
-            self._query("SELECT 1", connect_timeout=5)
-        except psycopg.Error as exc:
-            raise WorkerError(f"PostgreSQL on {self.host}:{self.port} is not healthy: {exc}") from exc
+        """Raise WorkerError unless the server accepts connections (PQping, no password needed)."""
+        if (state := self._ping(connect_timeout=5)) != pq.Ping.OK:
+            raise WorkerError(f"PostgreSQL on {self.host}:{self.port} is not healthy: {PING_STATES[state]}")
 
     def server_version(self) -> str:
-        """The running server's full version string, e.g. ``15.18 (Debian ...)``."""
+        """The running server's full version string, e.g. ``15.18 (Debian ...)`` (needs the superuser's access)."""
         return self._query("SHOW server_version", connect_timeout=5)
 
     def stop(self, wait: bool = True, mode: str = "fast", timeout: float = 60.0) -> None:
-        """Shut down: smart waits for clients to leave, fast disconnects them, immediate skips the checkpoint."""
+        """Shut our postmaster down: smart waits for clients, fast disconnects them, immediate skips the checkpoint."""
         if mode not in STOP_MODES:
             raise ValueError(f"stop mode must be one of {', '.join(STOP_MODES)}, not {mode!r}")
-        pid = self.pid
-        if pid is None:
+        if self._postmaster is None:
             return
-        result = self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-W", "stop"])
-        if result.returncode != 0 and _is_alive(pid):
-            raise DatabaseException(f"pg_ctl stop -m {mode} failed: {result.stderr.strip()}")
+        self._postmaster.send_signal(STOP_SIGNALS[mode])  # a no-op once it has exited (and been reaped)
         if wait:
-            self._wait_pid(pid, timeout)
+            self.wait(timeout)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the postmaster has exited (WorkerError if ``timeout`` seconds pass first)."""
-        pid = self.pid
-        if pid is not None:
-            self._wait_pid(pid, timeout)
+        """Block until our postmaster has exited (WorkerError if ``timeout`` seconds pass first)."""
+        if self._postmaster is None:
+            return
+        try:
+            self._postmaster.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise WorkerError(f"PostgreSQL postmaster {self._postmaster.pid} still runs after {timeout}s") from None
 
     def kill(self, grace: float = 5.0) -> None:
-        """Stop at once: immediate shutdown (SIGQUIT), then SIGKILL if the postmaster lingers."""
-        pid = self.pid
-        if pid is None:
+        """Stop our postmaster at once: immediate shutdown (SIGQUIT), then SIGKILL if it lingers."""
+        if self._postmaster is None:
             return
         for sig in (signal.SIGQUIT, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
+            self._postmaster.send_signal(sig)
             with contextlib.suppress(WorkerError):
-                self._wait_pid(pid, grace)
+                self.wait(grace)
                 return
-        raise WorkerError(f"PostgreSQL postmaster {pid} survived SIGKILL")
+        raise WorkerError(f"PostgreSQL postmaster {self._postmaster.pid} survived SIGKILL")
 
     def _bin(self, program: str) -> str:
         """Absolute path of one of the selected version's programs."""
         return str(self.bin_dir / program)
 
     def _run(self, argv: list[str], timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-        """Run a server program as the server user, with a neutral cwd and no PG* variables to surprise it."""
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+        """Run a server program as the server user, with a neutral cwd."""
         return subprocess.run(
-            argv, capture_output=True, text=True, cwd="/", env=env, timeout=timeout, check=False,
+            argv, capture_output=True, text=True, cwd="/", env=self._env(), timeout=timeout, check=False,
             **self.run_as.subprocess_kwargs(),
         )
 
+    @staticmethod
+    def _env() -> dict[str, str]:
+        """Our environment without PG* variables, which would surprise the server programs."""
+        return {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+
+    def _ping(self, connect_timeout: int) -> pq.Ping:
+        """libpq's PQping: OK as soon as the server answers, even "password authentication failed"."""
+        conninfo = make_conninfo(self.conninfo(), connect_timeout=connect_timeout)
+        return pq.Ping(pq.PGconn.ping(conninfo.encode()))
+
     def _query(self, query: LiteralString, connect_timeout: int) -> str:
-        """One real round trip on a new connection: the definition of "accepts connections"."""
+        """One query on a new connection as the superuser (readiness is _ping's, which needs no password)."""
         with psycopg.connect(self.conninfo(), connect_timeout=connect_timeout, autocommit=True) as conn:
             row = conn.execute(query).fetchone()
         return str(row[0]) if row else ""
 
-    def _options(self) -> str:
-        """The postgres command line for ``pg_ctl -o``, shell-quoted because pg_ctl runs it via /bin/sh."""
+    def _options(self) -> list[str]:
+        """The postgres command-line options: port, socket dir, listen addresses and extra settings."""
         args = ["-p", str(self.port), "-k", str(self.socket_dir), "-c", f"listen_addresses={self.host}"]
         for name, value in self.extra_options.items():
             args += ["-c", f"{name}={value}"]
-        return " ".join(shlex.quote(arg) for arg in args)
+        return args
 
     def _make_dir(self, path: Path, mode: int) -> None:
         """Create a missing directory owned by the server user (existing ones are left as they are)."""
@@ -322,14 +337,6 @@ class Manager:
                                 f"stop it or choose another port (-p)"
                             ) from exc
 
-    def _wait_pid(self, pid: int, timeout: float | None) -> None:
-        """Poll until ``pid`` is gone."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while _is_alive(pid):
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WorkerError(f"PostgreSQL postmaster {pid} still runs after {timeout}s")
-            time.sleep(0.02)
-
     def log_tail(self, offset: int = 0, limit: int = 3000) -> str:
         """The end of the server log since ``offset``, to put the real reason into exceptions."""
         try:
@@ -359,12 +366,11 @@ def main(host: str, port: int, datadir: Path, initialize: bool, pg_version: str,
     except (DatabaseException, WorkerError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        click.echo(f"PostgreSQL {manager.server_version()} ready on {host}:{port} (data {manager.data_dir})")
+        version = (manager.data_dir / "PG_VERSION").read_text().strip()
+        click.echo(f"PostgreSQL {version} ready on {host}:{port} (data {manager.data_dir})")
         while not stop_requested.wait(0.5):
             if not manager.is_running:
                 raise click.ClickException(f"PostgreSQL exited unexpectedly\n{manager.log_tail()}")
-    except psycopg.Error as exc:
-        raise click.ClickException(f"PostgreSQL started but does not answer: {exc}") from exc
     finally:
         manager.stop(mode="fast")
     click.echo("PostgreSQL stopped")

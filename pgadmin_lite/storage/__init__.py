@@ -10,9 +10,10 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, has_app_context
+if TYPE_CHECKING:  # the job worker imports storage.handoff: Flask stays out of it
+    from flask import Flask
 
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.storage.roots import Share, create_user_root, parse_shares, retire_user_root, user_usage
@@ -65,6 +66,8 @@ def settings_from(config: Mapping[str, Any]) -> StorageSettings:
 
 def storage_settings() -> StorageSettings | None:
     """This app's storage settings, or None outside an app that has storage."""
+    from flask import current_app, has_app_context
+
     return current_app.extensions.get("storage") if has_app_context() else None
 
 

@@ -19,7 +19,8 @@ from wtforms import ValidationError
 from pgadmin_lite.errors import BadRequest, PayloadTooLarge
 from pgadmin_lite.extensions import csrf
 from pgadmin_lite.storage import StorageSettings, files, uploads
-from pgadmin_lite.storage.roots import HOME, Root, home_root, share_root
+from pgadmin_lite.storage.access import resolve_root
+from pgadmin_lite.storage.roots import HOME, Root
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("storage", __name__)
@@ -30,14 +31,6 @@ ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 5987 attr-char besides letters and digits
 
 def _settings() -> StorageSettings:
     return current_app.extensions["storage"]  # type: ignore[no-any-return]
-
-
-def resolve_root(name: str | None) -> Root:
-    """The caller's private area, or a shared folder by name."""
-    settings = _settings()
-    if not name or name == HOME:
-        return home_root(settings.storage_dir, current_user.id, settings.quota_bytes)
-    return share_root(settings.shares, name, is_admin=current_user.is_admin)
 
 
 def _query_flag(name: str) -> bool:

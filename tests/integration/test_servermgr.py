@@ -27,6 +27,12 @@ REPO = Path(__file__).resolve().parents[2]
 IS_ROOT = os.geteuid() == 0
 
 
+def kill_postmaster_of(data_dir: Path) -> None:
+    """Test clean-up only: SIGKILL whatever postmaster.pid names (a manager never does this)."""
+    if (info := Manager("127.0.0.1", 1, data_dir).process) is not None:
+        os.kill(info.pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Path]:
     """One initialized data directory shared by the tests of this module (initdb costs ~0.6 s)."""
@@ -36,9 +42,7 @@ def cluster() -> Iterator[Path]:
         Manager("127.0.0.1", free_port(), root / "data", initialize=True)
         yield root / "data"
     finally:
-        leftover = Manager("127.0.0.1", 1, root / "data")
-        if leftover.is_running:
-            leftover.kill()
+        kill_postmaster_of(root / "data")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -258,15 +262,17 @@ def test_unreachable_data_dir_is_reported(tmp_path: Path) -> None:
         Manager("127.0.0.1", free_port(), tmp_path / "data", initialize=True)
 
 
-def test_ready_wait_timeout_kills_the_server(cluster: Path, managers: list[Manager]) -> None:
-    """A server that never accepts connections in time is killed and reported with WorkerError."""
-    slow = Manager("127.0.0.1", free_port(), cluster, extra_options={"post_auth_delay": 60})
+def test_ready_wait_timeout_kills_the_server(fresh_root: Path, managers: list[Manager]) -> None:
+    """A server that stays "starting up" (a standby with no primary) past the deadline is killed: WorkerError."""
+    setup = Manager("127.0.0.1", free_port(), fresh_root / "data", initialize=True)
+    (setup.data_dir / "standby.signal").touch()
+    slow = Manager("127.0.0.1", free_port(), setup.data_dir, extra_options={"hot_standby": "off"})
     managers.append(slow)
     slow.start(wait=False)
     pid = slow.pid
     assert pid is not None
     began = time.monotonic()
-    with pytest.raises(WorkerError, match=r"did not accept connections within 0\.5s and was killed"):
+    with pytest.raises(WorkerError, match=r"within 0\.5s and was killed; last answer: the server rejects"):
         slow.ready_wait(timeout=0.5)
     assert time.monotonic() - began < 10
     assert not _is_alive(pid) and not slow.is_running
@@ -296,16 +302,66 @@ def test_cli_runs_in_foreground_and_stops_on_signal(cluster: Path, signum: signa
     try:
         line = _read_line(proc, timeout=30)
         assert line.startswith("PostgreSQL 1") and f"ready on 127.0.0.1:{port} (data {cluster})" in line
-        pid = probe.pid
-        assert pid is not None
+        info = probe.process
+        assert info is not None and probe.pid is None  # the CLI's postmaster, not the probe's
         probe.health()
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=30)
         assert proc.returncode == 0, stderr
-        assert not _is_alive(pid) and not probe.is_running
+        assert not _is_alive(info.pid) and probe.process is None
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-        if probe.is_running:
-            probe.kill()
+        kill_postmaster_of(cluster)
+
+
+SCRAM_ONLY_HBA = """\
+local all all              scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128      scram-sha-256
+"""
+
+
+def test_scram_only_cluster_is_ready_without_a_password(fresh_root: Path, managers: list[Manager]) -> None:
+    """pg_isready's rule: "password authentication failed" means up, so start() returns at once, no password."""
+    setup = Manager("127.0.0.1", free_port(), fresh_root / "data", initialize=True)
+    managers.append(setup)
+    setup.start()
+    with psycopg.connect(setup.dsn, autocommit=True) as conn:
+        conn.execute("ALTER ROLE postgres PASSWORD 'scram-secret'")
+    setup.stop()
+    (setup.data_dir / "pg_hba.conf").write_text(SCRAM_ONLY_HBA)
+    scram = Manager("127.0.0.1", free_port(), setup.data_dir)
+    managers.append(scram)
+    began = time.monotonic()
+    scram.start(timeout=30)
+    assert time.monotonic() - began < 10  # the old SELECT-1 probe failed every try until the timeout
+    scram.health()
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(scram.dsn).close()
+    with psycopg.connect(scram.dsn, password="scram-secret") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_stale_manager_never_signals_a_newer_postmaster(cluster: Path, managers: list[Manager]) -> None:
+    """A manager whose own postmaster is gone leaves alone the newer one that postmaster.pid now names."""
+    stale = Manager("127.0.0.1", free_port(), cluster)
+    managers.append(stale)
+    stale.start(wait=False)
+    old_pid = stale.pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)  # its postmaster dies behind its back (OOM killer, an operator, ...)
+    newer = Manager("127.0.0.1", free_port(), cluster)
+    managers.append(newer)
+    newer.start()
+    assert newer.process is not None and newer.process.pid == newer.pid != old_pid
+    with pytest.raises(DatabaseException, match="failed to start"):
+        stale.ready_wait(timeout=0.5)  # its deadline passes: it reports its own postmaster's death
+    stale.kill()
+    stale.stop(mode="immediate")
+    assert not stale.is_running and stale.pid is None
+    assert newer.is_running and newer.process is not None and newer.process.pid == newer.pid
+    newer.health()
+    with psycopg.connect(newer.dsn) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)

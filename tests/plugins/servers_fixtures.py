@@ -2,8 +2,8 @@
 
 The session cluster (``pg_server``) trusts everyone, so a saved or missing password would change nothing
 there. This second cluster is created with trust and then gets a pg_hba.conf that requires SCRAM over TCP
-for every role but the superuser (which stays trusted so fixtures and ``Manager.ready_wait`` need no
-password). It is started once per session, on first use, and only by the tests that ask for it.
+for every role but the superuser (which stays trusted so fixtures need no password). It is started once
+per session, on first use, and only by the tests that ask for it.
 """
 
 from __future__ import annotations

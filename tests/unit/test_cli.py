@@ -221,6 +221,9 @@ def test_setup_db_random_password_and_owner(cli: Cli) -> None:
     password = match.group(1)
     assert password_ok(cli.data_dir, ADMIN, password)
     assert out.count(password) == 1
+    assert out.count("Created administrator") == 1
+    assert out.splitlines()[-2:] == [f"Log in as {ADMIN} with password: {password}",
+                                     "(shown once; change it after logging in)"]  # last: after the hand-over lines
     assert password not in (cli.data_dir / "pgadmin_lite.log").read_text()
     if owner:
         nobody = pwd.getpwnam("nobody").pw_uid
@@ -297,6 +300,19 @@ def test_update_user_password_role_and_active(ready: Cli) -> None:
     ready.ok("update-user", ADMIN, "--no-admin", "--inactive")
     assert user_flags(ready.data_dir, ADMIN) == (False, False)
     assert user_flags(ready.data_dir, USER) == (True, True)
+
+
+def test_update_user_random_password_recovers_a_lost_password(ready: Cli) -> None:
+    """update-user --random-password replaces a forgotten password and prints the new one once, last."""
+    out = ready.ok("update-user", ADMIN, "--random-password", "--unlock")
+    match = re.search(rf"^Log in as {re.escape(ADMIN)} with password: (\S+)$", out, re.MULTILINE)
+    assert match, out
+    password = match.group(1)
+    assert password_ok(ready.data_dir, ADMIN, password) and not password_ok(ready.data_dir, ADMIN, ADMIN_PW)
+    assert out.count(password) == 1 and out.splitlines()[-1] == "(shown once; change it after logging in)"
+    assert password not in (ready.data_dir / "pgadmin_lite.log").read_text()
+    assert "either --password-stdin or --random-password" in ready.fails(
+        "update-user", ADMIN, "--random-password", "--password-stdin", stdin="another-password-1\n")
 
 
 def test_delete_user(ready: Cli) -> None:

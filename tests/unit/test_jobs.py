@@ -44,8 +44,6 @@ def test_globals_and_restore_argv() -> None:
     restore = commands.restore_argv("/bin/pg_restore", "dbname=d", {"clean": True, "no_owner": True}, dir_fd=9)
     assert restore[-2:] == ["--", "/proc/self/fd/9"] and "--if-exists" in restore
     assert commands.restore_argv("/bin/pg_restore", "dbname=d", {}, None)[-1] == "--dbname=dbname=d"
-    assert commands.psql_argv("/bin/psql", "dbname=d", {"single_transaction": True})[-2:] == [
-        "--dbname=dbname=d", "--file=-"]
     assert commands.backup_argv("/p", "c", {"format": "directory"}, 12)[4] == "--file=/proc/self/fd/12"
 
 
