@@ -144,3 +144,37 @@ def test_a_failed_script_says_what_was_kept_and_what_never_ran(tool: QueryTool, 
     assert result["summary"] == "Statements 1\N{EN DASH}3 were committed; statement 4 failed; " \
                                 "statements 5\N{EN DASH}6 were not run."
     assert ours.execute("select count(*) from t").fetchone()[0] == psql.value("select count(*) from t") == 2
+
+
+def test_cursors_the_user_declares_are_theirs(tool: QueryTool, psql: Psql) -> None:
+    script = ("begin; declare c cursor for select g from generate_series(1, 10) g; fetch 3 from c; "
+              "move 2 in c; fetch 2 from c; close all; commit;")
+    assert psql.run(script) is None
+    result = tool.run(script)
+    assert sqlstate(result) is None
+    assert [s["command"] for s in result["statements"]] == [
+        "BEGIN", "DECLARE CURSOR", "FETCH 3", "MOVE 2", "FETCH 2", "CLOSE CURSOR ALL", "COMMIT"]
+    assert result["statements"][2]["rows"] == [[1], [2], [3]] and result["statements"][4]["rows"] == [[6], [7]]
+
+
+def test_a_writing_select_that_is_not_last_runs_to_its_end_outside_a_transaction(tool: QueryTool, psql: Psql,
+                                                                               ours: Any) -> None:
+    setup = ("create table charges (n int); create function charge(n int) returns int language sql as "
+             "'insert into charges values (n) returning n';")
+    script = "select charge(g) from generate_series(1, 3000) g; select count(*) from charges;"
+    assert psql.run(setup + script) is None
+    result = tool.run(setup + script)
+    assert result["statements"][2]["command"] == "SELECT 3000" and result["rows"] == [[3000]]
+    assert ours.execute("select count(*) from charges").fetchone()[0] == psql.value("select count(*) from charges")
+
+
+def test_each_statement_has_its_outcome(tool: QueryTool) -> None:
+    script = "select 1 as a;\nDO $$BEGIN RAISE NOTICE 'two'; END$$;\nselect g from generate_series(1, 500) g;\nselect 3"
+    result = tool.run(script)
+    first, second, third, last = result["statements"]
+    assert (first["index"], first["offset"], first["length"]) == (0, 0, len("select 1 as a"))
+    assert script[third["offset"]:third["offset"] + third["length"]] == "select g from generate_series(1, 500) g"
+    assert [n["message"] for n in second["notices"]] == ["two"] and first["notices"] == []
+    assert third["command"] == "SELECT 500" and len(third["rows"]) == 100 and third["columns"][0]["name"] == "g"
+    assert all(s["status"] == "ok" and s["duration_ms"] >= 0 and s["fate"] == "committed" for s in result["statements"])
+    assert last["is_pageable"] and result["rows_statement_index"] == 3 and result["rows"] == [[3]]
