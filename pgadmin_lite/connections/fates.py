@@ -34,7 +34,7 @@ class Ledger:
         elif action == "release":
             self._release(savepoint_name(statement))
         elif action == "set":
-            self._savepoints.append((savepoint_name(statement), len(self._open)))
+            self._savepoints.append((savepoint_name(statement), len(self._open) + 1))  # it stays: what follows goes
         self._open.append(index)
         self.fates[index] = IN_TRANSACTION
 

@@ -243,7 +243,9 @@ class QuerySession:
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
                 self._schedule_release()
-            page = {"rows": rows, "has_more": has_more, "truncated": truncated}
+            page: dict[str, Any] = {"rows": rows, "has_more": has_more, "truncated": truncated}
+            if not has_more:
+                page["row_count"] = result.delivered  # the statement's rows, now that all were read
             if result.is_released:
                 page.update(released=True, rest_let_go=result.rest_let_go)
             return page
