@@ -29,7 +29,11 @@ SAVEPOINT_TAGS = ("SAVEPOINT", "RELEASE", "ROLLBACK")  # after these psql leaves
 
 
 class ConnectionLost(Exception):
-    """The server connection died under a statement."""
+    """The server connection died under a statement; `outcome` says what became of the script's statements."""
+
+    def __init__(self, message: str, outcome: dict[str, Any] | None = None, *, was_in_tx: bool = False) -> None:
+        super().__init__(message)
+        self.outcome, self.was_in_tx = outcome or {}, was_in_tx  # a transaction the script had opened was lost
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,8 @@ class _Run:
             ran = self._send(statement, kind, is_last=index == len(self.statements) - 1)
         except StatementError as failure:
             if self.conn.closed or self.conn.broken:
-                raise ConnectionLost(str(failure).strip()) from failure
+                raise ConnectionLost(str(failure).strip(), self.lost_at(index, statement, started, mark),
+                                     was_in_tx=not was_idle) from failure
             self._failed(index, statement, failure, started, mark, guarded)
             return False
         if guarded:
@@ -213,6 +218,14 @@ class _Run:
             ran.tag, ran.row_count = f"SELECT {held.delivered}", held.delivered
         ran.columns = held.columns
         return ran
+
+    def lost_at(self, index: int, statement: Statement, started: float, mark: int) -> dict[str, Any]:
+        """The server ended the session under this statement: it and its open transaction are rolled back."""
+        self.ledger.failed(index, is_idle=True, is_usable=False)
+        self.records.append(self._record(index, statement, started, mark, error={"connection_lost": True}))
+        for record in self.records:
+            record["fate"] = self.ledger.fates[record["index"]]
+        return {"statements": self.records, "fates": self.ledger.fates, "summary": self.ledger.summary()}
 
     def _commit_written(self, held: OpenResult, ran: Ran) -> None:
         """A query whose hidden transaction wrote: its rest goes to the spool (or is computed and let go), then

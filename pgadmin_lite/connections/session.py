@@ -176,7 +176,7 @@ class QuerySession:
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
                 self.export_source = outcome.export or self.export_source
         except ConnectionLost as exc:
-            result = self._lost_result(str(exc), was_in_tx)
+            result = {**self._lost_result(str(exc), was_in_tx or exc.was_in_tx), **exc.outcome}
         except Exception as exc:  # never leave the session stuck in "running"
             log.exception("Query tool %s failed outside PostgreSQL", self.tx_id[:20])
             result = _internal_error(exc)

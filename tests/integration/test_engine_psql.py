@@ -178,3 +178,15 @@ def test_each_statement_has_its_outcome(tool: QueryTool) -> None:
     assert third["command"] == "SELECT 500" and len(third["rows"]) == 100 and third["columns"][0]["name"] == "g"
     assert all(s["status"] == "ok" and s["duration_ms"] >= 0 and s["fate"] == "committed" for s in result["statements"])
     assert last["is_pageable"] and result["rows_statement_index"] == 3 and result["rows"] == [[3]]
+
+
+def test_a_lost_connection_says_what_was_kept(tool: QueryTool, ours: Any) -> None:
+    script = ("create table t(a int); insert into t values (1); begin; insert into t values (2); "
+              "select pg_terminate_backend(pg_backend_pid()); select 1;")
+    result = tool.run(script)
+    assert result["transaction_status"] == "lost" and result["error"]["connection_lost"] is True
+    assert result["error"]["transaction_rolled_back"] is True, "the script's own BEGIN was lost with it"
+    assert result["fates"] == ["committed", "committed", "rolled_back", "rolled_back", "aborted", "not_run"]
+    assert result["summary"].startswith("Statements 1\N{EN DASH}2 were committed; statements 3\N{EN DASH}4 were "
+                                        "rolled back; statement 5 failed")
+    assert ours.execute("select count(*) from t").fetchone()[0] == 1
