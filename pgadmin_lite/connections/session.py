@@ -62,7 +62,7 @@ class QuerySession:
         self.export_source: ExportSource | None = None  # the last result with rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
         self._holding = holding
-        self._release_timer: threading.Timer | None = None
+        self._release_timer: tuple[threading.Timer, OpenResult] | None = None
         self._last_page = time.monotonic()
         self.user_status = "idle"  # after the user's last statement: "idle" | "in_transaction" | "in_error"
 
@@ -250,25 +250,36 @@ class QuerySession:
                 page.update(released=True, rest_let_go=result.rest_let_go)
             return page
 
-    def _schedule_release(self) -> None:
-        """(Lock held.) Let our hidden transaction go once the user has not paged for RESULT_HOLD_SECONDS."""
-        if self._release_timer is not None:
-            self._release_timer.cancel()
+    def _schedule_release(self, delay_s: float | None = None) -> None:
+        """(Lock held.) Let our hidden transaction go once the user has not paged for RESULT_HOLD_SECONDS.
+
+        One timer per result, not one per page: when it fires early (paged meanwhile) it waits again.
+        """
         result, holding = self.open_result, self._holding
+        pending = self._release_timer
+        if pending is not None and pending[1] is result and pending[0].is_alive():
+            return
+        if pending is not None:
+            pending[0].cancel()
+        self._release_timer = None
         if result is None or not result.implicit_tx or holding is None:
             return
-        self._release_timer = threading.Timer(holding.hold_s, lambda: self._run_in(lambda: self._release(result)))
-        self._release_timer.daemon = True
-        self._release_timer.start()
+        timer = threading.Timer(holding.hold_s if delay_s is None else delay_s,
+                                lambda: self._run_in(lambda: self._release(result)))
+        timer.daemon = True
+        self._release_timer = (timer, result)
+        timer.start()
 
     def _release(self, result: OpenResult) -> None:
         """Spool the rest of a result nobody pages and commit our transaction (a worker runs this)."""
         with self._lock:
             holding = self._holding
-            if self.open_result is not result or self.is_running or not result.implicit_tx or holding is None:
+            if self.open_result is not result or not result.implicit_tx or holding is None:
                 return
-            if time.monotonic() - self._last_page < holding.hold_s * 0.9:
-                self._schedule_release()  # paged again meanwhile
+            self._release_timer = None
+            idle_s = time.monotonic() - self._last_page
+            if self.is_running or idle_s < holding.hold_s:
+                self._schedule_release(max(holding.hold_s - idle_s, 0.05))  # paged meanwhile
                 return
             self._ahead = None
             result.release(self.conn, Spool(holding))
@@ -333,7 +344,7 @@ class QuerySession:
             self.wait(5.0)
         with self._lock:
             if self._release_timer is not None:
-                self._release_timer.cancel()
+                self._release_timer[0].cancel()
             if self.open_result is not None and self.open_result.is_released:
                 self.open_result.close(self.conn)  # its spool file
             with contextlib.suppress(psycopg.Error):
