@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from pgadmin_lite.browser.api_schemas import SCHEMAS
+    from pgadmin_lite.browser.api_schemas import QUERY, SCHEMAS
     from pgadmin_lite.web.openapi import register_schemas
 
-    register_schemas(app, SCHEMAS)
+    register_schemas(app, SCHEMAS, QUERY)
     from pgadmin_lite.browser import change_views, data_views, views
 
     app.register_blueprint(views.bp)

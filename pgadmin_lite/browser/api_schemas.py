@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pgadmin_lite.browser.data import OPS
+from pgadmin_lite.browser.refs import COLLECTIONS, KINDS
+
 STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
 STRINGS = {"type": "array", "items": STRING}
@@ -76,4 +79,25 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "browser_changes.drop_object": (DROP_BODY, CHANGE_RESULT),
     "browser_data.read_rows": (None, ROWS),
     "browser_data.change_rows": (ROW_CHANGES, ROW_CHANGES_RESULT),
+}
+KIND_ANY = {"enum": sorted({"server", *KINDS, *COLLECTIONS})}
+INTEGER = {"type": "integer"}
+
+
+def query(properties: dict[str, Any], required: tuple[str, ...] = ("kind",)) -> dict[str, Any]:
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
+OBJECT_QUERY = query({**REF_PROPERTIES, "kind": {"enum": sorted(KINDS)}})
+QUERY: dict[str, dict[str, Any]] = {
+    "browser.tree_children": query({**REF_PROPERTIES, "kind": KIND_ANY, "q": STRING, "limit": INTEGER,
+                                    "offset": INTEGER, "system": {"enum": ["true", "false"]}}),
+    **{f"browser.{name}": OBJECT_QUERY for name in (
+        "object_properties", "object_sql", "object_stats", "object_dependencies", "object_drop_impact")},
+    "browser.object_options": query({"kind": {"enum": ["database", "role", "schema", "table", "index"]},
+                                     "db": STRING}),
+    "browser_data.read_rows": query({
+        **REF_PROPERTIES, "kind": {"enum": ["table", "view", "materialized_view"]}, "limit": INTEGER,
+        "offset": INTEGER, "sort": STRING, "dir": {"enum": ["asc", "desc"]}, "filter": STRING,
+        "op": {"enum": sorted(OPS)}, "value": STRING}, required=("db", "schema", "name")),
 }

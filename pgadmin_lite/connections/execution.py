@@ -15,8 +15,8 @@ from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
 from pgadmin_lite.connections.protocol import Ran, StatementError
 from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.connections.splitter import Statement, split_script, split_text
 from pgadmin_lite.connections.spool import Holding, Spool
-from pgadmin_lite.query_tool.splitter import Statement, split_statements  # until connections/splitter.py lands
 
 TX_STATUS = {
     pq.TransactionStatus.IDLE: "idle",
@@ -109,7 +109,7 @@ class _Run:
 
     conn: psycopg.Connection[Any]
     script: str
-    statements: list[Statement]
+    planned: list[Statement]  # split before anything runs (the pre-checks, the statements that never ran)
     sizes: Sizes
     modes: Modes
     notices: list[dict[str, Any]]
@@ -121,33 +121,58 @@ class _Run:
     error: dict[str, Any] | None = None
     holding: Holding | None = None
     own_tx: bool = False  # single-transaction mode began the transaction the script runs in
+    statements: list[Statement] = field(default_factory=list)  # as sent, lexed as the server's settings say
 
     def __post_init__(self) -> None:
-        self.ledger = Ledger(len(self.statements))
+        self.ledger = Ledger(len(self.planned))
 
     @property
     def is_idle(self) -> bool:
         return protocol.is_idle(self.conn)
 
     def run(self) -> None:
-        refused = self._refused_in_single_transaction()
+        refused = self._refused_meta() or self._refused_in_single_transaction()
         if refused is not None:
             self.error = refused
             return
         if self.modes.single_transaction and self.is_idle:
             self.conn.execute("BEGIN")
             self.own_tx = True
-        for index, statement in enumerate(self.statements):
+        splitter = split_script(self.script, self._std_strings())
+        for index, statement in enumerate(splitter):
+            self.statements.append(statement)
             if not self._run_one(index, statement):
                 break
+            splitter.set_std_strings(self._std_strings())  # as psql: a SET of it applies from the next line
         if self.own_tx:
             self._end_own_transaction()
+
+    def _std_strings(self) -> bool:
+        """standard_conforming_strings as the server last reported it (ParameterStatus)."""
+        return _std_of(self.conn)
+
+    def _is_last(self, statement: Statement) -> bool:
+        """Nothing but white space and comments follows (looked at only as far as the next statement)."""
+        rest = self.script[statement.end:]
+        return not rest.strip() or next(split_script(rest, self._std_strings()), None) is None
+
+    def _refused_meta(self) -> dict[str, Any] | None:
+        """psql's backslash commands run in psql, not on the server: nothing runs, the command is named."""
+        for index, statement in enumerate(self.planned):
+            if statement.is_meta:
+                command = statement.sql.split(maxsplit=1)[0]
+                return {"message": f"Line {statement.line} is the psql meta-command {command}, which the query tool "
+                                   "cannot run; nothing was run.", "sqlstate": None, "statement_index": index,
+                        "position": statement.offset + 1, "line": statement.line,
+                        "hint": "Remove the backslash command (the query tool sends SQL only), or run the script "
+                                "with psql."}
+        return None
 
     def _refused_in_single_transaction(self) -> dict[str, Any] | None:
         """psql --single-transaction runs nothing when a statement cannot run in a transaction block."""
         if not self.modes.single_transaction:
             return None
-        for index, statement in enumerate(self.statements):
+        for index, statement in enumerate(self.planned):
             if kind_of(statement.sql).cannot_run_in_transaction:
                 words = " ".join(kind_of(statement.sql).words[:3])
                 return {"message": f"Statement {index + 1} ({words} …) cannot run inside a transaction block, "
@@ -167,7 +192,7 @@ class _Run:
             self.conn.execute(sql.SQL("SAVEPOINT {}").format(AUTO_SAVEPOINT))
         was_idle, mark, started = self.is_idle, len(self.notices), time.perf_counter()
         try:
-            ran = self._send(statement, kind, is_last=index == len(self.statements) - 1)
+            ran = self._send(statement, kind, is_last=self._is_last(statement))
         except StatementError as failure:
             if self.conn.closed or self.conn.broken:
                 raise ConnectionLost(str(failure).strip(), self.lost_at(index, statement, started, mark),
@@ -328,7 +353,7 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, mode
                notices: list[dict[str, Any]], holding: Holding | None = None) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does with ON_ERROR_STOP."""
     started = time.perf_counter()
-    run = _Run(conn, script, split_statements(script), sizes, modes, notices, holding=holding)
+    run = _Run(conn, script, split_text(script, _std_of(conn)), sizes, modes, notices, holding=holding)
     try:
         run.run()
     except psycopg.Error as exc:  # a statement of ours met a dead connection
@@ -341,6 +366,10 @@ def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, mode
     if held is not None and not run.page[1]:  # fully read: the caller ends it now, not at the next statement
         return ScriptOutcome(body, None, export, spent=held)
     return ScriptOutcome(body, held, export)
+
+
+def _std_of(conn: psycopg.Connection[Any]) -> bool:
+    return conn.info.parameter_status("standard_conforming_strings") != "off"
 
 
 def failed_result(transaction_status: str, error: dict[str, Any], notices: list[dict[str, Any]]) -> dict[str, Any]:

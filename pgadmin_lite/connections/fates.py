@@ -21,8 +21,13 @@ class Ledger:
         self._savepoints: list[tuple[str | None, int]] = []  # (name, how many of _open precede it)
         self.is_failed_transaction = False
 
+    def _reach(self, index: int) -> None:
+        """A flip of standard_conforming_strings can cut the rest of a script into more statements than planned."""
+        self.fates += [NOT_RUN] * (index + 1 - len(self.fates))
+
     def ran(self, index: int, kind: Kind, statement: str, *, was_idle: bool, is_idle: bool, tag: str | None) -> None:
         """A statement succeeded; was_idle/is_idle: the user's state before and after it."""
+        self._reach(index)
         if is_idle:
             fate = COMMITTED if was_idle else ENDED_BY.get(tag or "", ROLLED_BACK)
             self._end(fate)
@@ -40,6 +45,7 @@ class Ledger:
 
     def failed(self, index: int, *, is_idle: bool, is_usable: bool) -> None:
         """The statement failed; the transaction ended (rolled back), was kept usable, or is aborted."""
+        self._reach(index)
         self.fates[index] = FAILED
         if is_idle:
             self._end(ROLLED_BACK)

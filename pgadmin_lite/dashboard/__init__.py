@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from pgadmin_lite.dashboard.api_schemas import SCHEMAS
+    from pgadmin_lite.dashboard.api_schemas import QUERY, SCHEMAS
     from pgadmin_lite.web.openapi import register_schemas
 
-    register_schemas(app, SCHEMAS)
+    register_schemas(app, SCHEMAS, QUERY)
     from pgadmin_lite.dashboard.views import bp
 
     app.register_blueprint(bp)

@@ -37,3 +37,10 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "dashboard.locks": (None, LOCKS),
     "dashboard.stats": (None, STATS),
 }
+DB = {"type": "object", "properties": {"db": {"type": "string",
+                                             "description": "one database instead of the whole server"}}}
+QUERY: dict[str, dict[str, Any]] = {
+    **{f"dashboard.{name}": DB for name in ("sessions", "locks", "prepared", "stats")},
+    "dashboard.settings": {"type": "object", "properties": {
+        "q": {"type": "string"}, "pending_restart": {"enum": ["true", "false"]}}},
+}

@@ -80,9 +80,32 @@ JOB = {"type": "object", "properties": {
     "input": {"type": ["object", "null"], "properties": {"root": {"type": "string"}, "path": {"type": "string"}}}}}
 JOB_LOG = {"type": "object", "properties": {"id": {"type": "integer"}, "state": {"type": "string"},
                                             "text": {"type": "string"}, "is_truncated": {"type": "boolean"}}}
+STRING = {"type": "string"}
+BOOLEAN = {"type": "boolean"}
+STORAGE_ENTRY = {"root": {"type": "string", "description": "home (the default) or a shared folder's name"},
+                 "path": {"type": "string", "description": "a virtual path such as /reports/q1.sql"}}
+FLAG = {"type": "string", "enum": ["true", "false"]}
 # Request and response schemas of the endpoints whose shapes matter most to API clients.
 Schemas = dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]  # endpoint: (request, response)
+Query = dict[str, dict[str, Any]]  # endpoint: an object schema whose properties are its query parameters
 SCHEMAS: Schemas = {
+    "auth.account_password_api": ({"type": "object", "required": ["current_password", "new_password"],
+                                   "properties": {"current_password": STRING, "new_password": STRING}}, None),
+    "drafts.put_draft": ({"type": "object", "required": ["text"], "properties": {"text": STRING}}, None),
+    "servers.check_connection": ({"type": "object", "properties": {"password": STRING}}, None),
+    "servers.set_credentials": ({"type": "object", "properties": {
+        "username": STRING, "password": STRING, "save_password": BOOLEAN}}, None),
+    "storage.make_directory": ({"type": "object", "required": ["path"], "properties": STORAGE_ENTRY}, None),
+    "storage.rename_entry": ({"type": "object", "required": ["path", "new_path"], "properties": {
+        **STORAGE_ENTRY, "new_path": STRING, "overwrite": BOOLEAN}}, None),
+    "storage.write_text": ({"type": "object", "required": ["path", "text"], "properties": {
+        **STORAGE_ENTRY, "text": STRING, "overwrite": BOOLEAN}}, None),
+    "query_tool.export_to_storage": ({"type": "object", "required": ["path"], "properties": {
+        **STORAGE_ENTRY, "overwrite": BOOLEAN}}, None),
+    "storage.upload": ({"type": "object", "required": ["file"], "properties": {
+        "path": {"type": "string", "description": "the target folder, sent before the files"}, "root": STRING,
+        "overwrite": {"enum": ["true", "false"]},
+        "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}, None),
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
         "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"},
         **MODES}}, None),
@@ -101,6 +124,21 @@ SCHEMAS: Schemas = {
     "jobs.job_log": (None, JOB_LOG),
     "jobs.cancel_job": (None, JOB),
 }
+QUERY: Query = {
+    "storage.list_dir": {"type": "object", "properties": {**STORAGE_ENTRY, "hidden": FLAG}},
+    "storage.delete_entry": {"type": "object", "required": ["path"],
+                             "properties": {**STORAGE_ENTRY, "recursive": FLAG}},
+    "storage.download": {"type": "object", "required": ["path"], "properties": STORAGE_ENTRY},
+    "storage.read_text": {"type": "object", "required": ["path"], "properties": STORAGE_ENTRY},
+    "storage.upload": {"type": "object", "properties": {**STORAGE_ENTRY, "overwrite": FLAG}},
+    "query_tool.result": {"type": "object", "properties": {"wait_ms": {"type": "integer"}}},
+    "query_tool.history_list": {"type": "object", "properties": {"q": STRING, "limit": {"type": "integer"}}},
+}
+# URL converters as schemas: Werkzeug's int takes digits only, the default any text without a slash.
+PATH_TYPES = {"int": {"type": "integer", "minimum": 0}, "path": {"type": "string", "minLength": 1}}
+PATH_DEFAULT = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+# Request bodies are JSON but for these.
+MEDIA_TYPES = {"storage.upload": "multipart/form-data"}
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
 CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool",
@@ -109,7 +147,18 @@ CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.o
                      "browser_changes.create_object"})
 
 
-def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -> dict[str, Any]:
+def _parameters(app: Flask, endpoint: str, rule: str) -> list[dict[str, Any]]:
+    """The rule's path arguments (typed by converter), then the endpoint's declared query parameters."""
+    path = [{"name": name, "in": "path", "required": True, "schema": PATH_TYPES.get(converter, PATH_DEFAULT)}
+            for converter, name in CONVERTER.findall(rule)]
+    query = api_query(app).get(endpoint, {})
+    required = set(query.get("required", ()))
+    query_params = [{"name": name, "in": "query", "required": name in required, "schema": schema}
+                    for name, schema in query.get("properties", {}).items()]
+    return path + query_params
+
+
+def _operation(app: Flask, endpoint: str, method: str, rule: str) -> dict[str, Any]:
     view = app.view_functions[endpoint]
     summary = (view.__doc__ or endpoint.split(".")[-1].replace("_", " ")).strip().splitlines()[0]
     request_schema, response_schema = api_schemas(app).get(endpoint, (None, None))
@@ -119,12 +168,13 @@ def _operation(app: Flask, endpoint: str, method: str, path_params: list[str]) -
         success["content"] = {"application/json": {"schema": response_schema or {"type": ["object", "array"]}}}
     operation: dict[str, Any] = {
         "operationId": f"{endpoint}.{method.lower()}", "summary": summary, "tags": [endpoint.split(".")[0]],
-        "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in path_params],
+        "parameters": _parameters(app, endpoint, rule),
         "responses": {status: success, "default": {"description": "Error", "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
     }
     if method in {"POST", "PATCH", "PUT"} and request_schema is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request_schema}}}
+        media_type = MEDIA_TYPES.get(endpoint, "application/json")
+        operation["requestBody"] = {"required": True, "content": {media_type: {"schema": request_schema}}}
     if method != "GET":
         operation["parameters"].append({"name": "X-CSRFToken", "in": "header", "required": True,
                                         "schema": {"type": "string"}, "description": "From GET /api/v1/session"})
@@ -139,7 +189,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             continue
         path = CONVERTER.sub(r"{\2}", rule.rule)[len(API_PREFIX):]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(app, rule.endpoint, method, list(rule.arguments))
+            paths.setdefault(path, {})[method.lower()] = _operation(app, rule.endpoint, method, rule.rule)
     return {
         "openapi": "3.1.0",
         "info": {"title": "pgadmin_lite API", "version": app.config["VERSION"],
@@ -160,13 +210,18 @@ def openapi() -> ResponseReturnValue:
     return jsonify(build_spec(current_app))
 
 
-def register_schemas(app: Flask, schemas: Schemas) -> None:
-    """A feature declares the request and response schemas of its endpoints (any order of init_app)."""
+def register_schemas(app: Flask, schemas: Schemas, query: Query | None = None) -> None:
+    """A feature declares the request and response schemas and query parameters of its endpoints (any order)."""
     app.extensions.setdefault("api_schemas", dict(SCHEMAS)).update(schemas)
+    app.extensions.setdefault("api_query", dict(QUERY)).update(query or {})
 
 
 def api_schemas(app: Flask) -> Schemas:
     return app.extensions.get("api_schemas", SCHEMAS)
+
+
+def api_query(app: Flask) -> Query:
+    return app.extensions.get("api_query", QUERY)
 
 
 def init_app(app: Flask) -> None:

@@ -32,3 +32,17 @@ def test_key_schemas_are_described(admin_client: Any) -> None:
 
 def test_openapi_needs_a_login(anon_client: Any) -> None:
     assert anon_client.get("/api/v1/openapi.json").status_code == 401
+
+
+def test_path_ids_are_typed_and_query_parameters_and_bodies_are_described(admin_client: Any) -> None:
+    """What a client (and the schemathesis run of tests/security) needs to build valid requests."""
+    paths = admin_client.get("/api/v1/openapi.json").get_json()["paths"]
+    rows = {p["name"]: p for p in paths["/servers/{server_id}/rows"]["get"]["parameters"]}
+    assert rows["server_id"]["in"] == "path" and rows["server_id"]["schema"]["type"] == "integer"
+    assert rows["name"]["in"] == "query" and rows["name"]["required"]
+    assert {"limit", "offset", "sort", "dir", "filter", "op", "value"} <= set(rows)
+    assert {p["name"] for p in paths["/storage"]["get"]["parameters"]} >= {"root", "path", "hidden"}
+    assert paths["/drafts/{key}"]["put"]["parameters"][0]["schema"]["type"] == "string"
+    for path, method in [("/storage/mkdir", "post"), ("/storage/text", "put"), ("/drafts/{key}", "put"),
+                         ("/servers/{server_id}/credentials", "put"), ("/account/password", "post")]:
+        assert paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["properties"]

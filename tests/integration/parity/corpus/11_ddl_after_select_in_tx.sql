@@ -1,0 +1,23 @@
+-- DDL after row-returning statements inside one transaction (our portals must be gone)
+create table t (a int, b int);
+insert into t select g, g * 2 from generate_series(1, 2000) g;
+begin;
+select * from t;
+alter table t add column c int;
+select * from t where a < 10;
+update t set c = a + b;
+create index t_c on t (c);
+select c from t order by c limit 5;
+alter table t drop column b;
+truncate t;
+insert into t values (1, 2);
+commit;
+begin;
+table t;
+drop index t_c;
+values (1), (2), (3);
+alter table t add primary key (a);
+select * from t;
+cluster t using t_pkey;
+commit;
+select a, c from t;
