@@ -131,7 +131,7 @@ class _Run:
         return protocol.is_idle(self.conn)
 
     def run(self) -> None:
-        refused = self._refused_meta() or self._refused_in_single_transaction()
+        refused = self._refused_in_single_transaction()
         if refused is not None:
             self.error = refused
             return
@@ -155,18 +155,6 @@ class _Run:
         """Nothing but white space and comments follows (looked at only as far as the next statement)."""
         rest = self.script[statement.end:]
         return not rest.strip() or next(split_script(rest, self._std_strings()), None) is None
-
-    def _refused_meta(self) -> dict[str, Any] | None:
-        """psql's backslash commands run in psql, not on the server: nothing runs, the command is named."""
-        for index, statement in enumerate(self.planned):
-            if statement.is_meta:
-                command = statement.sql.split(maxsplit=1)[0]
-                return {"message": f"Line {statement.line} is the psql meta-command {command}, which the query tool "
-                                   "cannot run; nothing was run.", "sqlstate": None, "statement_index": index,
-                        "position": statement.offset + 1, "line": statement.line,
-                        "hint": "Remove the backslash command (the query tool sends SQL only), or run the script "
-                                "with psql."}
-        return None
 
     def _refused_in_single_transaction(self) -> dict[str, Any] | None:
         """psql --single-transaction runs nothing when a statement cannot run in a transaction block."""
@@ -211,6 +199,11 @@ class _Run:
     def _send(self, statement: Statement, kind: Kind, *, is_last: bool) -> Ran:
         """One statement in the way its kind needs; only the last may stay open for paging."""
         sizes, text = self.sizes, statement.sql
+        if statement.is_meta:  # psql's backslash commands run in psql, never on the server
+            raise StatementError(None, message=f"{text.split(maxsplit=1)[0]} is a psql meta-command, which the "
+                                 "query tool cannot run; the script stopped there.",
+                                 hint="Remove the backslash command (the query tool sends SQL only), or run the "
+                                      "script with psql.")
         preview = sizes.page_size if is_last else sizes.preview_rows
         if kind.copy is Copy.OUT:
             return protocol.copy_out(self.conn, text, preview)

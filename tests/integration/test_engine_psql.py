@@ -190,3 +190,10 @@ def test_a_lost_connection_says_what_was_kept(tool: QueryTool, ours: Any) -> Non
     assert result["summary"].startswith("Statements 1\N{EN DASH}2 were committed; statements 3\N{EN DASH}4 were "
                                         "rolled back; statement 5 failed")
     assert ours.execute("select count(*) from t").fetchone()[0] == 1
+
+
+def test_a_psql_meta_command_stops_the_script_and_is_named(tool: QueryTool, ours: Any) -> None:
+    result = tool.run("create table t(a int);\n\\! id\ninsert into t values (1);")
+    assert result["error"]["statement_index"] == 1 and "\\!" in result["error"]["message"]
+    assert result["fates"] == ["committed", "aborted", "not_run"]
+    assert ours.execute("select count(*) from t").fetchone()[0] == 0
