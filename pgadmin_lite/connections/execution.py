@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ TX_STATUS = {
 }
 AUTO_SAVEPOINT = sql.Identifier("pgl_auto")  # auto-rollback's savepoint: never shown, never in history
 SAVEPOINT_TAGS = ("SAVEPOINT", "RELEASE", "ROLLBACK")  # after these psql leaves its savepoint alone
+TRAILING = re.compile(r"(?:\s+|;|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*\Z", re.DOTALL)  # blank: what the splitter drops
 
 
 class ConnectionLost(Exception):
@@ -152,9 +154,8 @@ class _Run:
         return _std_of(self.conn)
 
     def _is_last(self, statement: Statement) -> bool:
-        """Nothing but white space and comments follows (looked at only as far as the next statement)."""
-        rest = self.script[statement.end:]
-        return not rest.strip() or next(split_script(rest, self._std_strings()), None) is None
+        """Nothing but white space and comments follows (no copy of the rest: scripts can be long)."""
+        return TRAILING.match(self.script, statement.end) is not None
 
     def _refused_in_single_transaction(self) -> dict[str, Any] | None:
         """psql --single-transaction runs nothing when a statement cannot run in a transaction block."""
