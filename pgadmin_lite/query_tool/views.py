@@ -57,7 +57,8 @@ def wait_seconds(raw: Any) -> float:
 def result_response(session: QuerySession, result: dict[str, Any] | None) -> Response:
     if result is None:
         return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
-    return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered})
+    return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered,
+                                   "holds": session.describe()["holds"]})
 
 
 def page_response(session: QuerySession, body: dict[str, Any]) -> Response:

@@ -51,6 +51,11 @@ export class ToolSession {
     return data;
   }
 
+  /** PATCH the tab's transaction modes ({autocommit, auto_rollback, single_transaction}); resolves to describe. */
+  setModes(modes) {
+    return withSession(() => api("PATCH", this.base, modes));
+  }
+
   fetch(limit) {
     return withSession(() => api("POST", `${this.base}/fetch`, { limit }));
   }
