@@ -1,31 +1,39 @@
-"""The process-wide connection manager: created once per app, closed at exit."""
+"""The process-wide connection manager: created once per app, closed at exit.
+
+Import-light: the job worker imports connections.splitter, and a package's __init__ runs first, so what
+needs Flask or the config DB is imported by init_app, not here.
+"""
 
 from __future__ import annotations
 
 import atexit
 import logging
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from pgadmin_lite.connections.manager import ConnectionManager, Limits
-from pgadmin_lite.connections.process_guard import ServingGuard
-from pgadmin_lite.connections.session import QuerySession
-from pgadmin_lite.query_tool import history
-from pgadmin_lite.query_tool.history_writer import HistoryWriter
+    from pgadmin_lite.connections.manager import ConnectionManager
+    from pgadmin_lite.connections.session import QuerySession
+    from pgadmin_lite.query_tool.history_writer import HistoryWriter
 
 log = logging.getLogger(__name__)
 
 
 def _history_recorder(writer: HistoryWriter) -> Any:
     """Hand each finished run to the history writer (no config-DB work on the statement's thread)."""
+    from pgadmin_lite.query_tool import history
     def on_finish(session: QuerySession, sql: str, result: dict[str, Any]) -> None:
         writer.submit(history.entry_for(session.user_id, session.server_id, session.database, sql, result))
     return on_finish
 
 
 def init_app(app: Flask) -> None:
+    from pgadmin_lite.connections.manager import ConnectionManager, Limits
+    from pgadmin_lite.connections.process_guard import ServingGuard
+    from pgadmin_lite.query_tool.history_writer import HistoryWriter
+
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],

@@ -35,7 +35,6 @@ def refusal(text: str) -> str:
     ("select 1; \\! id\n", 1, "\\!"),
     ("select 1,\n  2\n\\! id\n;\n", 3, "\\!"),
     ("select (1,\n\\! id\n);", 2, "\\!"),
-    ("select 1\\; select 2;\n", 1, "\\;"),
     ("select $$ a $$ \\! id\n", 1, "\\!"),
     ("select E'\\'' \\! id\n", 1, "\\!"),
     ("/* \\! a */ \\! id\n", 1, "\\!"),
