@@ -23,7 +23,7 @@ from pgadmin_lite.connections.splitter import SPACE, StreamSplitter
 
 STATEMENT_MAX_BYTES = 256 << 20  # psql itself holds a statement in memory; so do we, up to this size
 DATA_CHUNK_BYTES = 256 << 10  # COPY data is read, and passed on, in blocks of about this size
-SQL_BLOCK_BYTES = 64 << 10  # SQL is read in whole lines, about this much at a time
+SQL_BLOCK_BYTES = 16 << 10  # SQL is read in whole lines, about this much at a time
 TERMINATOR = re.compile(rb"\\\.\r?(\n|\Z)")  # the line that ends COPY data
 RESTRICT = re.compile(r"\\(restrict|unrestrict) ([A-Za-z0-9]+)")
 SET_STD_STRINGS = re.compile(r"(?i)set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:=|\bto\b)\s*'?"
@@ -85,7 +85,7 @@ class ScriptReader:
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
         self.origin = stream.tell()  # the splitter's offsets count from here (a latin-1 character is a byte)
-        self.line = 0  # lines read so far
+        self.line = 0  # line breaks read so far
         self.lexer = StreamSplitter()
         self.restrict_key: str | None = None
         self.is_standard_strings = True  # what the file has set standard_conforming_strings to so far
@@ -130,8 +130,8 @@ class ScriptReader:
             return Statement(as_sent(statement, source), statement.line)
         end_line = statement.line + source.count("\n")
         self.stream.seek(self.origin + statement.end)  # the data starts on the next line of the file
-        self.line = end_line - 1
-        if self._read_line().strip():
+        self.line = end_line
+        if self.stream.readline(STATEMENT_MAX_BYTES + 1).strip():
             raise ScriptError(end_line, "nothing may follow COPY … FROM stdin; on its line (its data starts on "
                               "the next line).")
         return Statement(as_sent(statement, source), statement.line, True, self._copy_data())
@@ -152,21 +152,20 @@ class ScriptReader:
         return ScriptError(line, f"the statement is longer than {STATEMENT_MAX_BYTES >> 20} MiB; split it, or "
                            "restore this file with psql yourself.")
 
-    def _read_line(self) -> bytes:
-        line = self.stream.readline(STATEMENT_MAX_BYTES + 1)
-        if line:
-            self.line += 1
-        if len(line) > STATEMENT_MAX_BYTES:
-            raise ScriptError(self.line, f"the line is longer than {STATEMENT_MAX_BYTES >> 20} MiB.")
-        return line
-
     def _read_block(self) -> str:
-        """Whole lines of SQL, about SQL_BLOCK_BYTES of them (empty at the end of the file)."""
-        lines, size = [], 0
-        while size < SQL_BLOCK_BYTES and (line := self._read_line()):
-            lines.append(line)
-            size += len(line)
-        return b"".join(lines).decode("latin-1")
+        """Whole lines of SQL, about SQL_BLOCK_BYTES of them (empty at the end of the file).
+
+        A block is no longer than a statement may be, so a line that is longer goes on past it and is caught
+        when its end is read."""
+        block = self.stream.read(min(SQL_BLOCK_BYTES, STATEMENT_MAX_BYTES))
+        if block and not block.endswith(b"\n"):
+            end = self.stream.readline(STATEMENT_MAX_BYTES + 1)
+            if len(block) - block.rfind(b"\n") - 1 + len(end) > STATEMENT_MAX_BYTES:
+                raise ScriptError(self.line + block.count(b"\n") + 1,
+                                  f"the line is longer than {STATEMENT_MAX_BYTES >> 20} MiB.")
+            block += end
+        self.line += block.count(b"\n")
+        return block.decode("latin-1")
 
     def _copy_data(self) -> Iterator[bytes]:
         """The lines after COPY … FROM stdin up to a line `\\.` (or the end of the file, as psql does), read in
