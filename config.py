@@ -43,6 +43,8 @@ TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
 # Python that runs background jobs (e.g. /opt/pgadmin_lite/.venv/bin/python); empty: sys.executable when it
 # really is Python (under uWSGI/mod_wsgi it is the server binary: set this, or uWSGI's py-sys-executable).
 PYTHON_EXECUTABLE = ""
+# Largest request body any route reads, in bytes (the storage upload streams and uses MAX_UPLOAD_SIZE instead).
+MAX_REQUEST_BODY_SIZE = 10 * 1024 * 1024
 
 # --- Login and sessions ---------------------------------------------------------------------
 # Login attempts at one email from one client address (IPv6: its /64) before that address is locked out of it.
@@ -88,6 +90,10 @@ CONNECT_TIMEOUT = 10
 CATALOG_STATEMENT_TIMEOUT_MS = 10000
 # Milliseconds a create/alter/drop or a view-data edit may run (longer work belongs in the query tool).
 CHANGE_STATEMENT_TIMEOUT_MS = 60000
+# Seconds an idle object-browser/dashboard connection waits for its user's next request (0: closed at once).
+SHORT_LIVED_IDLE_SECONDS = 30.0
+# Most idle object-browser/dashboard connections kept in all (the oldest close first beyond it).
+SHORT_LIVED_MAX_IDLE = 32
 
 # --- Servers users may register (checked on create, change, load-servers, test, connect) -----
 # Hosts no server may point at: IPs, CIDRs, host names (".example.com" matches names under it). The defaults

@@ -89,12 +89,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seed(conninfo)
         data = Path(tempfile.mkdtemp(prefix="tree-bench-data-"))
         try:
-            app = create_app(prepare_data_dir(data / "data"))
+            settings = prepare_data_dir(data / "data")
+            app = create_app(settings)
             client = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
             server_id = client.post("/api/v1/servers", json={"name": "bench", "host": host, "port": port,
                                                              "username": user}).get_json()["id"]
             base = f"/api/v1/servers/{server_id}/tree"
             results: dict[str, Any] = {}
+            # Every page of 2,000 tables: on reused connections, on a new connection per page (as before
+            # short-lived connections were reused: SHORT_LIVED_MAX_IDLE = 0), and the floor, one query for them all.
+            fresh = api_client(create_app({**settings, "SHORT_LIVED_MAX_IDLE": 0}), ADMIN_EMAIL, ADMIN_PASSWORD)
+            results["http_every_page_2000"] = timed(lambda: _every_page(client, base, 2000), args.runs)
+            results["http_every_page_2000_no_reuse"] = timed(lambda: _every_page(fresh, base, 2000), args.runs)
+            results["sql_all_2000"] = timed(lambda: _sql_only(conninfo(DB), 2000, limit=2000), args.runs)
             for size in SIZES:
                 query = {"kind": "tables", "db": DB, "schema": f"s{size}"}
                 results[f"http_first_page_{size}"] = timed(lambda q=query: client.get(base, query_string=q), args.runs)
@@ -110,11 +117,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def _sql_only(conninfo: str, size: int) -> None:
+def _every_page(client: Any, base: str, size: int) -> None:
+    """Page through a tables node as the tree does (DEFAULT_LIMIT rows a request) until the last page."""
+    offset, truncated = 0, True
+    while truncated:
+        body = client.get(base, query_string={"kind": "tables", "db": DB, "schema": f"s{size}",
+                                              "offset": offset}).get_json()
+        offset, truncated = offset + len(body["items"]), body["truncated"]
+    assert offset == size, offset
+
+
+def _sql_only(conninfo: str, size: int, limit: int = tree.DEFAULT_LIMIT) -> None:
     """The page query alone on a held connection: what the catalog SQL costs without connect and JSON."""
     with _held(conninfo) as conn:
         inner = sql.SQL(catalog.load_sql("list_tables").strip())  # type: ignore[arg-type]
-        conn.execute(tree.PAGE.format(inner=inner), {"schema": f"s{size}", "pattern": None, "limit": 500,
+        conn.execute(tree.PAGE.format(inner=inner), {"schema": f"s{size}", "pattern": None, "limit": limit,
                                                       "offset": 0, "system": False}).fetchall()
 
 

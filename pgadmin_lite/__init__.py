@@ -34,7 +34,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from pgadmin_lite.directories import ensure_directories
     from pgadmin_lite.extensions import csrf
     from pgadmin_lite.keyfiles import read_key_file
-    from pgadmin_lite.web import errors, health, openapi, proxy, security_headers
+    from pgadmin_lite.web import body_limit, converters, errors, health, openapi, proxy, security_headers
+    from pgadmin_lite.web import input as web_input
 
     config = settings.load_settings(overrides=overrides)
     ensure_directories(config)
@@ -43,9 +44,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     app.config["VERSION"] = __version__
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or read_key_file(config["SECRET_KEY_FILE"], "SECRET_KEY_FILE")
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its login session
-    app.config["MAX_CONTENT_LENGTH"] = None
+    app.config["MAX_CONTENT_LENGTH"] = None  # body_limit bounds bodies (Werkzeug's limit truncates chunked ones)
     logs.init_app(app)
     errors.init_app(app)
+    converters.init_app(app)  # before any route: every <int:id> is bounded
+    body_limit.init_app(app)  # before auth and CSRF: an oversized body is refused before anything reads it
+    web_input.init_app(app)  # NUL in a query string or form: 400 before any side effect
     configdb.configure(app)
     if require_schema:
         configdb.check_schema(app)
@@ -64,5 +68,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     dashboard.init_app(app)
     openapi.init_app(app)
     drafts.init_app(app)
+    app.wsgi_app = body_limit.BoundedBody(app.wsgi_app, config["MAX_REQUEST_BODY_SIZE"])  # type: ignore[method-assign]
     app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app

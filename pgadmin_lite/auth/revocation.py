@@ -1,24 +1,18 @@
-"""Revoking a user's access at once: their login sessions and their query-tool connections."""
+"""Revoking a user's access at once: their login sessions and their PostgreSQL connections."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from pgadmin_lite.auth.session_store import SessionStore
-
-
-def close_query_sessions(app: Flask, user_id: int) -> None:
-    """Close the user's query-tool connections, when the connection manager is present."""
-    manager = app.extensions.get("connection_manager")
-    if manager is not None:
-        manager.close_user(user_id)
+from pgadmin_lite.connections import close_user_connections
 
 
 def revoke_user_access(app: Flask, user_id: int) -> None:
     """Used on deactivation, deletion and password reset."""
     store: SessionStore = app.extensions["session_store"]
     store.delete_user(user_id)
-    close_query_sessions(app, user_id)
+    close_user_connections(app, user_id)
 
 
 def revoke_other_sessions(app: Flask, user_id: int, *, keep: str | None) -> None:

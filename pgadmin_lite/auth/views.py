@@ -12,7 +12,8 @@ from flask_wtf.csrf import generate_csrf
 from pgadmin_lite.auth import lockout, service
 from pgadmin_lite.auth.identity import remember_identity
 from pgadmin_lite.auth.next_url import safe_next
-from pgadmin_lite.auth.revocation import close_query_sessions, revoke_other_sessions
+from pgadmin_lite.auth.revocation import revoke_other_sessions
+from pgadmin_lite.connections import close_user_connections
 from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
 from pgadmin_lite.users import service as users_service
 from pgadmin_lite.web.input import json_body
@@ -56,7 +57,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        close_query_sessions(current_app, current_user.id)
+        close_user_connections(current_app, current_user.id)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login_form"))

@@ -10,13 +10,13 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from pgadmin_lite.browser import changes
-from pgadmin_lite.browser.views import BASE, request_target
+from pgadmin_lite.servers.targets import SERVER_API, request_target
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_changes", __name__)
 
 
-@bp.post(f"{BASE}/objects")
+@bp.post(f"{SERVER_API}/objects")
 def create_object(server_id: int) -> ResponseReturnValue:
     """Create a database, role, schema, table or index (preview: only return its SQL)."""
     target = request_target(server_id)
@@ -24,28 +24,28 @@ def create_object(server_id: int) -> ResponseReturnValue:
     return jsonify(result), 201 if result["applied"] else 200
 
 
-@bp.patch(f"{BASE}/objects")
+@bp.patch(f"{SERVER_API}/objects")
 def alter_object(server_id: int) -> ResponseReturnValue:
     """Alter an object: owner and comment for every kind, more for databases, roles and tables."""
     target = request_target(server_id)
     return jsonify(changes.alter(target, json_body()))
 
 
-@bp.post(f"{BASE}/objects/rename")
+@bp.post(f"{SERVER_API}/objects/rename")
 def rename_object(server_id: int) -> ResponseReturnValue:
     """Rename any object of the tree (new_name)."""
     target = request_target(server_id)
     return jsonify(changes.rename(target, json_body()))
 
 
-@bp.post(f"{BASE}/objects/comment")
+@bp.post(f"{SERVER_API}/objects/comment")
 def comment_object(server_id: int) -> ResponseReturnValue:
     """Set (or, with null, remove) any object's comment."""
     target = request_target(server_id)
     return jsonify(changes.set_comment(target, json_body()))
 
 
-@bp.post(f"{BASE}/objects/drop")
+@bp.post(f"{SERVER_API}/objects/drop")
 def drop_object(server_id: int) -> ResponseReturnValue:
     """Drop an object, optionally with CASCADE (see GET …/objects/drop-impact first)."""
     target = request_target(server_id)

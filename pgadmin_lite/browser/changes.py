@@ -33,6 +33,12 @@ CASCADE_PREFIX = "drop cascades to "
 PROBE_LOCK_TIMEOUT_MS = 2000
 
 
+def _release_database(target: catalog.Target, ref: Ref) -> None:
+    """PostgreSQL drops, renames or moves a database only when nobody is connected: our idle connections let go."""
+    if ref.kind == "database" and ref.name:
+        target.pool.close_database(target.server.id, ref.name)
+
+
 def create(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
     """Create a database, role, schema, table or index; preview returns the SQL without running it."""
     ref = parse_ref(data, allow=frozenset(CREATORS))
@@ -65,6 +71,8 @@ def alter(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
             raise BadRequest("Nothing to change.", hint="Send at least one field to change.")
         plan = Plan([*sent, *common], shown=[*shown, *common], ref=ref,
                     is_transactional=ref.kind != "database")
+        if not body.preview:
+            _release_database(target, ref)
         return apply(conn, plan, preview=body.preview)
 
 
@@ -75,6 +83,8 @@ def rename(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
     with change_connection(target, objects.object_db(ref)) as conn:
         row = objects.resolve(conn, ref)
         renamed = Ref(**{**ref.params(), "name": new_name})
+        if not body.preview:
+            _release_database(target, ref)
         return apply(conn, Plan([statements.rename(ref, row, new_name)], ref=renamed), preview=body.preview)
 
 
@@ -95,6 +105,8 @@ def drop(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
         row = objects.resolve(conn, ref)
         plan = Plan([statements.drop(ref, row, cascade=bool(body.flag("cascade")))],
                     is_transactional=ref.kind not in NOT_TRANSACTIONAL_DROPS)
+        if not body.preview:
+            _release_database(target, ref)
         return apply(conn, plan, preview=body.preview)
 
 

@@ -17,8 +17,10 @@ from pgadmin_lite.browser import catalog, statements
 from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import change_connection
 from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.connections.encoding import build_adapters
+from pgadmin_lite.connections.short_lived import database_error
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
-from pgadmin_lite.query_tool.encoding import build_adapters
+from pgadmin_lite.servers import targets
 
 ADAPTERS = build_adapters()
 DEFAULT_LIMIT = 100
@@ -106,7 +108,7 @@ def _select(ref: Ref, rel: dict[str, Any], q: RowQuery) -> tuple[sql.Composable,
 
 def read_rows(target: catalog.Target, ref: Ref, q: RowQuery) -> dict[str, Any]:
     """One page of rows, with what the grid needs to know to offer editing."""
-    with catalog.connect(target, ref.db, adapters=ADAPTERS) as conn:
+    with targets.connect(target, ref.db, context=ADAPTERS) as conn:
         rel = _relation(conn, ref)
         query, params = _select(ref, rel, q)
         cur = conn.cursor(row_factory=tuple_row)
@@ -198,7 +200,7 @@ def _run_changes(conn: psycopg.Connection[Any], texts: list[str], changes: list[
                                    index=index, statement=text, rolled_back=True)
                 done.append({"index": index, "op": changes[index]["op"], "rows_affected": count})
     except psycopg.Error as exc:
-        error = catalog.database_error(exc, statement=texts[index])
+        error = database_error(exc, statement=texts[index])
         error.message = f"Change {index + 1} failed: {error.message}. Nothing was applied."
         error.extra.update(index=index, rolled_back=True)
         raise error from None

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from pgadmin_lite.browser import data
 from pgadmin_lite.browser.refs import parse_ref
-from pgadmin_lite.browser.views import BASE, request_target
+from pgadmin_lite.servers.targets import SERVER_API, request_target
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_data", __name__)
@@ -27,7 +27,7 @@ def _relation_ref(source: Any) -> Any:
     return parse_ref({"kind": "table", **source} if "kind" not in source else source, allow=RELATION_KINDS)
 
 
-@bp.get(f"{BASE}/rows")
+@bp.get(f"{SERVER_API}/rows")
 def read_rows(server_id: int) -> ResponseReturnValue:
     """Rows of a table or view: limit, offset, sort, dir, filter, op, value."""
     target = request_target(server_id)
@@ -35,7 +35,7 @@ def read_rows(server_id: int) -> ResponseReturnValue:
     return _json(data.read_rows(target, ref, data.parse_row_query(request.args)))
 
 
-@bp.post(f"{BASE}/rows/changes")
+@bp.post(f"{SERVER_API}/rows/changes")
 def change_rows(server_id: int) -> ResponseReturnValue:
     """Apply (or preview) inserts, updates and deletes in one transaction."""
     target = request_target(server_id)

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from pgadmin_lite.browser import catalog, ddl_table, objects, statements
 from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.servers import targets
 
 Builder = Callable[[psycopg.Connection[Any], Ref, dict[str, Any]], list[sql.Composable]]
 ROLE_FLAGS = (("login", "LOGIN", "NOLOGIN"), ("superuser", "SUPERUSER", "NOSUPERUSER"),
@@ -183,7 +184,7 @@ BUILDERS: dict[str, Builder] = {
 
 def object_ddl(target: catalog.Target, ref: Ref) -> dict[str, Any]:
     """The reconstructed CREATE script of one object, as text."""
-    with catalog.connect(target, objects.object_db(ref)) as conn:
+    with targets.connect(target, objects.object_db(ref)) as conn:
         row = objects.resolve(conn, ref)
         script = statements.script(conn, BUILDERS[ref.kind](conn, ref, row))
     return {"ref": ref.to_json(), "sql": script}

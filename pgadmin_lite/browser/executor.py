@@ -12,6 +12,8 @@ from psycopg import sql
 
 from pgadmin_lite.browser import catalog, statements
 from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.connections.short_lived import database_error
+from pgadmin_lite.servers import targets
 
 # Milliseconds a change waits for a lock before giving up, so it never queues everyone behind a long transaction.
 CHANGE_LOCK_TIMEOUT_MS = 10_000
@@ -48,7 +50,7 @@ def _run_all(conn: psycopg.Connection[Any], texts: list[str]) -> None:
 @contextmanager
 def change_connection(target: catalog.Target, dbname: str | None) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit connection of its own for a change, with the change statement and lock timeouts."""
-    with catalog.connect(target, dbname, autocommit=True, timeout_ms=target.change_timeout_ms) as conn:
+    with targets.connect(target, dbname, autocommit=True, timeout_ms=target.change_timeout_ms) as conn:
         conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)", [str(CHANGE_LOCK_TIMEOUT_MS)])
         yield conn
 
@@ -71,7 +73,7 @@ def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[s
         else:
             _run_all(conn, texts)
     except StepFailed as failed:
-        error = catalog.database_error(failed.error, statement=shown[failed.index])
+        error = database_error(failed.error, statement=shown[failed.index])
         error.extra.update(index=failed.index, rolled_back=plan.is_transactional,
                            applied_statements=[] if plan.is_transactional else shown[:failed.index])
         raise error from None

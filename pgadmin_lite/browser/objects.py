@@ -9,6 +9,7 @@ import psycopg
 from pgadmin_lite.browser import catalog
 from pgadmin_lite.browser.refs import Ref
 from pgadmin_lite.errors import NotFound
+from pgadmin_lite.servers import targets
 
 SHARED_KINDS = frozenset({"database", "role", "tablespace"})
 RELKINDS = {"table": ["r", "p"], "view": ["v"], "materialized_view": ["m"]}
@@ -65,14 +66,14 @@ def _resolve_sub_object(conn: psycopg.Connection[Any], ref: Ref) -> dict[str, An
 
 def properties(target: catalog.Target, ref: Ref) -> dict[str, Any]:
     """The properties panel: the catalog row as name → value."""
-    with catalog.connect(target, object_db(ref)) as conn:
+    with targets.connect(target, object_db(ref)) as conn:
         row = resolve(conn, ref)
     return {"ref": ref.to_json(), "kind": ref.kind, "name": ref.name, "properties": row}
 
 
 def statistics(target: catalog.Target, ref: Ref) -> dict[str, Any]:
     """Sizes, scans, tuples, I/O, vacuum times — for the kinds PostgreSQL keeps statistics on."""
-    with catalog.connect(target, object_db(ref)) as conn:
+    with targets.connect(target, object_db(ref)) as conn:
         row = resolve(conn, ref)
         name = STATS.get(ref.kind)
         if ref.kind == "table" and row["relkind"] == "p":
@@ -90,7 +91,7 @@ def _dependency_target(ref: Ref, row: dict[str, Any]) -> dict[str, Any]:
 
 def dependencies(target: catalog.Target, ref: Ref) -> dict[str, Any]:
     """What the object depends on and what depends on it (pg_depend; pg_shdepend for shared objects)."""
-    with catalog.connect(target, object_db(ref)) as conn:
+    with targets.connect(target, object_db(ref)) as conn:
         row = resolve(conn, ref)
         name = "shared_dependencies" if ref.kind in SHARED_KINDS else "dependencies"
         rows = catalog.query(conn, name, _dependency_target(ref, row))

@@ -7,6 +7,7 @@ from typing import Any
 from pgadmin_lite.browser import catalog, changes, server_objects
 from pgadmin_lite.browser.refs import Ref
 from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.servers import targets
 
 HELP = {
     "database": {
@@ -37,7 +38,7 @@ def dialog_options(target: catalog.Target, ref: Ref) -> dict[str, Any]:
     if ref.kind not in changes.CREATORS:
         raise BadRequest(f"kind must be one of: {', '.join(sorted(changes.CREATORS))}.", field="kind")
     dbname = ref.db if ref.kind in ("schema", "table", "index") else None
-    with catalog.connect(target, dbname) as conn:
+    with targets.connect(target, dbname) as conn:
         choices = catalog.query_one(conn, f"options_{ref.kind}") or {}
     return {"kind": ref.kind, "fields": list(changes.CREATORS[ref.kind][1]), "choices": choices,
             "help": HELP[ref.kind]}

@@ -9,12 +9,12 @@ are refs too: expanding any node means sending its ref back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.web.input import check_name
 
-MAX_NAME_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL would silently truncate a longer identifier
 SERVER, DATABASE, SCHEMA, TABLE = "server", "database", "schema", "table"
 SCOPE_FIELDS = {SERVER: (), DATABASE: ("db",), SCHEMA: ("db", "schema"), TABLE: ("db", "schema", "table")}
 
@@ -113,24 +113,11 @@ class Ref:
 
     def params(self, **extra: Any) -> dict[str, Any]:
         """Bind parameters for the catalog SQL files (every ref field, present or None)."""
-        return {**asdict(self), **extra}
+        return {**{name: getattr(self, name) for name in REF_FIELDS}, **extra}
 
     def to_json(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-def check_name(value: Any, field: str, *, required: bool = True) -> str | None:
-    """A PostgreSQL identifier as the user typed it: any characters but NUL, at most 63 bytes."""
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise BadRequest(f"{field} must be a non-empty string.", field=field)
-    if "\x00" in value:
-        raise BadRequest(f"{field} must not contain a NUL character.", field=field)
-    if len(value.encode("utf-8")) > MAX_NAME_BYTES:
-        raise BadRequest(f"{field} is longer than {MAX_NAME_BYTES} bytes; PostgreSQL would truncate it.",
-                         field=field)
-    return value
+        """The ref's set fields (not dataclasses.asdict: its deep copies were 40% of listing 2,000 tables)."""
+        return {name: value for name in REF_FIELDS if (value := getattr(self, name)) is not None}
 
 
 def _required(kind: str) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ from psycopg import sql
 from pgadmin_lite.browser import catalog
 from pgadmin_lite.browser.refs import COLLECTIONS, KINDS, SCHEMA, TABLE, Ref
 from pgadmin_lite.errors import BadRequest, NotFound
+from pgadmin_lite.servers import targets
+from pgadmin_lite.web.input import parse_bool
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -69,10 +71,6 @@ def parse_listing(args: Any) -> Listing:
     return Listing(args.get("q") or None, limit, offset, parse_bool(args.get("system")))
 
 
-def parse_bool(raw: Any) -> bool:
-    return str(raw).lower() in {"1", "true", "yes", "on"}
-
-
 def expand(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]:
     """The children of the node the ref names: collections of an object, or a page of a collection."""
     if ref.is_collection:
@@ -85,7 +83,7 @@ def expand(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]
 
 def _collections(target: catalog.Target, ref: Ref, listing: Listing) -> list[dict[str, Any]]:
     params = ref.params(system=listing.system)
-    with catalog.connect(target, ref.database) as conn:
+    with targets.connect(target, ref.database) as conn:
         if ref.kind in NODE_COLLECTIONS:
             counts = catalog.query_one(conn, f"children_{ref.kind}", params)
             names = NODE_COLLECTIONS[ref.kind]
@@ -117,7 +115,7 @@ def _list_collection(target: catalog.Target, ref: Ref, listing: Listing) -> dict
     query = sql.SQL(text) if "%(limit)s" in text else PAGE.format(inner=sql.SQL(text))  # type: ignore[arg-type]
     params = ref.params(system=listing.system, pattern=listing.pattern, limit=listing.limit,
                         offset=listing.offset)
-    with catalog.connect(target, ref.database) as conn:
+    with targets.connect(target, ref.database) as conn:
         rows = conn.execute(query, params).fetchall()
     total = rows[0]["total"] if rows else 0
     items = [_item(ref, row) for row in rows if row["name"] is not None]

@@ -1,32 +1,25 @@
 """Object-browser HTTP API: the tree, each object's properties, SQL, statistics and dependencies.
 
-Every call is about a server the user may use (404 otherwise) and runs on a short-lived connection of
-its own. Objects are named by refs (see refs.py): query parameters here, JSON fields in change_views.
+Every call is about a server the user may use (404 otherwise) and runs on one of the user's short-lived
+connections (reused while they browse). Objects are named by refs (see refs.py): query parameters here,
+JSON fields in change_views.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.browser import ddl, objects, options, tree
-from pgadmin_lite.browser.catalog import Target, run_catalog
+from pgadmin_lite.browser.catalog import run_catalog
 from pgadmin_lite.browser.changes import drop_impact
 from pgadmin_lite.browser.refs import KINDS, Ref, check_name, parse_ref
 from pgadmin_lite.servers import service as servers
+from pgadmin_lite.servers.targets import SERVER_API, request_target
 
 bp = Blueprint("browser", __name__)
-BASE = "/api/v1/servers/<int:server_id>"
 OBJECT_KINDS = frozenset(KINDS)
-
-
-def request_target(server_id: int) -> Target:
-    """The server (if this user may use it) with the configured connect and statement timeouts."""
-    cfg = current_app.config
-    server = servers.get_server_for_user(current_user, server_id)
-    return Target(server, current_user, cfg["CONNECT_TIMEOUT"], cfg["CATALOG_STATEMENT_TIMEOUT_MS"],
-                  cfg["CHANGE_STATEMENT_TIMEOUT_MS"])
 
 
 @bp.get("/servers/<int:server_id>/browser")
@@ -36,16 +29,13 @@ def browser_page(server_id: int) -> ResponseReturnValue:
     return render_template("browser.html", server=server)
 
 
-@bp.get(f"{BASE}/databases")
+@bp.get(f"{SERVER_API}/databases")
 def databases(server_id: int) -> ResponseReturnValue:
     """Databases one can connect to (the query-tool picker)."""
-    server = servers.get_server_for_user(current_user, server_id)
-    rows = run_catalog(server, current_user, "databases", connect_timeout=current_app.config["CONNECT_TIMEOUT"],
-                       statement_timeout_ms=current_app.config["CATALOG_STATEMENT_TIMEOUT_MS"])
-    return jsonify(rows)
+    return jsonify(run_catalog(request_target(server_id), "databases"))
 
 
-@bp.get(f"{BASE}/tree")
+@bp.get(f"{SERVER_API}/tree")
 def tree_children(server_id: int) -> ResponseReturnValue:
     """Expand a tree node: send its ref (kind=server for the root); q, limit, offset and system page it."""
     target = request_target(server_id)
@@ -53,42 +43,42 @@ def tree_children(server_id: int) -> ResponseReturnValue:
     return jsonify(tree.expand(target, ref, tree.parse_listing(request.args)))
 
 
-@bp.get(f"{BASE}/objects")
+@bp.get(f"{SERVER_API}/objects")
 def object_properties(server_id: int) -> ResponseReturnValue:
     """Properties of one object (its catalog row)."""
     target = request_target(server_id)
     return jsonify(objects.properties(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
-@bp.get(f"{BASE}/objects/sql")
+@bp.get(f"{SERVER_API}/objects/sql")
 def object_sql(server_id: int) -> ResponseReturnValue:
     """The SQL tab: the object's CREATE script rebuilt from the catalogs."""
     target = request_target(server_id)
     return jsonify(ddl.object_ddl(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
-@bp.get(f"{BASE}/objects/stats")
+@bp.get(f"{SERVER_API}/objects/stats")
 def object_stats(server_id: int) -> ResponseReturnValue:
     """Statistics: sizes, row estimates, scans, vacuum and analyze times."""
     target = request_target(server_id)
     return jsonify(objects.statistics(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
-@bp.get(f"{BASE}/objects/dependencies")
+@bp.get(f"{SERVER_API}/objects/dependencies")
 def object_dependencies(server_id: int) -> ResponseReturnValue:
     """What the object depends on, and what depends on it."""
     target = request_target(server_id)
     return jsonify(objects.dependencies(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
-@bp.get(f"{BASE}/objects/drop-impact")
+@bp.get(f"{SERVER_API}/objects/drop-impact")
 def object_drop_impact(server_id: int) -> ResponseReturnValue:
     """What DROP … CASCADE would take with it (found by running it in a rolled-back transaction)."""
     target = request_target(server_id)
     return jsonify(drop_impact(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
-@bp.get(f"{BASE}/objects/options")
+@bp.get(f"{SERVER_API}/objects/options")
 def object_options(server_id: int) -> ResponseReturnValue:
     """Choices and help for a create dialog: kind=database|role|schema|table|index (db= for the last three)."""
     target = request_target(server_id)

@@ -1,13 +1,13 @@
-"""The process-wide connection manager: created once per app, closed at exit.
+"""The process-wide connection manager and short-lived connections: created once per app, closed at exit.
 
-Import-light: the job worker imports connections.splitter, and a package's __init__ runs first, so what
-needs Flask or the config DB is imported by init_app, not here.
+Flask is named for type hints only: connections/ knows no web framework and no feature (see DESIGN.md §2).
+Import-light: the job worker imports connections.splitter, and this __init__ runs first, so what init_app
+builds is imported there.
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -15,34 +15,26 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from pgadmin_lite.connections.manager import ConnectionManager
-    from pgadmin_lite.connections.session import QuerySession
-    from pgadmin_lite.query_tool.history_writer import HistoryWriter
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
 
-log = logging.getLogger(__name__)
-
-
-def _history_recorder(writer: HistoryWriter) -> Any:
-    """Hand each finished run to the history writer (no config-DB work on the statement's thread)."""
-    from pgadmin_lite.query_tool import history
-    def on_finish(session: QuerySession, sql: str, result: dict[str, Any]) -> None:
-        writer.submit(history.entry_for(session.user_id, session.server_id, session.database, sql, result))
-    return on_finish
+MANAGER_KEY = "connection_manager"
+SHORT_LIVED_KEY = "short_lived_connections"
 
 
 def init_app(app: Flask) -> None:
     from pgadmin_lite.connections.manager import ConnectionManager, Limits
     from pgadmin_lite.connections.process_guard import ServingGuard
-    from pgadmin_lite.query_tool.history_writer import HistoryWriter
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
 
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
                     max_rows=cfg["MAX_RESULT_ROWS"])
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
-    writer = HistoryWriter(app, keep=cfg["QUERY_HISTORY_MAX"])
-    app.extensions["history_writer"] = writer
-    manager = ConnectionManager(limits, guard, on_finish=_history_recorder(writer))
-    app.extensions["connection_manager"] = manager
+    manager = ConnectionManager(limits, guard)  # the query tool sets its on_finish (history)
+    app.extensions[MANAGER_KEY] = manager
+    short_lived = ShortLivedConnections(float(cfg["SHORT_LIVED_IDLE_SECONDS"]), cfg["SHORT_LIVED_MAX_IDLE"])
+    app.extensions[SHORT_LIVED_KEY] = short_lived
     app.extensions["health_checks"].append(guard.warning)
 
     @app.before_request
@@ -54,18 +46,31 @@ def init_app(app: Flask) -> None:
     def serving_problem() -> dict[str, Any]:
         return {"serving_problem": guard.warning()}
 
-    atexit.register(_flush_at_exit, weakref.ref(writer))  # runs after _close_at_exit (atexit is last-in first-out)
-    atexit.register(_close_at_exit, weakref.ref(manager))  # weak: an app that is dropped is freed
+    atexit.register(_close_at_exit, weakref.ref(manager), weakref.ref(short_lived))  # weak: a dropped app is freed
 
 
-def _close_at_exit(ref: weakref.ref[ConnectionManager]) -> None:
-    manager = ref()
+def connection_manager(app: Flask) -> ConnectionManager:
+    manager: ConnectionManager = app.extensions[MANAGER_KEY]
+    return manager
+
+
+def short_lived_connections(app: Flask) -> ShortLivedConnections:
+    pool: ShortLivedConnections = app.extensions[SHORT_LIVED_KEY]
+    return pool
+
+
+def close_user_connections(app: Flask, user_id: int) -> None:
+    """On logout and revocation: the user's query-tool sessions and short-lived connections end."""
+    manager = app.extensions.get(MANAGER_KEY)
     if manager is not None:
-        manager.close_all()
+        manager.close_user(user_id)
+    pool = app.extensions.get(SHORT_LIVED_KEY)
+    if pool is not None:
+        pool.close_user(user_id)
 
 
-def _flush_at_exit(ref: weakref.ref[HistoryWriter]) -> None:
-    """The history of the last statements is stored before the process ends (its thread is a daemon)."""
-    writer = ref()
-    if writer is not None:
-        writer.flush()
+def _close_at_exit(manager_ref: weakref.ref[ConnectionManager], pool_ref: weakref.ref[ShortLivedConnections]) -> None:
+    for ref in (manager_ref, pool_ref):
+        target = ref()
+        if target is not None:
+            target.close_all()

@@ -1,7 +1,7 @@
 """The server and database dashboard: sessions, locks, prepared transactions, settings, pg_hba rules, counters.
 
-Each call is one short-lived connection of its own (browser.catalog.connect) with a statement timeout;
-the dashboard's own probe connection is left out of what it reports.
+Each call runs on one of the user's short-lived connections (servers.targets.connect) with a statement
+timeout; the dashboard's own probe connection is left out of what it reports.
 """
 
 from __future__ import annotations
@@ -10,27 +10,28 @@ from typing import Any
 
 import psycopg
 
-from pgadmin_lite.browser import catalog
+from pgadmin_lite.connections.queries import load_sql
 from pgadmin_lite.errors import NotFound, PrivilegeRequired
+from pgadmin_lite.servers.targets import Target, connect
 
 PACKAGE = "pgadmin_lite.dashboard"
 
 
 def _query(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    return conn.execute(catalog.load_sql(name, PACKAGE), params or {}).fetchall()  # type: ignore[arg-type]
+    return conn.execute(load_sql(name, PACKAGE), params or {}).fetchall()  # type: ignore[arg-type]
 
 
-def sessions(target: catalog.Target, db: str | None) -> dict[str, Any]:
+def sessions(target: Target, db: str | None) -> dict[str, Any]:
     """Every session (of one database, when db is given) and whether this role may cancel/terminate it."""
-    with catalog.connect(target) as conn:
+    with connect(target) as conn:
         me = _query(conn, "me")[0]
         items = _query(conn, "sessions", {"db": db})
     return {"items": items, "me": me}
 
 
-def signal(target: catalog.Target, pid: int, *, terminate: bool) -> dict[str, Any]:
+def signal(target: Target, pid: int, *, terminate: bool) -> dict[str, Any]:
     """pg_cancel_backend / pg_terminate_backend; PostgreSQL itself refuses what the role may not do (403)."""
-    with catalog.connect(target, autocommit=True) as conn:
+    with connect(target, autocommit=True) as conn:
         signalled = _query(conn, "signal", {"pid": pid, "terminate": terminate})[0]["signalled"]
     if not signalled:
         raise NotFound(f"No PostgreSQL session with pid {pid}; it may have ended already.")
@@ -52,32 +53,32 @@ def _chains(waits: dict[int, list[int]]) -> list[dict[str, Any]]:
     return out
 
 
-def locks(target: catalog.Target, db: str | None) -> dict[str, Any]:
+def locks(target: Target, db: str | None) -> dict[str, Any]:
     """Locks held and awaited, with the blocking chains (pg_blocking_pids) of every waiting session."""
-    with catalog.connect(target, db) as conn:
+    with connect(target, db) as conn:
         items = _query(conn, "locks", {"db": db})
     waits = {row["pid"]: row["blocked_by"] for row in items if row["blocked_by"]}
     return {"items": items, "blocking": _chains(waits)}
 
 
-def prepared(target: catalog.Target, db: str | None) -> dict[str, Any]:
-    with catalog.connect(target) as conn:
+def prepared(target: Target, db: str | None) -> dict[str, Any]:
+    with connect(target) as conn:
         return {"items": _query(conn, "prepared", {"db": db})}
 
 
-def settings(target: catalog.Target, q: str | None, *, pending_only: bool) -> dict[str, Any]:
+def settings(target: Target, q: str | None, *, pending_only: bool) -> dict[str, Any]:
     """pg_settings, filtered by a search over name, description and category."""
     pattern = None
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with catalog.connect(target) as conn:
+    with connect(target) as conn:
         return {"items": _query(conn, "settings", {"pattern": pattern, "pending_only": pending_only})}
 
 
-def hba_rules(target: catalog.Target) -> dict[str, Any]:
+def hba_rules(target: Target) -> dict[str, Any]:
     """pg_hba_file_rules, which PostgreSQL shows to superusers only (unless granted)."""
     try:
-        with catalog.connect(target) as conn:
+        with connect(target) as conn:
             rows = _query(conn, "hba")
     except PrivilegeRequired as exc:
         raise PrivilegeRequired("Only superusers can read the authentication rules (pg_hba_file_rules).",
@@ -87,9 +88,9 @@ def hba_rules(target: catalog.Target) -> dict[str, Any]:
     return {"items": [row["rule"] for row in rows]}
 
 
-def stats(target: catalog.Target, db: str | None) -> dict[str, Any]:
+def stats(target: Target, db: str | None) -> dict[str, Any]:
     """Raw counters (sessions by state, transactions, tuples, blocks) stamped with the server's clock."""
-    with catalog.connect(target) as conn:
+    with connect(target) as conn:
         row = _query(conn, "stats", {"db": db})[0]
     counters = row["counters"]
     counters["tuples_in"] = counters["tup_inserted"] + counters["tup_updated"] + counters["tup_deleted"]

@@ -6,14 +6,14 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.browser.refs import check_name
-from pgadmin_lite.browser.tree import parse_bool
-from pgadmin_lite.browser.views import BASE, request_target
 from pgadmin_lite.dashboard import service
 from pgadmin_lite.servers import service as servers
+from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.web.input import check_name, parse_bool
 
 bp = Blueprint("dashboard", __name__)
-DASHBOARD = f"{BASE}/dashboard"
+DASHBOARD = f"{SERVER_API}/dashboard"
+PID = "<int(max=2147483647):pid>"  # a backend pid is an int4: pg_cancel_backend(bigint) does not exist
 
 
 def _db() -> str | None:
@@ -35,14 +35,14 @@ def sessions(server_id: int) -> ResponseReturnValue:
     return jsonify(service.sessions(target, _db()))
 
 
-@bp.post(f"{DASHBOARD}/sessions/<int:pid>/cancel")
+@bp.post(f"{DASHBOARD}/sessions/{PID}/cancel")
 def cancel_session(server_id: int, pid: int) -> ResponseReturnValue:
     """Cancel the session's running query (pg_cancel_backend)."""
     target = request_target(server_id)
     return jsonify(service.signal(target, pid, terminate=False))
 
 
-@bp.post(f"{DASHBOARD}/sessions/<int:pid>/terminate")
+@bp.post(f"{DASHBOARD}/sessions/{PID}/terminate")
 def terminate_session(server_id: int, pid: int) -> ResponseReturnValue:
     """End the session (pg_terminate_backend)."""
     target = request_target(server_id)

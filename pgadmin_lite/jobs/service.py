@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from pgadmin_lite.auth.identity import Principal
+from pgadmin_lite.connections import opening
 from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
@@ -24,7 +25,7 @@ from pgadmin_lite.models import Job
 from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.jobs import ACTIVE_STATES
 from pgadmin_lite.servers import service as servers
-from pgadmin_lite.servers.service import NO_PASSFILE
+from pgadmin_lite.servers.targets import connect_params
 from pgadmin_lite.storage import sandbox
 from pgadmin_lite.storage.access import resolve_root
 
@@ -142,7 +143,7 @@ def _has_output(request: JobRequest) -> bool:
 
 def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
     """Connect once as the job will (a wrong password or database fails here, clearly) for the version."""
-    with servers.open_connection(kwargs, autocommit=True) as conn:
+    with opening.connect(kwargs, autocommit=True) as conn:
         return binaries.server_major(conn.info.server_version)
 
 
@@ -150,7 +151,7 @@ def _child_env(job_dir: Path, password: str) -> dict[str, str]:
     """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all)."""
     env = interpreter.worker_env()
     if not password:
-        env["PGPASSFILE"] = NO_PASSFILE  # never the web server's ~/.pgpass
+        env["PGPASSFILE"] = opening.NO_PASSFILE  # never the web server's ~/.pgpass
         return env
     if "\n" in password or "\r" in password:
         raise BadRequest("Passwords with line breaks cannot be passed to the PostgreSQL programs (libpq passfile).")
@@ -185,8 +186,8 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
     python = interpreter.resolve_interpreter(settings.python_executable)  # refuse before touching anything
     server = servers.get_server_for_user(user, request.server_id)
     database = request.database or server.maintenance_db
-    kwargs = servers.connect_kwargs(server, user, password=request.password, dbname=database,
-                                    connect_timeout=settings.connect_timeout)
+    kwargs = connect_params(server, user, password=request.password, dbname=database,
+                            connect_timeout=settings.connect_timeout)
     output_root = (resolve_root(request.output_root, user_id=user.id, is_admin=user.is_admin)
                    if _has_output(request) else None)
     if output_root is not None:

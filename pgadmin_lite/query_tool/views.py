@@ -10,12 +10,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.connections import opening
+from pgadmin_lite.connections.encoding import build_adapters
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
 from pgadmin_lite.query_tool import history
-from pgadmin_lite.query_tool.encoding import adapt_connection, build_adapters
 from pgadmin_lite.servers import service as servers
+from pgadmin_lite.servers import targets
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.web.input import json_body, optional_bool
@@ -65,9 +67,7 @@ def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
 
 def _connect(kwargs: dict[str, Any]) -> Any:
     """A query-tool connection: autocommit (the user's BEGIN starts a transaction), our loaders, no prepares."""
-    conn = servers.open_connection(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
-    adapt_connection(conn)
-    return conn
+    return opening.connect(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
 
 
 @bp.get("/query-tool")
@@ -87,7 +87,7 @@ def open_tool() -> ResponseReturnValue:
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
     server = servers.get_server_for_user(current_user, server_id)
-    kwargs = servers.connect_kwargs(server, current_user, password=password, dbname=database,
+    kwargs = targets.connect_params(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
     session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs))
     info = session.describe()

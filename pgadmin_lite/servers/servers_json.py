@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +11,7 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
 from pgadmin_lite.servers.fields import clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy, check_registration
+from pgadmin_lite.web.json_input import parse_json
 
 # pgAdmin key -> our field, and the label used in messages.
 KEYS = {"Name": "name", "Group": "group", "Host": "host", "Port": "port", "MaintenanceDB": "maintenance_db",
@@ -98,9 +98,9 @@ def parse_servers_file(text: str, *, policy: ServerPolicy, may_share: bool = Fal
                        ) -> ParsedServers:
     """Validate every entry (fields and server policy) first; any invalid entry rejects the whole file, naming each."""
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ServersFileError(f"{source} is not valid JSON: {exc}; nothing was imported.") from None
+        document = parse_json(text)
+    except BadRequest as exc:
+        raise ServersFileError(f"{source} was refused ({exc.message.rstrip('.')}); nothing was imported.") from None
     servers = document.get("Servers") if isinstance(document, dict) else None
     if not isinstance(servers, dict):
         raise ServersFileError(f'{source} must hold an object {{"Servers": {{"1": {{...}}, ...}}}}; '

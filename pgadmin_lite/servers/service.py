@@ -1,4 +1,4 @@
-"""Server registrations: who may see, use and change which server, saved credentials, and how to connect.
+"""Server registrations: who may see, use and change which server, and saved credentials (targets.py connects).
 
 No Flask globals here; the vault and the server policy are passed in (or, when omitted, taken from the app
 handling the request).
@@ -6,34 +6,22 @@ handling the request).
 
 from __future__ import annotations
 
-import logging
-import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
-import psycopg
 from sqlalchemy import or_
 
 from pgadmin_lite.auth.identity import Principal
-from pgadmin_lite.errors import BadRequest, NotFound, PasswordRequired, PermissionDenied, ServerUnreachable
+from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers import current_policy
 from pgadmin_lite.servers.fields import FIELDS, clean_fields
-from pgadmin_lite.servers.policy import ServerPolicy, check_registration, pin_connect_params
+from pgadmin_lite.servers.policy import ServerPolicy, check_registration
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
-log = logging.getLogger(__name__)
-
-APPLICATION_NAME = "pgadmin_lite"
-DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the configured value
 WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared"})
 TARGET_FIELDS = frozenset({"host", "port", "connect_params"})  # what the server policy judges
-_PASSWORD_WANTED = ("no password supplied", "password authentication failed")
-# A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
-# ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
-NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
 
 
 # --- Access ---------------------------------------------------------------------------------------------------
@@ -65,7 +53,7 @@ def get_owned_server(user: Principal, server_id: int) -> Server:
     return server
 
 
-def _credential(server: Server, user: Principal) -> ServerCredential | None:
+def user_credential(server: Server, user: Principal) -> ServerCredential | None:
     return db.session.execute(
         db.select(ServerCredential).filter_by(server_id=server.id, user_id=user.id)).scalar_one_or_none()
 
@@ -79,7 +67,7 @@ def credentials_of(user: Principal) -> dict[int, ServerCredential]:
 def server_json(server: Server, user: Principal, credentials: Mapping[int, ServerCredential] | None = None
                 ) -> dict[str, Any]:
     """The API view of a server for one user: their username and saved-password flag, never a secret."""
-    cred = _credential(server, user) if credentials is None else credentials.get(server.id)
+    cred = user_credential(server, user) if credentials is None else credentials.get(server.id)
     return {"id": server.id, "name": server.name, "group": server.group_name, "host": server.host,
             "port": server.port, "maintenance_db": server.maintenance_db,
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
@@ -126,7 +114,7 @@ def _store_password(server: Server, user: Principal, save: bool | None, password
     """Save (encrypted, bound to this server and user) or erase the user's password for a server."""
     if save is None:
         return
-    cred = _credential(server, user)
+    cred = user_credential(server, user)
     if save is False:
         if cred is not None:
             cred.password_enc = None
@@ -176,7 +164,7 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
     _check_target(server, fields, policy)
-    cred = _credential(server, user)
+    cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     is_shared = _check_sharing(body, user, server.is_shared)
     if "group" in fields:
@@ -222,7 +210,7 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
     username = body.get("username")
     if username is not None:
         username = clean_fields({"username": username}, is_new=False)["username"]
-    cred = _credential(server, user)
+    cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     if server.user_id == user.id:
         if username is not None:
@@ -245,68 +233,3 @@ def forget_credentials(server: Server, user: Principal) -> None:
     """Drop the user's own username and saved password for a server."""
     db.session.execute(db.delete(ServerCredential).filter_by(server_id=server.id, user_id=user.id))
     db.session.commit()
-
-
-# --- Connecting -----------------------------------------------------------------------------------------------
-
-def connect_kwargs(server: Server, user: Principal, *, password: str | None = None, dbname: str | None = None,
-                   connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None) -> dict[str, Any]:
-    """Keyword arguments for psycopg.connect: the user's credentials, never the web server's ~/.pgpass."""
-    if not can_use(server, user):
-        raise NotFound(f"No server with id {server.id}.")
-    cred = _credential(server, user)
-    if not password and cred is not None and cred.password_enc:
-        password = (vault or current_vault()).decrypt(cred.password_enc, aad=associated_data(server.id, user.id))
-    kwargs: dict[str, Any] = {
-        "host": server.host, "port": server.port, "dbname": dbname or server.maintenance_db,
-        "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
-        "connect_timeout": connect_timeout, "application_name": APPLICATION_NAME,
-    }
-    kwargs.update(server.connect_params or {})
-    # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
-    kwargs["password"] = password or ""
-    kwargs["passfile"] = NO_PASSFILE
-    return kwargs
-
-
-def connection_error(exc: psycopg.OperationalError, kwargs: Mapping[str, Any]) -> PasswordRequired | ServerUnreachable:
-    """PasswordRequired when the server wanted a password none was given for, else libpq's own message."""
-    message = str(exc).strip() or type(exc).__name__
-    password = kwargs.get("password") or ""
-    if password:
-        message = message.replace(password, "********")
-    host = ",".join(dict.fromkeys(str(kwargs.get("host")).split(",")))  # pinned: one entry per address
-    target = f"{kwargs.get('user')}@{host}:{kwargs.get('port')}/{kwargs.get('dbname')}"
-    if not password and any(marker in message for marker in _PASSWORD_WANTED):
-        return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
-                                hint="Send the password when connecting, or save it with the server.")
-    return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
-                                           "credentials and the server's pg_hba.conf.")
-
-
-def open_connection(kwargs: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
-    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable."""
-    try:
-        return psycopg.connect(**{**kwargs, **psycopg_options})
-    except psycopg.OperationalError as exc:
-        error = connection_error(exc, kwargs)
-        log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
-                 error.message)
-        raise error from None
-
-
-def check_connection(server: Server, user: Principal, *, password: str | None = None,
-                     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None,
-                     policy: ServerPolicy | None = None) -> dict[str, Any]:
-    """Connect once as the user would, to the addresses the server policy checked, and report version and timings."""
-    kwargs = connect_kwargs(server, user, password=password, connect_timeout=connect_timeout, vault=vault)
-    kwargs = pin_connect_params(kwargs, policy or current_policy())
-    started = time.perf_counter()
-    with open_connection(kwargs, autocommit=True) as conn:
-        connected = time.perf_counter()
-        conn.execute("SELECT 1").fetchone()
-        done = time.perf_counter()
-        version = conn.info.parameter_status("server_version") or ""
-        role = conn.info.user
-    return {"ok": True, "server_version": version.split(" ")[0], "username": role,
-            "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2)}

@@ -9,8 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.auth.identity import Principal
+from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.servers import service
+from pgadmin_lite.servers import service, targets
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
@@ -51,6 +52,7 @@ def update_server(server_id: int) -> ResponseReturnValue:
     me = _me()
     body = json_body()
     server = service.update_server(service.get_owned_server(me, server_id), me, body)
+    short_lived_connections(current_app).close_server(server.id)  # an address, a password or a share changed
     current_app.logger.info("Server %s updated by %s (%s)", server.id, me.email, sorted(body))
     return jsonify(service.server_json(server, me))
 
@@ -61,6 +63,7 @@ def delete_server(server_id: int) -> ResponseReturnValue:
     server = service.get_owned_server(me, server_id)
     name = server.name
     service.delete_server(server, me)
+    short_lived_connections(current_app).close_server(server_id)
     current_app.logger.info("Server %s (%s) deleted by %s", server_id, name, me.email)
     return "", 204
 
@@ -75,7 +78,7 @@ def check_connection(server_id: int) -> ResponseReturnValue:
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.", field="password")
     server = service.get_server_for_user(me, server_id)
-    return jsonify(service.check_connection(server, me, password=password,
+    return jsonify(targets.check_connection(server, me, password=password,
                                             connect_timeout=current_app.config["CONNECT_TIMEOUT"]))
 
 

@@ -110,11 +110,14 @@ def user_usage_fields(user_id: int) -> dict[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Settings, the user lifecycle hooks (signals keep users.service unaware of storage), the views."""
+    """Settings, leftovers of writers that died, the user lifecycle hooks (signals keep users.service unaware of
+    storage), the views."""
+    from pgadmin_lite.storage.sweep import sweep_orphans
     from pgadmin_lite.storage.views import bp
     from pgadmin_lite.users.signals import user_created, user_deleted
 
-    app.extensions["storage"] = settings_from(app.config)
+    settings = app.extensions["storage"] = settings_from(app.config)
+    sweep_orphans([settings.storage_dir, *(share.path for share in settings.shares)])
     user_created.connect(_on_user_created)  # connecting the same function again is a no-op
     user_deleted.connect(_on_user_deleted)
     app.register_blueprint(bp)

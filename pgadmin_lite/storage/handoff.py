@@ -18,7 +18,6 @@ its member files are then opened by name, so directory archives are taken from t
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -32,20 +31,20 @@ from pgadmin_lite.storage.writes import locked, quota_error, translate_os_errors
 TAR_MAGIC_OFFSET = 257
 
 
-def create_temp_dir(dir_fd: int) -> str:
-    """A new private (0700) folder with a reserved name: never listed, never reachable through the API."""
+def create_temp_dir(dir_fd: int) -> tuple[int, str]:
+    """A new private (0700), locked folder with a reserved name: never listed, never reachable through the API."""
     while True:
-        name = sandbox.TEMP_PREFIX + secrets.token_hex(8)
+        name = sandbox.temp_name()
         try:
             os.mkdir(name, sandbox.DIR_MODE, dir_fd=dir_fd)
         except FileExistsError:
             continue
         fd = os.open(name, sandbox.DIR_FLAGS, dir_fd=dir_fd)
-        try:
-            os.fchmod(fd, sandbox.DIR_MODE)
-        finally:
+        if not sandbox.lock_temp(fd, dir_fd, name):
             os.close(fd)
-        return name
+            continue
+        os.fchmod(fd, sandbox.DIR_MODE)
+        return fd, name
 
 
 @dataclass
@@ -112,8 +111,7 @@ def open_output(root: Root, path: object, *, is_dir: bool, overwrite: bool) -> O
         target.dir_fd = sandbox.open_dir(target.root_fd, parent)
         _refuse_existing(target.dir_fd, name, parts, overwrite=overwrite, is_dir=is_dir)
         if is_dir:
-            target.temp = create_temp_dir(target.dir_fd)
-            target.out_fd = os.open(target.temp, sandbox.DIR_FLAGS, dir_fd=target.dir_fd)
+            target.out_fd, target.temp = create_temp_dir(target.dir_fd)
         else:
             target.out_fd, target.temp = sandbox.create_temp_file(target.dir_fd)
     except BaseException:
@@ -215,7 +213,7 @@ def output_size(out_fd: int, is_dir: bool) -> int:
 
 
 def quota_room(root_fd: int, quota_bytes: int | None, own_bytes: int) -> int | None:
-    """Bytes the output may still grow by (None: no quota); our temp folder's files are already counted in use."""
+    """Bytes the output may still grow by (None: no quota); our own temp entry is already counted in use."""
     if quota_bytes is None:
         return None
     used = sandbox.tree_usage(root_fd)[0] - own_bytes
@@ -229,7 +227,7 @@ def commit_output(spec: dict[str, Any], root_fd: int, dir_fd: int, out_fd: int) 
     if not is_dir:
         os.fsync(out_fd)
     with locked(root_fd):
-        room = quota_room(root_fd, spec.get("quota_bytes"), size if is_dir else 0)
+        room = quota_room(root_fd, spec.get("quota_bytes"), size)
         replaced = 0
         if spec.get("overwrite") and not is_dir:
             with suppress(FileNotFoundError):

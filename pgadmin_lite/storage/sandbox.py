@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import secrets
 import shutil
@@ -21,7 +22,7 @@ from pgadmin_lite.errors import AlreadyExists, BadRequest, IsDirectory, NotFound
 
 MAX_NAME_BYTES = 255  # a file name (one component), as on ext4/xfs
 MAX_PATH_BYTES = 4096  # a whole virtual path, as PATH_MAX
-TEMP_PREFIX = ".pgl-tmp-"  # in-progress writes; reserved, never listed, never counted
+TEMP_PREFIX = ".pgl-tmp-"  # in-progress writes: reserved, never listed, their bytes in the quota, flock'ed
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO cannot hang us
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -208,13 +209,32 @@ def open_regular_file(dir_fd: int, name: str, parts: Sequence[str]) -> int:
     return fd
 
 
+def temp_name() -> str:
+    return TEMP_PREFIX + secrets.token_hex(8)
+
+
+def lock_temp(fd: int, dir_fd: int, name: str) -> bool:
+    """flock a new temp entry for as long as fd (or a copy a job inherits) stays open: storage.sweep removes only
+    unlocked ones. False if a sweep removed the name before the lock was taken (the caller makes another)."""
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        named = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
 def create_temp_file(dir_fd: int) -> tuple[int, str]:
-    """A new, empty, private (0600) file with a random reserved name in the directory."""
+    """A new, empty, private (0600), locked file with a random reserved name in the directory."""
     while True:
-        name = TEMP_PREFIX + secrets.token_hex(8)
+        name = temp_name()
         try:
             fd = os.open(name, CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
         except FileExistsError:
+            continue
+        if not lock_temp(fd, dir_fd, name):
+            os.close(fd)
             continue
         os.fchmod(fd, FILE_MODE)  # exactly 0600, whatever the umask
         return fd, name
@@ -327,17 +347,20 @@ def scan_dir(dir_fd: int) -> Iterator[tuple[str, os.stat_result]]:
 
 
 def tree_usage(root_fd: int) -> tuple[int, int]:
-    """(bytes, files) of the regular files below root_fd, walking by descriptor and never following links."""
+    """(bytes, files) of the regular files below root_fd, walking by descriptor and never following links.
+
+    The bytes include writes in progress (temp files and folders take disk, so they take quota: parallel uploads
+    cannot together pass it); the files are only the ones a listing shows.
+    """
     total = files = 0
-    for _, _, names, dir_fd in os.fwalk(".", dir_fd=root_fd, follow_symlinks=False):
+    for path, _, names, dir_fd in os.fwalk(".", dir_fd=root_fd, follow_symlinks=False):
+        is_temp_dir = any(part.startswith(TEMP_PREFIX) for part in path.split("/"))
         for name in names:
-            if name.startswith(TEMP_PREFIX):
-                continue
             try:
                 info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
             except FileNotFoundError:
                 continue
             if stat.S_ISREG(info.st_mode):
                 total += info.st_size
-                files += 1
+                files += not (is_temp_dir or name.startswith(TEMP_PREFIX))
     return total, files

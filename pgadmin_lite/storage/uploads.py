@@ -32,7 +32,9 @@ from pgadmin_lite.storage.writes import (
 CHUNK_BYTES = 256 * 1024
 MAX_FIELD_BYTES = 16 * 1024  # path, root, overwrite: small text fields
 MAX_PARTS = 1000
+MAX_FILES = 100  # each pending file keeps its descriptor (and the lock storage.sweep honours) until the commit
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+TARGET_FIELDS = frozenset({"path", "root", "overwrite"})  # decide where files go: only before the first file
 ResolveRoot = Callable[[str], Root]
 
 
@@ -88,6 +90,9 @@ class UploadReceiver:
         if isinstance(event, File):
             self._start_file(event)
         elif isinstance(event, Field):
+            if event.name in TARGET_FIELDS and self.dir_fd >= 0:  # it would be ignored: files went elsewhere
+                raise BadRequest(f"The form field {event.name!r} came after a file; send path, root and overwrite "
+                                 "before the files. Nothing was stored.")
             self.current, self.field = None, event.name
             self.buffer.clear()
         elif isinstance(event, Data):
@@ -133,6 +138,8 @@ class UploadReceiver:
         if self.dir_fd < 0:
             self._open_target()
         name = sandbox.check_name(event.filename)
+        if len(self.items) >= MAX_FILES:
+            raise BadRequest(f"One upload holds at most {MAX_FILES} files; send the others in another upload.")
         if any(item.name == name for item in self.items):
             raise BadRequest(f"The file {name!r} appears twice in one upload.")
         self.current = PendingFile(self.dir_fd, name, (*self.dir_parts, name))

@@ -16,16 +16,16 @@ from flask_wtf.csrf import CSRFError, same_origin, validate_csrf
 from werkzeug.wsgi import wrap_file
 from wtforms import ValidationError
 
-from pgadmin_lite.errors import BadRequest, PayloadTooLarge
+from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import csrf
 from pgadmin_lite.storage import StorageSettings, files, uploads
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.storage.roots import HOME, Root
+from pgadmin_lite.web.body_limit import unbounded_body
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("storage", __name__)
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-MAX_TEXT_BODY = 8 * files.MAX_TEXT_BYTES  # JSON escaping can grow text up to 6x; the text limit decides
 ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 5987 attr-char besides letters and digits
 
 
@@ -120,9 +120,6 @@ def read_text() -> ResponseReturnValue:
 @bp.put("/api/v1/storage/text")
 def write_text() -> ResponseReturnValue:
     """Save from the editor: 201 when created, 200 when replaced (overwrite), 409 exists otherwise."""
-    if (request.content_length or 0) > MAX_TEXT_BODY:
-        raise PayloadTooLarge(f"The request body is larger than {MAX_TEXT_BODY} bytes.")
-    request.max_content_length = MAX_TEXT_BODY  # also caps a chunked body while it is read
     body = json_body()
     entry, created = files.write_text(_body_root(body), body.get("path"), body.get("text"),
                                       overwrite=bool(optional_bool(body, "overwrite")))
@@ -144,6 +141,7 @@ def _check_csrf_header() -> None:
 
 @bp.post("/api/v1/storage/upload")
 @csrf.exempt  # checked by _check_csrf_header first thing: the default check would buffer the body
+@unbounded_body  # streamed into files; MAX_UPLOAD_SIZE and the quota are enforced while it arrives
 def upload() -> ResponseReturnValue:
     """Stream the body straight into the target folder (see storage.uploads); all files or none."""
     _check_csrf_header()

@@ -88,10 +88,9 @@ class PendingFile:
         self.size += len(data)
 
     def finish(self) -> None:
-        """Flush to disk before the rename, so a crash never leaves a renamed but empty file."""
+        """Flush to disk before the rename, so a crash never leaves a renamed but empty file (the descriptor, and
+        with it the lock that keeps storage.sweep away, stays open until discard())."""
         os.fsync(self.fd)
-        os.close(self.fd)
-        self.fd = -1
 
     def discard(self) -> None:
         """Close and remove the temp file unless committed; safe to call more than once."""
@@ -118,7 +117,7 @@ class PendingFile:
 
 
 def quota_room(root: Root, root_fd: int) -> int | None:
-    """Bytes the root may still take (None: no quota), for aborting an upload early."""
+    """Bytes the root may still take (None: no quota), for aborting an upload early; writes in progress count."""
     if root.quota_bytes is None:
         return None
     return max(0, root.quota_bytes - sandbox.tree_usage(root_fd)[0])
@@ -137,9 +136,9 @@ def quota_error(root: Root, used: int, incoming: int) -> QuotaExceeded:
 def _check_quota(root: Root, root_fd: int, pending: Sequence[PendingFile], overwrite: bool) -> None:
     if root.quota_bytes is None:
         return
-    used = sandbox.tree_usage(root_fd)[0]
-    freed = sum(item.existing_size() for item in pending) if overwrite else 0
     incoming = sum(item.size for item in pending)
+    used = sandbox.tree_usage(root_fd)[0] - incoming  # the pending temp files are in the tree already
+    freed = sum(item.existing_size() for item in pending) if overwrite else 0
     if used - freed + incoming > root.quota_bytes:
         raise quota_error(root, used, incoming - freed)
 

@@ -8,9 +8,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from pgadmin_lite.web.converters import INT_MAX
+
 bp = Blueprint("openapi", __name__)
 API_PREFIX = "/api/v1"
-CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <int(max=2147483647):name>
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
@@ -122,8 +124,10 @@ QUERY: Query = {
     "query_tool.result": {"type": "object", "properties": {"wait_ms": {"type": "integer"}}},
     "query_tool.history_list": {"type": "object", "properties": {"q": STRING, "limit": {"type": "integer"}}},
 }
-# URL converters as schemas: Werkzeug's int takes digits only, the default any text without a slash.
-PATH_TYPES = {"int": {"type": "integer", "minimum": 0}, "path": {"type": "string", "minLength": 1}}
+# URL converters as schemas: our int (web.converters) takes 0 … 2^63-1 or a route's own max=, the default any
+# text without a slash.
+PATH_TYPES = {"int": {"type": "integer", "minimum": 0, "maximum": INT_MAX}, "path": {"type": "string", "minLength": 1}}
+MAX_ARG = re.compile(r"\bmax=(\d+)")
 PATH_DEFAULT = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
 # Request bodies are JSON but for these.
 MEDIA_TYPES = {"storage.upload": "multipart/form-data"}
@@ -135,10 +139,16 @@ CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.o
                      "browser_changes.create_object"})
 
 
+def _path_schema(converter: str, args: str) -> dict[str, Any]:
+    schema = PATH_TYPES.get(converter, PATH_DEFAULT)
+    narrowed = MAX_ARG.search(args)
+    return {**schema, "maximum": int(narrowed.group(1))} if narrowed else schema
+
+
 def _parameters(app: Flask, endpoint: str, rule: str) -> list[dict[str, Any]]:
     """The rule's path arguments (typed by converter), then the endpoint's declared query parameters."""
-    path = [{"name": name, "in": "path", "required": True, "schema": PATH_TYPES.get(converter, PATH_DEFAULT)}
-            for converter, name in CONVERTER.findall(rule)]
+    path = [{"name": name, "in": "path", "required": True, "schema": _path_schema(converter, args)}
+            for converter, args, name in CONVERTER.findall(rule)]
     query = api_query(app).get(endpoint, {})
     required = set(query.get("required", ()))
     query_params = [{"name": name, "in": "query", "required": name in required, "schema": schema}
@@ -175,7 +185,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(API_PREFIX):
             continue
-        path = CONVERTER.sub(r"{\2}", rule.rule)[len(API_PREFIX):]
+        path = CONVERTER.sub(r"{\3}", rule.rule)[len(API_PREFIX):]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(app, rule.endpoint, method, rule.rule)
     return {

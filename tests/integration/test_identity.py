@@ -33,7 +33,7 @@ def test_a_role_change_from_another_process_applies_to_open_sessions(make_app: A
     assert user.get("/api/v1/users").status_code == 403  # a demotion takes effect at the next request
 
 
-def test_changing_ones_password_frees_every_session_of_the_forced_change(make_app: AppFactory) -> None:
+def test_changing_a_forced_password_ends_the_other_sessions_and_lifts_the_gate(make_app: AppFactory) -> None:
     app = make_app()
     change_elsewhere(app, USER_EMAIL, password="temporary-pass-1")
     first, second = api_client(app, USER_EMAIL, "temporary-pass-1"), api_client(app, USER_EMAIL, "temporary-pass-1")
@@ -41,8 +41,10 @@ def test_changing_ones_password_frees_every_session_of_the_forced_change(make_ap
     changed = first.post("/api/v1/account/password",
                          json={"current_password": "temporary-pass-1", "new_password": "chosen-password-1"})
     assert changed.status_code == 200
-    assert second.get("/api/v1/servers").status_code == 200
-    assert second.get("/api/v1/session").get_json()["user"]["must_change_password"] is False
+    assert first.get("/api/v1/servers").status_code == 200  # the changing session goes on, gate lifted
+    assert second.get("/api/v1/servers").status_code == 401  # a change ends every other login (issue 13.3)
+    again = api_client(app, USER_EMAIL, "chosen-password-1")
+    assert again.get("/api/v1/session").get_json()["user"]["must_change_password"] is False
 
 
 def test_an_authenticated_request_reads_no_users_row(make_app: AppFactory) -> None:

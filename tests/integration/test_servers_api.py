@@ -12,9 +12,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from pgadmin_lite import create_app
+from pgadmin_lite.connections import opening
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential, User
-from pgadmin_lite.servers import service
+from pgadmin_lite.servers import service, targets
 from pgadmin_lite.servers.vault import SavedPasswordUnreadable, Vault
 from pgadmin_lite.users import service as users_service
 from tests.plugins.app_fixtures import (
@@ -329,7 +330,7 @@ def test_deleting_a_user_deletes_their_servers_and_credentials(app: Flask, admin
 
 # --- The functions the query tool calls ------------------------------------------------------------------------
 
-def test_connect_kwargs_for_the_query_tool(app: Flask, admin_client: ApiClient, user_client: ApiClient,
+def test_connect_params_for_the_query_tool(app: Flask, admin_client: ApiClient, user_client: ApiClient,
                                            pg_server: PgServer) -> None:
     shared = create(admin_client, body_for(pg_server, is_shared=True, password="owner-pw", save_password=True,
                                            connect_params={"application_name": "ops", "connect_timeout": 3}))
@@ -337,14 +338,15 @@ def test_connect_kwargs_for_the_query_tool(app: Flask, admin_client: ApiClient, 
         admin = users_service.find_by_email(ADMIN_EMAIL)
         user = users_service.find_by_email(USER_EMAIL)
         server = service.get_server_for_user(user, shared["id"])
-        assert service.connect_kwargs(server, admin) == {
-            "host": pg_server.host, "port": pg_server.port, "dbname": "postgres", "user": "postgres",
-            "sslmode": "prefer", "connect_timeout": 3, "application_name": "ops", "password": "owner-pw",
-            "passfile": service.NO_PASSFILE}
-        as_user = service.connect_kwargs(server, user, dbname="other", connect_timeout=7)
+        assert targets.connect_params(server, admin) == {
+            "host": pg_server.host, "hostaddr": pg_server.host, "port": pg_server.port, "dbname": "postgres",
+            "user": "postgres", "sslmode": "prefer", "connect_timeout": 3, "application_name": "ops",
+            "password": "owner-pw"}  # hostaddr: pinned to the address the server policy checked
+        as_user = targets.connect_params(server, user, dbname="other", connect_timeout=7)
         assert as_user["password"] == "" and as_user["dbname"] == "other" and as_user["connect_timeout"] == 3
-        assert service.connect_kwargs(server, admin, password="explicit")["password"] == "explicit"
-        with service.open_connection(service.connect_kwargs(server, user), autocommit=True) as conn:
+        assert targets.connect_params(server, admin, password="explicit")["password"] == "explicit"
+        assert opening.libpq_params(as_user)["passfile"] == opening.NO_PASSFILE
+        with opening.connect(targets.connect_params(server, user), autocommit=True) as conn:
             assert conn.execute("SELECT current_setting('application_name')").fetchone() == ("ops",)
 
 
@@ -356,7 +358,7 @@ def test_get_server_for_user_hides_other_users_servers(app: Flask, user_client: 
         with pytest.raises(service.NotFound):
             service.get_server_for_user(admin, mine["id"])
         with pytest.raises(service.NotFound):
-            service.connect_kwargs(db.session.get(Server, mine["id"]), admin)  # type: ignore[arg-type]
+            targets.connect_params(db.session.get(Server, mine["id"]), admin)  # type: ignore[arg-type]
 
 
 def test_the_web_servers_pgpass_and_pgpassword_are_never_used(

@@ -264,6 +264,21 @@ def test_a_name_that_resolves_to_a_denied_address_is_refused(tightened: Console,
     assert not tcp_listener.connected()
 
 
+CONNECTING_ROUTES = ["/tree?kind=server", "/databases", "/objects?kind=role&name=postgres", "/dashboard/stats",
+                     "/dashboard/sessions", "/objects/drop-impact?kind=role&name=postgres"]
+
+
+@pytest.mark.parametrize("path", CONNECTING_ROUTES)
+def test_every_feature_that_connects_is_pinned_by_the_policy(tightened: Console, tcp_listener: Listener,
+                                                             path: str) -> None:
+    """Not only test-connection: the browser, the dashboard and the query tool check the policy at each connect."""
+    client = tightened.client()
+    server_id = tightened.legacy_row("127.0.0.1", tcp_listener.sock.getsockname()[1])
+    refused(client.get(f"/api/v1/servers/{server_id}{path}"), "host", "SERVER_DENIED_HOSTS")
+    refused(client.post("/api/v1/query-tool", json={"server_id": server_id}), "host", "SERVER_DENIED_HOSTS")
+    assert not tcp_listener.connected()
+
+
 # --- What an operator's settings enable ------------------------------------------------------------------------
 
 def test_the_operators_settings_enable_exactly_what_they_name(operator: Console, pg_server: PgServer) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import psycopg
 from psycopg.adapt import Loader
+from psycopg.types.json import JsonbLoader, JsonLoader
 from psycopg.types.string import TextLoader
 
 MAX_SAFE_INT = 2**53
@@ -76,3 +78,12 @@ def adapt_connection(conn: psycopg.Connection[Any]) -> None:
     for oid in (*UNTYPED_OIDS, *(info.oid for info in known if info is not None)):
         if adapters.get_loader(oid, psycopg.pq.Format.TEXT) is STRICT_TEXT_LOADER:
             adapters.register_loader(oid, LossyTextLoader)
+
+
+@cache
+def catalog_adapters() -> psycopg.adapt.AdaptersMap:
+    """The query tool's faithful loaders, except that json/jsonb (which our own catalog SQL builds) are parsed."""
+    adapters = build_adapters()
+    adapters.register_loader("json", JsonLoader)
+    adapters.register_loader("jsonb", JsonbLoader)
+    return adapters

@@ -1,0 +1,69 @@
+"""The one psycopg.connect of the web process: libpq sees only the parameters it is handed, never the web host's.
+
+Every connection carries a connect timeout and our application_name; the web host's ~/.pgpass,
+PGPASSWORD and service files are never read; a failure to connect is a domain error naming the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+
+from pgadmin_lite.connections.encoding import adapt_connection
+from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
+
+log = logging.getLogger(__name__)
+
+APPLICATION_NAME = "pgadmin_lite"
+DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the configured value
+# A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
+# ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
+NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
+# Parameters that make libpq read files or settings of the web host (a service file names host, user, password).
+HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
+_PASSWORD_WANTED = ("no password supplied", "password authentication failed")
+
+
+def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """params as libpq will get them: a timeout, our name, no password or passfile from the web host."""
+    named = sorted(HOST_FILE_PARAMS & set(params))
+    if named:
+        raise BadRequest(f"Connection parameter(s) {', '.join(named)} would read files of the web server.")
+    out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **params}
+    # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
+    out["password"] = out.get("password") or ""
+    out["passfile"] = NO_PASSFILE
+    return out
+
+
+def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -> PasswordRequired | ServerUnreachable:
+    """PasswordRequired when the server wanted a password none was given for, else libpq's own message."""
+    message = str(exc).strip() or type(exc).__name__
+    password = params.get("password") or ""
+    if password:
+        message = message.replace(password, "********")
+    host = ",".join(dict.fromkeys(str(params.get("host")).split(",")))  # pinned: one entry per address
+    target = f"{params.get('user')}@{host}:{params.get('port')}/{params.get('dbname')}"
+    if not password and any(marker in message for marker in _PASSWORD_WANTED):
+        return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
+                                hint="Send the password when connecting, or save it with the server.")
+    return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
+                                           "credentials and the server's pg_hba.conf.")
+
+
+def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
+    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable."""
+    kwargs = libpq_params(params)
+    try:
+        conn = psycopg.connect(**kwargs, **psycopg_options)
+    except psycopg.OperationalError as exc:
+        error = connection_error(exc, kwargs)
+        log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
+                 error.message)
+        raise error from None
+    adapt_connection(conn)
+    return conn
