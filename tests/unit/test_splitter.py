@@ -227,7 +227,8 @@ def test_top_level_words_leave_out_parentheses() -> None:
 
 # -- the stream splitter: fed a few lines at a time, it cuts as split_text cuts the whole ----------------
 def streamed(script: str, lines_per_feed: int, std_strings: bool = True) -> list[Statement]:
-    lines = script.splitlines(keepends=True)
+    lines = [f"{line}\n" for line in script.split("\n")]  # lines end at \n only, as psql reads them
+    lines[-1] = lines[-1][:-1]
     stream, statements = StreamSplitter(std_strings), []
     for at in range(0, len(lines), lines_per_feed):
         statements += stream.feed("".join(lines[at:at + lines_per_feed]))
@@ -336,3 +337,11 @@ def test_no_boundary_inside_a_literal_or_comment(fragments: list[tuple[str, str]
             inside = statement.offset <= low < statement.offset + len(statement.sql)
             last = low + len(script[low:high].rstrip())  # a line comment's own line break may be trimmed
             assert not inside or last <= statement.offset + len(statement.sql), (script, statement)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FRAGMENT, st.sampled_from([("sql", "\n"), ("sql", "\r"), ("sql", "\\! x\n")])), max_size=25),
+       st.integers(1, 4))
+def test_a_stream_of_any_script_is_cut_as_the_whole(fragments: list[tuple[str, str]], lines_per_feed: int) -> None:
+    script = "".join(inner if kind in ("sql", "end") else f" {_literal(kind, inner)} " for kind, inner in fragments)
+    assert streamed(script, lines_per_feed) == split_text(script)
