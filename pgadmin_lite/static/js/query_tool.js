@@ -81,8 +81,6 @@ function updateButtons() {
   buttons.exportStorage.disabled = !canDownload;
   csvLink.classList.toggle("disabled", !canDownload);
   csvLink.setAttribute("aria-disabled", String(!canDownload));
-  if (canDownload) csvLink.href = session.csvUrl();
-  else csvLink.removeAttribute("href");
 }
 
 function setRunning(isRunning, label = "Running") {
@@ -304,7 +302,8 @@ function wireControls() {
   buttons.saveAs.addEventListener("click", () => files?.saveAs());
   buttons.exportStorage.addEventListener("click", () => files?.exportCsv());
   csvLink.addEventListener("click", (event) => {
-    if (csvLink.classList.contains("disabled")) event.preventDefault();
+    event.preventDefault();
+    if (!csvLink.classList.contains("disabled")) session.downloadCsv();
   });
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   document.addEventListener("keydown", (event) => {
