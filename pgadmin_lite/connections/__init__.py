@@ -1,6 +1,8 @@
 """The process-wide connection manager and short-lived connections: created once per app, closed at exit.
 
 Flask is named for type hints only: connections/ knows no web framework and no feature (see DESIGN.md §2).
+Import-light: the job worker imports connections.splitter, and this __init__ runs first, so what init_app
+builds is imported there.
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pgadmin_lite.connections.manager import ConnectionManager, Limits
-from pgadmin_lite.connections.process_guard import ServingGuard
-from pgadmin_lite.connections.short_lived import ShortLivedConnections
-from pgadmin_lite.connections.spool import Holding
-
 if TYPE_CHECKING:
     from flask import Flask
+
+    from pgadmin_lite.connections.manager import ConnectionManager
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
 
 MANAGER_KEY = "connection_manager"
 SHORT_LIVED_KEY = "short_lived_connections"
 
 
 def init_app(app: Flask) -> None:
+    from pgadmin_lite.connections.manager import ConnectionManager, Limits
+    from pgadmin_lite.connections.process_guard import ServingGuard
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
+    from pgadmin_lite.connections.spool import Holding
+
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
