@@ -82,6 +82,19 @@ QUERY_MAX_WAIT_MS = 10000
 RESULT_PAGE_SIZE = 1000
 # Rows of one result a user may page through (0 = no cap); past it the result says truncated.
 MAX_RESULT_ROWS = 0
+# Rows kept as the preview of each row-returning statement of a script that is not the one being paged.
+RESULT_PREVIEW_ROWS = 100
+# Seconds a paged result outside the user's transaction may hold its snapshot after the last page was read;
+# then the rest is spooled to DATA_DIR/results and the snapshot (and its locks) let go.
+RESULT_HOLD_SECONDS = 20
+# Largest spool of one result, in MiB; the rows past it are let go (the grid offers to run it again).
+RESULT_SPOOL_MAX_MB = 64
+# Default transaction modes of a query tool tab (psql's AUTOCOMMIT, ON_ERROR_ROLLBACK, --single-transaction).
+QUERY_AUTOCOMMIT = True
+# Default for auto-rollback on error: each statement in a transaction runs under a savepoint of ours.
+QUERY_AUTO_ROLLBACK = False
+# Default for running a whole script as one transaction (a failure undoes the script).
+QUERY_SINGLE_TRANSACTION = False
 # Query-history entries kept per user (oldest dropped first).
 QUERY_HISTORY_MAX = 500
 # Seconds a process may fail to take DATA_DIR's serving lock before it reports a second serving process

@@ -95,13 +95,13 @@ class Client:
             raise HttpError(f"{method} {path} -> {reply.status}: {reply.body[:300]!r}")
         return reply
 
-    def stream(self, path: str, chunk: int = 1 << 16) -> tuple[int, int]:
-        """GET path and read it to the end in chunks; returns (bytes, newlines)."""
-        response = self.send("GET", path)
+    def stream(self, path: str, chunk: int = 1 << 16, method: str = "GET") -> tuple[int, int]:
+        """Request path and read the answer to the end in chunks; returns (bytes, newlines)."""
+        response = self.send(method, path)
         if response.status != 200:
             body = response.read()
             self.close()
-            raise HttpError(f"GET {path} -> {response.status}: {body[:300]!r}")
+            raise HttpError(f"{method} {path} -> {response.status}: {body[:300]!r}")
         size = lines = 0
         while data := response.read(chunk):
             size += len(data)

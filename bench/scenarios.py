@@ -228,7 +228,7 @@ def csv_export(app: App) -> tuple[float, float, float, int]:
         before = settle(app.pid, 0.3)
         with PeakRss(app.pid) as peak:
             began = time.perf_counter()
-            _, lines = tool.client.stream(f"{tool.base}/export.csv")
+            _, lines = tool.client.stream(f"{tool.base}/export.csv", method="POST")  # a POST since issue 13
             elapsed = time.perf_counter() - began
     finally:
         tool.close()

@@ -1,30 +1,39 @@
 """The process-wide connection manager and short-lived connections: created once per app, closed at exit.
 
 Flask is named for type hints only: connections/ knows no web framework and no feature (see DESIGN.md §2).
+Import-light: the job worker imports connections.splitter, and this __init__ runs first, so what init_app
+builds is imported there.
 """
 
 from __future__ import annotations
 
 import atexit
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pgadmin_lite.connections.manager import ConnectionManager, Limits
-from pgadmin_lite.connections.process_guard import ServingGuard
-from pgadmin_lite.connections.short_lived import ShortLivedConnections
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from pgadmin_lite.connections.manager import ConnectionManager
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
 
 MANAGER_KEY = "connection_manager"
 SHORT_LIVED_KEY = "short_lived_connections"
 
 
 def init_app(app: Flask) -> None:
+    from pgadmin_lite.connections.manager import ConnectionManager, Limits
+    from pgadmin_lite.connections.process_guard import ServingGuard
+    from pgadmin_lite.connections.short_lived import ShortLivedConnections
+    from pgadmin_lite.connections.spool import Holding
+
     cfg = app.config
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
-                    max_rows=cfg["MAX_RESULT_ROWS"])
+                    max_rows=cfg["MAX_RESULT_ROWS"], preview_rows=cfg["RESULT_PREVIEW_ROWS"],
+                    holding=Holding(float(cfg["RESULT_HOLD_SECONDS"]), Path(cfg["DATA_DIR"]) / "results",
+                                    int(cfg["RESULT_SPOOL_MAX_MB"] * 1024 * 1024)))
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     manager = ConnectionManager(limits, guard)  # the query tool sets its on_finish (history)
     app.extensions[MANAGER_KEY] = manager

@@ -12,8 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pgadmin_lite.connections.execution import Sizes
 from pgadmin_lite.connections.process_guard import ServingGuard
 from pgadmin_lite.connections.session import Connect, OnFinish, QuerySession
+from pgadmin_lite.connections.spool import Holding
 from pgadmin_lite.connections.workers import WorkerPool
 from pgadmin_lite.errors import AffinityLost, Conflict, Gone, LimitReached, NotFound, ServerAccessLost
 
@@ -28,6 +30,8 @@ class Limits:
     idle_s: float
     page_size: int
     max_rows: int
+    preview_rows: int = 100
+    holding: Holding | None = None
 
 
 class ConnectionManager:
@@ -80,9 +84,10 @@ class ConnectionManager:
         self._reserve(user_id)
         try:
             tx_id = f"{self.process_token}.{secrets.token_urlsafe(24)}"
-            session = QuerySession(tx_id, user_id, server_id, database, connect, page_size=self.limits.page_size,
-                                   max_rows=self.limits.max_rows, run_in=self._workers.submit,
-                                   on_finish=self.on_finish, login_id=login_id)
+            sizes = Sizes(self.limits.page_size, self.limits.max_rows, self.limits.preview_rows)
+            session = QuerySession(tx_id, user_id, server_id, database, connect, sizes=sizes,
+                                   run_in=self._workers.submit, on_finish=self.on_finish,
+                                   holding=self.limits.holding, login_id=login_id)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:

@@ -6,29 +6,31 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import pq
 
-from pgadmin_lite.connections.splitter import first_keyword, is_streamable
-from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
-from pgadmin_lite.query_tool.execution import (
+from pgadmin_lite.connections.execution import (
     ConnectionLost,
-    OpenResult,
+    Modes,
+    Sizes,
     failed_result,
     not_kept_error,
     run_script,
     transaction_status,
 )
+from pgadmin_lite.connections.export import CopyStream, ExportSource, RowsStream, rerun_sql
+from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.connections.spool import Holding, Spool
+from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
 
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
 RunIn = Callable[[Callable[[], None]], None]
 OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
-EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
-EXPORT_SAVEPOINT = "pgl_export"
 READ_AHEAD_MAX_ROWS = 10_000  # rows held beyond the page being sent
 READ_AHEAD_MAX_S = 0.25  # a page slower than this is not read ahead: it would hold the connection that long
 
@@ -37,11 +39,13 @@ class QuerySession:
     """Owns one connection; every use goes through its lock so requests never interleave on it."""
 
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
-                 *, page_size: int, max_rows: int, run_in: RunIn, on_finish: OnFinish | None = None,
+                 *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
+                 modes: Modes | None = None, holding: Holding | None = None,
                  login_id: str | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
         self.login_id = login_id  # the login session that opened it: logging out there ends it
-        self.page_size, self.max_rows = page_size, max_rows
+        self.sizes, self.modes = sizes, modes or Modes()
+        self.page_size = sizes.page_size
         self._connect = connect
         self._run_in = run_in  # the manager's worker pool: statements never run on a request thread
         self._on_finish = on_finish
@@ -57,8 +61,12 @@ class QuerySession:
         self.open_result: OpenResult | None = None
         self.lost_in_transaction: bool | None = None  # None: the connection is alive
         self.tx_started: float | None = None
-        self.rows_sql: str | None = None  # the last statement that returned rows, for CSV export
+        self.export_source: ExportSource | None = None  # the last result with rows, for CSV export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
+        self._holding = holding
+        self._release_timer: tuple[threading.Timer, OpenResult] | None = None
+        self._last_page = time.monotonic()
+        self.user_status = "idle"  # after the user's last statement: "idle" | "in_transaction" | "in_error"
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -83,7 +91,15 @@ class QuerySession:
                     "backend_pid": self.backend_pid, "user": None if self.conn.closed else self.conn.info.user,
                     "is_running": self.is_running, "transaction_status": status,
                     "transaction_age_s": self._tx_age(status), "lost_in_transaction": self.lost_in_transaction,
-                    "rows_delivered": self.rows_delivered}
+                    "rows_delivered": self.rows_delivered, "holds": self._holds(status),
+                    "modes": asdict(self.modes)}
+
+    def _holds(self, status: str) -> str:
+        """What the connection holds on the server, for the badge: the user's transaction, our snapshot, nothing."""
+        if status in {"in_transaction", "in_error"}:
+            return "transaction"
+        result = self.open_result
+        return "snapshot" if result is not None and result.implicit_tx else "nothing"
 
     @property
     def rows_delivered(self) -> int | None:
@@ -127,6 +143,15 @@ class QuerySession:
         finally:
             self.conn = self._open()
             self.lost_in_transaction = None
+            self.user_status = "idle"
+
+    def set_modes(self, modes: Modes) -> None:
+        """New transaction modes apply from the next script on (never to one running)."""
+        with self._lock:
+            if self.is_running:
+                raise Busy("A statement is still running in this query tool.",
+                           hint="Change the modes when it has finished (or cancel it).")
+            self.modes = modes
 
     def reconnect(self) -> None:
         with self._lock:
@@ -135,10 +160,9 @@ class QuerySession:
             self.reconnect_locked()
 
     def _is_in_transaction(self) -> bool:
-        """The user's own transaction (a result cursor's implicit one does not count)."""
-        if self.open_result is not None and self.open_result.implicit_tx:
-            return False
-        return self.conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+        """The user's own transaction, as the server reported it after their last statement (never after ours:
+        a statement of ours meeting a dead connection must not make the user's lost transaction look absent)."""
+        return self.user_status in {"in_transaction", "in_error"}
 
     def _run(self, sql: str, was_in_tx: bool, previous: OpenResult | None) -> None:
         run_started = time.monotonic()
@@ -149,16 +173,18 @@ class QuerySession:
                 result = failed_result(self._status_after_failed_commit(), not_kept_error(not_kept, "The previous"),
                                        self._notices)
             else:
-                outcome = run_script(self.conn, sql, page_size=self.page_size, max_rows=self.max_rows,
-                                     notices=self._notices)
+                outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices,
+                                     holding=self._holding)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
-                self.rows_sql = outcome.rows_sql or self.rows_sql
+                self.export_source = outcome.export or self.export_source
         except ConnectionLost as exc:
-            result = self._lost_result(str(exc), was_in_tx)
+            result = {**self._lost_result(str(exc), was_in_tx or exc.was_in_tx), **exc.outcome}
         except Exception as exc:  # never leave the session stuck in "running"
             log.exception("Query tool %s failed outside PostgreSQL", self.tx_id[:20])
             result = _internal_error(exc)
         in_tx = result["transaction_status"] in {"in_transaction", "in_error"}
+        if result["transaction_status"] != "lost":
+            self.user_status = result["transaction_status"]
         self.tx_started = (self.tx_started or run_started) if in_tx else None
         if self._on_finish is not None:  # before the result is out, so runs are recorded in the order they ran
             self._on_finish(self, sql, result)
@@ -166,11 +192,13 @@ class QuerySession:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
+            self._last_page = time.monotonic()
             with self._finished:
                 self._finished.notify_all()
             self._plan_read_ahead(self.page_size, time.monotonic() - run_started)
             if spent is not None:
                 spent.close(self.conn)  # the waiting request has its result already
+            self._schedule_release()
         self.touch()
 
     def _record_lost(self, was_in_tx: bool) -> str:
@@ -195,27 +223,68 @@ class QuerySession:
             return self.last_result
 
     def fetch(self, limit: int) -> dict[str, Any]:
-        """The next page of the open result."""
+        """The next page of the open result (from the server, or from the spool once it was released)."""
         self.touch()
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.")
-            if self.open_result is None:
+            result = self.open_result
+            if result is None:
                 return {"rows": [], "has_more": False, "truncated": False}
-            began = time.monotonic()
+            began = self._last_page = time.monotonic()
             try:
-                rows, has_more, truncated = self.open_result.fetch(limit)
+                rows, has_more, truncated = result.fetch(limit)
             except psycopg.Error as exc:
-                failed, self.open_result = self.open_result, None
-                raise self._fetch_failure(exc, failed) from exc
+                self.open_result = None
+                raise self._fetch_failure(exc, result) from exc
             if not has_more:
-                ended, self.open_result = self.open_result, None
-                if (not_kept := ended.close(self.conn)) is not None:
+                self.open_result = None
+                if (not_kept := result.close(self.conn)) is not None:
                     failed = ConnectionLostError if self._status_after_failed_commit() == "lost" else StatementFailed
                     raise failed(**not_kept_error(not_kept, "This"))
             else:
                 self._plan_read_ahead(limit, time.monotonic() - began)
-            return {"rows": rows, "has_more": has_more, "truncated": truncated}
+                self._schedule_release()
+            page: dict[str, Any] = {"rows": rows, "has_more": has_more, "truncated": truncated}
+            if not has_more:
+                page["row_count"] = result.delivered  # the statement's rows, now that all were read
+            if result.is_released:
+                page.update(released=True, rest_let_go=result.rest_let_go)
+            return page
+
+    def _schedule_release(self, delay_s: float | None = None) -> None:
+        """(Lock held.) Let our hidden transaction go once the user has not paged for RESULT_HOLD_SECONDS.
+
+        One timer per result, not one per page: when it fires early (paged meanwhile) it waits again.
+        """
+        result, holding = self.open_result, self._holding
+        pending = self._release_timer
+        if pending is not None and pending[1] is result and pending[0].is_alive():
+            return
+        if pending is not None:
+            pending[0].cancel()
+        self._release_timer = None
+        if result is None or not result.implicit_tx or holding is None:
+            return
+        timer = threading.Timer(holding.hold_s if delay_s is None else delay_s,
+                                lambda: self._run_in(lambda: self._release(result)))
+        timer.daemon = True
+        self._release_timer = (timer, result)
+        timer.start()
+
+    def _release(self, result: OpenResult) -> None:
+        """Spool the rest of a result nobody pages and commit our transaction (a worker runs this)."""
+        with self._lock:
+            holding = self._holding
+            if self.open_result is not result or not result.implicit_tx or holding is None:
+                return
+            self._release_timer = None
+            idle_s = time.monotonic() - self._last_page
+            if self.is_running or idle_s < holding.hold_s:
+                self._schedule_release(max(holding.hold_s - idle_s, 0.05))  # paged meanwhile
+                return
+            self._ahead = None
+            result.release(self.conn, Spool(holding))
 
     def _status_after_failed_commit(self) -> str:
         """The transaction status once our COMMIT failed; a dead connection (outside any transaction of the
@@ -235,6 +304,8 @@ class QuerySession:
                                        hint=self._record_lost(in_user_tx))
         fate = ("Your transaction is aborted now: roll it back, then run the statement again." if in_user_tx
                 else "The statement stopped there and its result is closed; fix the cause and run it again.")
+        if in_user_tx:
+            self.user_status = "in_error"  # the failing rows were the user's statement's
         return StatementFailed(f"Fetching more rows failed: {message}", hint=exc.diag.message_hint or fate,
                                sqlstate=exc.diag.sqlstate or exc.sqlstate, detail=exc.diag.message_detail)
 
@@ -274,40 +345,40 @@ class QuerySession:
                 self.cancel()
             self.wait(5.0)
         with self._lock:
+            if self._release_timer is not None:
+                self._release_timer[0].cancel()
+            if self.open_result is not None and self.open_result.is_released:
+                self.open_result.close(self.conn)  # its spool file
             with contextlib.suppress(psycopg.Error):
                 if not self.conn.closed and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")
             self.conn.close()
             self.open_result = None
 
-    def export_csv(self) -> CopyStream:
-        """Stream the full result of the last row-returning statement as CSV, through COPY, never buffered."""
-        # The session counts as running (a concurrent execute is a 409) until the returned stream is closed.
+    def export_csv(self) -> CopyStream | RowsStream:
+        """The last row-returning statement's result as CSV, never by running a statement that wrote again.
+
+        A result kept whole is written from memory; any other is read again only if its statement cannot
+        write, read-only and rolled back (export.py). The session counts as running (a concurrent execute is a
+        409) until a COPY stream is closed.
+        """
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
                            hint="Wait for it to finish (or cancel it), then export.")
-            copy_sql = self._copy_sql()
+            source = self.export_source
+            if source is None:
+                raise BadRequest("Nothing to export: run a statement that returns rows first.")
+            if source.rows is not None:
+                return RowsStream(source)
+            copy_sql = rerun_sql(source)
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
                                hint="Roll back the transaction, then export.")
             in_user_tx = self._is_in_transaction()
             self.is_running = True
-        return CopyStream(self, copy_sql, in_user_tx=in_user_tx)
-
-    def _copy_sql(self) -> sql.Composed:
-        """COPY of the last row-returning query; exporting runs it again, so only a plain query qualifies."""
-        if not self.rows_sql:
-            raise BadRequest("Nothing to export: run a statement that returns rows first.")
-        if not is_streamable(self.rows_sql):
-            keyword = first_keyword(self.rows_sql) or "this statement"
-            raise BadRequest(f"The last result came from {keyword}, which cannot be exported: an export runs the "
-                             "query again through COPY, and only a query that changes no data (SELECT, VALUES, "
-                             "TABLE, or WITH without INSERT/UPDATE/DELETE) may run twice.",
-                             hint="Run a SELECT that returns the rows you want, then export.")
-        # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
-        return sql.SQL("COPY ({}\n) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(self.rows_sql))
+        return CopyStream(self, copy_sql, in_user_tx=in_user_tx).start()
 
     def end_export(self) -> None:
         with self._lock:
@@ -315,95 +386,6 @@ class QuerySession:
             with self._finished:
                 self._finished.notify_all()
         self.touch()
-
-
-class CopyStream:
-    """CSV chunks of one COPY; closing it (the WSGI server does, even if it never started) frees the session.
-
-    In a transaction (the user's, or the one holding an open result's cursor) the COPY runs under a
-    savepoint, so an export that fails or is abandoned halfway leaves that transaction usable.
-    """
-
-    def __init__(self, session: QuerySession, copy_sql: sql.Composable, *, in_user_tx: bool = False) -> None:
-        self.session = session
-        self.rows: int | None = None
-        self._in_user_tx = in_user_tx  # for the fate of the transaction if the connection dies
-        self._chunks = self._generate(copy_sql)
-        self._closed = False
-
-    def _generate(self, copy_sql: sql.Composable) -> Iterator[bytes]:
-        conn = self.session.conn
-        in_tx = conn.info.transaction_status == pq.TransactionStatus.INTRANS
-        has_savepoint = is_done = False
-        try:
-            if in_tx:
-                conn.execute(sql.SQL("SAVEPOINT {}").format(sql.Identifier(EXPORT_SAVEPOINT)))
-                has_savepoint = True
-            with conn.cursor() as cursor:
-                with cursor.copy(copy_sql) as copy:
-                    yield from _batched(copy, self.session.touch)
-                self.rows = cursor.rowcount if cursor.rowcount >= 0 else None
-            is_done = True
-        except psycopg.Error as exc:
-            raise self._failure(exc) from exc
-        finally:
-            if has_savepoint:
-                _end_savepoint(conn, keep=is_done)
-
-    def _failure(self, exc: psycopg.Error) -> Exception:
-        """The export's error in the API's terms; a dead connection is recorded as the session's."""
-        conn = self.session.conn
-        if conn.closed or conn.broken:
-            self.session.lost_in_transaction = self._in_user_tx
-            return ConnectionLostError(f"The connection to the server was lost during the export: {str(exc).strip()}",
-                                       hint="Nothing was saved. Reconnect and run the query again.")
-        sqlstate = exc.diag.sqlstate or exc.sqlstate
-        if sqlstate == "57014":
-            return StatementFailed("The export was cancelled; nothing was saved.", sqlstate=sqlstate)
-        message = exc.diag.message_primary or str(exc).strip()
-        return StatementFailed(f"The export failed: {message}", hint=exc.diag.message_hint, sqlstate=sqlstate)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        try:
-            return next(self._chunks)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            try:
-                self._chunks.close()
-            finally:
-                self.session.end_export()
-
-
-def _batched(chunks: Iterable[Any], touch: Callable[[], None]) -> Iterator[bytes]:
-    """Join COPY's row-sized pieces into chunks of about EXPORT_CHUNK_BYTES (a bounded buffer)."""
-    buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= EXPORT_CHUNK_BYTES:
-            touch()
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
-
-
-def _end_savepoint(conn: psycopg.Connection[Any], *, keep: bool) -> None:
-    """Release the export's savepoint, rolling back to it first when the export did not finish."""
-    if conn.closed or conn.broken:
-        return
-    name = sql.Identifier(EXPORT_SAVEPOINT)
-    with contextlib.suppress(psycopg.Error):
-        if not keep:
-            conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
-        conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(name))
 
 
 def _internal_error(exc: Exception) -> dict[str, Any]:

@@ -28,7 +28,12 @@ The rules, as psql applies them:
 - what remains at the end of the script is sent as the last statement (psql does the same); pieces
   holding only white space and comments are dropped (psql would send an empty query);
 - not handled: psql variables (`:name`), and the data lines psql reads after `COPY … FROM STDIN`
-  (the engine refuses that statement, and ON_ERROR_STOP ends the script there).
+  (the engine refuses that statement; a restore reads the data itself and resumes with `StreamSplitter.restart`);
+- white space is ASCII's, as psql's: a script read as bytes can be lexed as latin-1 text, each byte one character
+  (bytes >= 0x80 are identifier characters in psql, and in this lexer too), so the bytes come back unchanged.
+
+A stream too large to hold (a multi-GB dump) is fed whole lines at a time to a `StreamSplitter`, which yields
+each statement once its end has been read, with offsets and lines counted from the stream's start.
 
 Speed (bench/splitter.py, >= 20 MB/s): a statement of plain tokens is matched whole by one regular
 expression; otherwise the scanner jumps from one character that can change its state to the next,
@@ -75,6 +80,7 @@ COMMENT_MARK = re.compile(r"/\*|\*/")
 NEWLINE = re.compile(r"[\n\r]")
 NON_SPACE = re.compile(r"[^ \t\n\r\f]")
 NOT_LEAD = re.compile(r"[^ \t\n\r\f(]")
+SPACE = " \t\n\r\f\v"  # what psql takes for white space (str.strip() alone would strip more)
 IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 HEURISTIC_WORDS = frozenset({"create", "function", "procedure", "or", "replace"})
 
@@ -114,18 +120,20 @@ def _last_token(text: str, low: int, end: int) -> tuple[int, str]:
     if last.group(1):
         return last.start(), "junk"
     first = last.group()[0]
-    return last.start(), "other" if first.isdigit() or first == "$" else "ident"
+    return last.start(), "other" if first in "0123456789$" else "ident"
 
 
 class ScriptSplitter:
     """Lazy statement iterator: the engine may report standard_conforming_strings between statements."""
 
-    def __init__(self, text: str, std_strings: bool = True, *, collect_words: bool = False) -> None:
+    def __init__(self, text: str, std_strings: bool = True, *, collect_words: bool = False,
+                 top_level: bool = False) -> None:
         self._text = text
         self._pos = 0
         self._line, self._line_pos = 1, 0
         self._std, self._next_std, self._switch_at = std_strings, std_strings, 0
         self._collect = collect_words
+        self._top_level = top_level  # collect only the words outside parentheses
         self.words: list[str] = []
 
     def __iter__(self) -> Iterator[Statement]:
@@ -150,7 +158,7 @@ class ScriptSplitter:
         if first == "CREATE":
             return None
         self._pos = whole.end()
-        return Statement(text[start:semicolon].rstrip(), start, semicolon + 1, first, self._line_of(start),
+        return Statement(text[start:semicolon].rstrip(SPACE), start, semicolon + 1, first, self._line_of(start),
                          std_strings=self._std_at(start))
 
     def set_std_strings(self, value: bool) -> None:
@@ -168,6 +176,14 @@ class ScriptSplitter:
         self._line += self._text.count("\n", self._line_pos, offset)
         self._line_pos = offset
         return self._line
+
+    def _rest(self, at: int, more: str) -> ScriptSplitter:
+        """A splitter over text[at:] + more, in this one's state at `at`: its line and standard_conforming_strings."""
+        rest = ScriptSplitter(self._text[at:] + more, self._std_at(at))
+        rest._line = self._line_of(at)
+        if self._switch_at > at:  # a value reported but not applied yet: from the same line on
+            rest._std, rest._next_std, rest._switch_at = self._std, self._next_std, self._switch_at - at
+        return rest
 
 
 class _Piece:
@@ -284,7 +300,7 @@ class _Piece:
             elif ch == "/":
                 self.mark(at, content=False)
                 pos = self.block_comment(at + 2)
-            elif ch.isdigit() or ch == ".":
+            elif ch in "0123456789.":  # not str.isdigit(): "²" starts an identifier, as in psql
                 self.mark(at)
                 pos = found.end()  # type: ignore[union-attr]
             else:
@@ -365,7 +381,7 @@ class _Piece:
         if self.is_lead:
             self.first_word = word.upper()
         self.mark(found.start())
-        if self.owner._collect:
+        if self.owner._collect and not (self.depth and self.owner._top_level):
             self.owner.words.append(word.upper())
         lower = word.lower()
         if self.word_count < 4 and lower in HEURISTIC_WORDS:
@@ -392,7 +408,7 @@ class _Piece:
         owner = self.owner
         if self.meta is not None:
             low, high = self.meta
-            command = self.text[low:high].rstrip()
+            command = self.text[low:high].rstrip(SPACE)
             name = re.match(r"\\[^\s\\]*", command)
             return Statement(command, low, high, name.group() if name else "\\", owner._line_of(low), is_meta=True,
                              is_terminated=False, std_strings=self.std_strings)
@@ -404,11 +420,75 @@ class _Piece:
                 parts.append(self.text[last:at])
                 last = at + 1
             parts.append(self.text[last:self.sql_end])
-            sql = "".join(parts).rstrip()
+            sql = "".join(parts).rstrip(SPACE)
         else:
-            sql = self.text[self.start:self.sql_end].rstrip()
+            sql = self.text[self.start:self.sql_end].rstrip(SPACE)
         return Statement(sql, self.start, end, self.first_word, owner._line_of(self.start),
                          is_terminated=self.is_terminated, std_strings=self.std_strings)
+
+
+class StreamSplitter:
+    """split_script over a stream read a few lines at a time, for a script too large to hold (a restore).
+
+    feed() takes whole lines and yields the statements they complete; the one still open waits for more
+    lines and is lexed again from its start only once as much text again has come (linear time for a long
+    statement). Offsets and lines count from the stream's start, or from restart().
+    """
+
+    def __init__(self, std_strings: bool = True) -> None:
+        self._lexer = ScriptSplitter("", std_strings)
+        self._base = 0  # stream offset of the lexer's text
+        self._open_at = 0  # where, in the lexer's text, the part not yielded yet starts
+        self._fed: list[str] = []  # lines fed since the last lexing
+        self._fed_size = 0
+
+    @property
+    def open_size(self) -> int:
+        """Length of the statement still open (held until its end is fed)."""
+        return len(self._lexer._text) - self._open_at
+
+    @property
+    def open_line(self) -> int:
+        """Line on which the statement still open starts."""
+        return self._lexer._line_of(self._open_at)
+
+    def feed(self, lines: str) -> Iterator[Statement]:
+        """The statements that lines (ending with a line break) complete; take them before feeding again."""
+        self._fed.append(lines)
+        self._fed_size += len(lines)
+        return self._statements(is_end=False) if self._fed_size >= self.open_size else iter(())
+
+    def finish(self) -> Iterator[Statement]:
+        """The statements left at the end of the stream, the last one as split_script gives it."""
+        return self._statements(is_end=True)
+
+    def set_std_strings(self, value: bool) -> None:
+        """As ScriptSplitter.set_std_strings, between two statements taken from feed() or finish()."""
+        self._lexer.set_std_strings(value)
+
+    def source(self, statement: Statement) -> str:
+        """The text of the statement just taken, from its start through its semicolon, as it stands in the stream."""
+        return self._lexer._text[statement.offset - self._base:statement.end - self._base]
+
+    def restart(self, offset: int, line: int) -> None:
+        """The stream goes on at offset, on that line: what is held was not SQL (COPY … FROM stdin data)."""
+        self._lexer = ScriptSplitter("", self._lexer._std_at(len(self._lexer._text)))
+        self._lexer._line = line
+        self._base, self._open_at, self._fed, self._fed_size = offset, 0, [], 0
+
+    def _statements(self, is_end: bool) -> Iterator[Statement]:
+        lexer = self._lexer._rest(self._open_at, "".join(self._fed))
+        self._base += self._open_at
+        self._lexer, self._open_at, self._fed, self._fed_size = lexer, 0, [], 0
+        base, size = self._base, len(lexer._text)
+        for statement in lexer:
+            if statement.end == size and not (statement.is_terminated or is_end):
+                self._open_at = statement.offset  # its end is still to come
+                return
+            self._open_at = lexer._pos
+            yield statement._replace(offset=base + statement.offset, end=base + statement.end)
+            if self._lexer is not lexer:  # restarted
+                return
 
 
 def split_script(text: str, std_strings: bool = True) -> ScriptSplitter:
@@ -421,9 +501,9 @@ def split_text(script: str, std_strings: bool = True) -> list[Statement]:
     return list(ScriptSplitter(script, std_strings))
 
 
-def statement_words(sql: str, std_strings: bool = True) -> tuple[str, ...]:
-    """Upper-cased identifiers and keywords of sql, outside literals and comments, in order."""
-    lexer = ScriptSplitter(sql, std_strings, collect_words=True)
+def statement_words(sql: str, std_strings: bool = True, *, top_level: bool = False) -> tuple[str, ...]:
+    """Upper-cased identifiers and keywords of sql, outside literals and comments (and parentheses if top_level)."""
+    lexer = ScriptSplitter(sql, std_strings, collect_words=True, top_level=top_level)
     for _ in lexer:
         pass
     return tuple(lexer.words)

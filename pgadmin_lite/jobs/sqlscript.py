@@ -1,45 +1,33 @@
-"""Read a plain SQL file as psql's lexer would, without obeying it: no client-side command ever runs.
+"""Read a plain SQL file for a restore as psql would, without obeying it: no client-side command ever runs.
 
-Statements end at a semicolon outside quotes, comments, parentheses and BEGIN … END function bodies (psql's
-own rules); `COPY … FROM stdin;` is followed by its data up to a line `\\.`; a backslash anywhere else outside
-a literal starts a psql meta-command, and the file is refused with its line, except the `\\restrict KEY` /
-`\\unrestrict KEY` pair that pg_dump writes (since 17.6, 16.10, 15.14, …). The file is read from a seekable
-stream, SQL line by line and COPY data in blocks, as bytes (psql sends them as they are), so memory stays
-bounded by the longest statement.
+Statement boundaries are the splitter's (connections/splitter.py: psql's lexer rules, checked against psql).
+This module keeps the restore's policy on top: a psql meta-command refuses the file with its line, except
+the `\\restrict KEY` / `\\unrestrict KEY` pair that pg_dump writes (since 17.6, 16.10, 15.14, …) outside any
+statement; `COPY … FROM stdin;` is followed by its data up to a line `\\.`; the file's own SETs of
+standard_conforming_strings are followed. The file is read from a seekable stream as bytes (psql sends them
+as they are): SQL in blocks of lines, lexed as latin-1 so that each byte is one character and comes back
+unchanged, COPY data in blocks; memory stays bounded by the longest statement.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from pgadmin_lite.connections import splitter
+from pgadmin_lite.connections.splitter import SPACE, StreamSplitter
+
 STATEMENT_MAX_BYTES = 256 << 20  # psql itself holds a statement in memory; so do we, up to this size
 DATA_CHUNK_BYTES = 256 << 10  # COPY data is read, and passed on, in blocks of about this size
-WORD_CHARS = rb"A-Za-z_\x80-\xff"
-CODE_TOKEN = re.compile(rb"""
-    (?P<space>\s+)
-  | (?P<comment>--[^\n]*)
-  | (?P<block>/\*)
-  | (?P<word>[%(w)s][%(w)s0-9$]*)
-  | (?P<dollar>\$(?:[%(w)s][%(w)s0-9]*)?\$)
-  | (?P<number>\$?[0-9][A-Za-z0-9_.]*)
-  | (?P<punct>['"\\;()])
-  | (?P<other>[-/$]|[^-/$\sA-Za-z_\x80-\xff0-9'"\\;()]+)
-""" % {b"w": WORD_CHARS}, re.VERBOSE)
-PLAIN_RUN = re.compile(rb"[^'\"$\-/\\;()]+")
-IDENT_BYTE = re.compile(rb"[A-Za-z0-9_$\x80-\xff]")
+SQL_BLOCK_BYTES = 16 << 10  # SQL is read in whole lines, about this much at a time
 TERMINATOR = re.compile(rb"\\\.\r?(\n|\Z)")  # the line that ends COPY data
-BLOCK_MARK = re.compile(rb"/\*|\*/")
-LITERAL_ENDS = {"quote": re.compile(rb"'"), "escape_quote": re.compile(rb"\\.?|'", re.S),
-                "ident": re.compile(rb'"')}
-RESTRICT_LINE = re.compile(rb"\\(restrict|unrestrict) ([A-Za-z0-9]+)[ \t]*\r?\n?\Z")
-META_NAME = re.compile(rb"\\[^\s\\]{0,30}")
-SET_STD_STRINGS = re.compile(rb"(?i)(?:set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:=|\bto\b)\s*'?"
-                             rb"(on|off|true|false|default)'?|reset\s+(?:standard_conforming_strings|all))\s*;?\s*\Z")
-HEAD_WORDS = (b"create", b"or", b"replace", b"function", b"procedure")
+RESTRICT = re.compile(r"\\(restrict|unrestrict) ([A-Za-z0-9]+)")
+SET_STD_STRINGS = re.compile(r"(?i)set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:=|\bto\b)\s*'?"
+                             r"(on|off|true|false|default)'?|reset\s+(?:standard_conforming_strings|all)")
 
 
 class ScriptError(Exception):
@@ -60,156 +48,25 @@ class Statement:
     data: Iterator[bytes] = field(default_factory=lambda: iter(()))  # the COPY data, when is_copy_in
 
 
-@dataclass
-class _Lexer:
-    """psql's lexer state between lines: where we are (code, a literal, a comment) and the statement so far."""
-
-    std_strings: bool = True
-    mode: str = "code"  # code | quote | escape_quote | ident | dollar | comment
-    dollar_tag: bytes = b""
-    comment_depth: int = 0
-    paren_depth: int = 0
-    begin_depth: int = 0
-    heads: str = ""
-    first_word: bytes = b""
-    last_word: bytes = b""
-    is_copy_in: bool = False
-    has_code: bool = False  # more than comments so far
-    needs_words: bool = True  # False once no later word can change how the statement is read
-    buffer: bytearray = field(default_factory=bytearray)
-    start_line: int = 0
-
-    def scan(self, line: bytes, number: int) -> Iterator[tuple[Statement | None, int]]:
-        """Feed one line; yields each statement it completes (None for an empty one) and where it ended."""
-        pos, start = 0, 0  # start: where the unbuffered part of the statement begins in this line
-        while pos < len(line):
-            if self.mode != "code":
-                pos = self._skip_literal(line, pos)
-                continue
-            if self.has_code and not self.needs_words and (run := PLAIN_RUN.match(line, pos)):
-                pos = run.end()  # words, numbers and operators that change nothing: skipped at regex speed
-                continue
-            match = CODE_TOKEN.match(line, pos)
-            assert match is not None  # the alternatives cover every byte
-            kind, text, end = match.lastgroup, match.group(), match.end()
-            if kind in ("space", "comment") and not self.buffer and start == pos:
-                start = end  # leading blanks and -- comments are not sent, as in psql
-            elif kind == "punct" and text == b";" and not (self.paren_depth or self.begin_depth):
-                yield self._complete(line[start:end], number), end
-                start = end
-            elif kind == "punct" and text == b"\\":
-                raise ScriptError(number, meta_command_refusal(line, pos))
-            else:
-                self._code_token(kind, text, line, pos, number, start)
-            pos = end
-        self._append(line[start:], number)
-
-    def _code_token(self, kind: str | None, text: bytes, line: bytes, pos: int, number: int, start: int) -> None:
-        if not self.buffer and start == pos:
-            self.start_line = number
-        self.has_code = self.has_code or kind not in ("space", "comment", "block")
-        if kind == "block":
-            self.mode, self.comment_depth = "comment", 1
-        elif kind == "dollar" and not (pos and IDENT_BYTE.match(line, pos - 1)):  # a$b$ is a name, as in psql
-            self.mode, self.dollar_tag = "dollar", text
-        elif kind == "word":
-            self._word(text.lower())
-        elif text == b"'":
-            self.mode = self._quote_mode(line, pos)
-        elif text == b'"':
-            self.mode = "ident"
-        elif text == b"(":
-            self.paren_depth += 1
-        elif text == b")" and self.paren_depth:
-            self.paren_depth -= 1
-
-    def _is_function_head(self) -> bool:
-        return self.heads[:2] in ("cf", "cp") or self.heads in ("corf", "corp")
-
-    def _quote_mode(self, line: bytes, pos: int) -> str:
-        """E'…' takes backslash escapes, B'…' and X'…' never do, '…' does when standard_conforming_strings is off."""
-        prefix = line[pos - 1:pos].lower() if pos and not (pos > 1 and IDENT_BYTE.match(line, pos - 2)) else b""
-        if prefix == b"e" or (prefix not in (b"b", b"x") and not self.std_strings):
-            return "escape_quote"
-        return "quote"
-
-    def _word(self, word: bytes) -> None:
-        """psql's heuristic for BEGIN … END bodies of SQL functions, and the COPY … FROM stdin test."""
-        if len(self.heads) < 4:  # psql: the initials of CREATE [OR REPLACE] FUNCTION|PROCEDURE, by position
-            self.heads += chr(word[0]) if word in HEAD_WORDS else " "
-        self.first_word = self.first_word or word
-        if self.paren_depth == 0 and self.first_word == b"copy" and self.last_word == b"from" and word == b"stdin":
-            self.is_copy_in = True
-        self.last_word = word
-        # words still matter in the first four, all of a COPY, and those of a function's body
-        self.needs_words = len(self.heads) < 4 or self.first_word == b"copy" or self._is_function_head()
-        if self.paren_depth or not self._is_function_head():
-            return
-        if word == b"begin" or (word == b"case" and self.begin_depth):
-            self.begin_depth += 1
-        elif word == b"end" and self.begin_depth:
-            self.begin_depth -= 1
-
-    def _skip_literal(self, line: bytes, pos: int) -> int:
-        """The position after the literal or comment that the lexer is inside (or the line's end)."""
-        if self.mode == "dollar":
-            end = line.find(self.dollar_tag, pos)
-            if end < 0:
-                return len(line)
-            self.mode = "code"
-            return end + len(self.dollar_tag)
-        if self.mode == "comment":
-            for mark in BLOCK_MARK.finditer(line, pos):
-                self.comment_depth += 1 if mark.group() == b"/*" else -1
-                if not self.comment_depth:
-                    self.mode = "code"
-                    return mark.end()
-            return len(line)
-        pattern = LITERAL_ENDS[self.mode]
-        while mark := pattern.search(line, pos):
-            pos, text = mark.end(), mark.group()
-            if text.startswith(b"\\"):  # an escaped character
-                continue
-            if line[pos:pos + 1] == text:  # a doubled quote
-                pos += 1
-                continue
-            self.mode = "code"
-            return pos
-        return len(line)
-
-    def _append(self, text: bytes, number: int) -> None:
-        if len(self.buffer) + len(text) > STATEMENT_MAX_BYTES:
-            raise ScriptError(self.start_line or number, f"the statement is longer than {STATEMENT_MAX_BYTES >> 20} "
-                              "MiB; split it, or restore this file with psql yourself.")
-        self.buffer += text
-
-    def _complete(self, tail: bytes, number: int) -> Statement | None:
-        self._append(tail, number)
-        statement = Statement(bytes(self.buffer), self.start_line, self.is_copy_in) if self.has_code else None
-        if statement is not None and self.first_word in (b"set", b"reset"):
-            self._follow_std_strings(statement.sql)
-        self.buffer.clear()
-        self.heads, self.first_word, self.last_word, self.is_copy_in, self.has_code = "", b"", b"", False, False
-        self.needs_words = True
-        return statement
-
-    def _follow_std_strings(self, text: bytes) -> None:
-        """A SET of standard_conforming_strings changes what a backslash in '…' means from here on."""
-        match = SET_STD_STRINGS.match(text)
-        if match:
-            self.std_strings = (match.group(1) or b"on").lower() in (b"on", b"true", b"default")
-
-    def finish(self) -> Statement | None:
-        """The statement left without a semicolon at the end of the file (psql sends it too)."""
-        return Statement(bytes(self.buffer), self.start_line, self.is_copy_in) if self.has_code else None
-
-
-def meta_command_refusal(line: bytes, pos: int) -> str:
+def meta_command_refusal(name: str) -> str:
     """Why a backslash outside a literal is refused: it starts a psql meta-command."""
-    match = META_NAME.match(line, pos)
-    name = (match.group() if match else b"\\").decode("utf-8", "replace")
-    return (f"the psql meta-command {name} is not allowed in a restore: the file is run statement by statement, "
+    shown = name[:31].encode("latin-1").decode("utf-8", "replace")
+    return (f"the psql meta-command {shown} is not allowed in a restore: the file is run statement by statement, "
             "never by psql. Remove the line (a dump from pg_dump has none).")
+
+
+def as_sent(statement: splitter.Statement, source: str) -> bytes:
+    """What psql sends: the statement's text through its semicolon (\\; and \\: written without the backslash)."""
+    body = source[:-1] if statement.is_terminated else source
+    return (statement.sql + source[len(body.rstrip(SPACE)):]).encode("latin-1")
+
+
+def is_copy_from_stdin(statement: splitter.Statement) -> bool:
+    """COPY … FROM stdin, its data in the file: FROM STDIN outside parentheses (not in COPY (query) TO)."""
+    if statement.first_word != "COPY":
+        return False
+    words = splitter.statement_words(statement.sql, statement.std_strings, top_level=True)
+    return ("FROM", "STDIN") in itertools.pairwise(words)
 
 
 def _candidate_lines(text: bytes, at_line_start: bool) -> Iterator[int]:
@@ -227,59 +84,88 @@ class ScriptReader:
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
-        self.line = 0  # lines read so far
-        self.lexer = _Lexer()
-        self.restrict_key: bytes | None = None
-
-    @property
-    def is_standard_strings(self) -> bool:
-        """What the file has set standard_conforming_strings to so far (on until it says otherwise)."""
-        return self.lexer.std_strings
+        self.origin = stream.tell()  # the splitter's offsets count from here (a latin-1 character is a byte)
+        self.line = 0  # line breaks read so far
+        self.lexer = StreamSplitter()
+        self.restrict_key: str | None = None
+        self.is_standard_strings = True  # what the file has set standard_conforming_strings to so far
 
     def __iter__(self) -> Iterator[Statement]:
-        while line := self._read_line():
-            if self._is_restrict_line(line):
-                continue
-            for statement, end in self.lexer.scan(line, self.line):
-                if statement is not None:
-                    yield from self._with_data(statement, line[end:])
-        last = self.lexer.finish()
-        if last is not None:
-            yield from self._with_data(last, b"")
+        while True:
+            block = self._read_block()
+            for statement in self._admitted(self.lexer.feed(block) if block else self.lexer.finish()):
+                yield statement
+                if statement.is_copy_in:
+                    for _ in statement.data:  # whatever the caller did not read is still data, not SQL
+                        pass
+                    self.lexer.restart(self.stream.tell() - self.origin, self.line + 1)
+                    break
+            else:
+                if not block:
+                    return
+                if self.lexer.open_size > STATEMENT_MAX_BYTES:
+                    raise self._too_long(self.lexer.open_line)
 
-    def _with_data(self, statement: Statement, rest_of_line: bytes) -> Iterator[Statement]:
-        """The statement; after a COPY … FROM stdin, its data is read (by the caller, or skipped here)."""
-        if not statement.is_copy_in:
-            yield statement
-            return
-        if rest_of_line.strip():
-            raise ScriptError(self.line, "nothing may follow COPY … FROM stdin; on its line (its data starts on "
+    def _admitted(self, found: Iterator[splitter.Statement]) -> Iterator[Statement]:
+        """The restore's policy over the splitter's statements, in order."""
+        unended = None  # without a semicolon: the file's last statement, or one cut by a meta-command (next)
+        for statement in found:
+            if statement.is_meta:
+                self._check_meta_command(statement, is_inside=unended is not None)
+            elif statement.is_terminated:
+                yield self._statement(statement)
+            else:
+                unended = self._statement(statement)
+        if unended is not None:
+            yield unended
+
+    def _statement(self, statement: splitter.Statement) -> Statement:
+        source = self.lexer.source(statement)
+        if len(source) > STATEMENT_MAX_BYTES:
+            raise self._too_long(statement.line)
+        if statement.first_word in ("SET", "RESET") and (match := SET_STD_STRINGS.fullmatch(statement.sql)):
+            self.is_standard_strings = (match.group(1) or "on").lower() in ("on", "true", "default")
+            self.lexer.set_std_strings(self.is_standard_strings)  # the lexer follows from the next line, as psql
+        if not is_copy_from_stdin(statement):
+            return Statement(as_sent(statement, source), statement.line)
+        end_line = statement.line + source.count("\n")
+        self.stream.seek(self.origin + statement.end)  # the data starts on the next line of the file
+        self.line = end_line
+        if self.stream.readline(STATEMENT_MAX_BYTES + 1).strip():
+            raise ScriptError(end_line, "nothing may follow COPY … FROM stdin; on its line (its data starts on "
                               "the next line).")
-        statement.data = self._copy_data()
-        yield statement
-        for _ in statement.data:  # whatever the caller did not read is still data, not SQL
-            pass
+        return Statement(as_sent(statement, source), statement.line, True, self._copy_data())
 
-    def _read_line(self) -> bytes:
-        line = self.stream.readline(STATEMENT_MAX_BYTES + 1)
-        if line:
-            self.line += 1
-        if len(line) > STATEMENT_MAX_BYTES:
-            raise ScriptError(self.line, f"the line is longer than {STATEMENT_MAX_BYTES >> 20} MiB.")
-        return line
-
-    def _is_restrict_line(self, line: bytes) -> bool:
-        """pg_dump's \\restrict KEY … \\unrestrict KEY lines, outside any statement: checked, then skipped."""
-        match = RESTRICT_LINE.match(line)
-        if match is None or self.lexer.mode != "code" or self.lexer.buffer.strip():
-            return False
+    def _check_meta_command(self, statement: splitter.Statement, is_inside: bool) -> None:
+        """pg_dump's \\restrict KEY … \\unrestrict KEY, outside any statement, pass; any other refuses the file."""
+        match = RESTRICT.fullmatch(statement.sql)
+        if match is None or is_inside:
+            raise ScriptError(statement.line, meta_command_refusal(statement.first_word))
         command, key = match.groups()
-        if command == b"restrict" and self.restrict_key is None:
+        if command == "restrict" and self.restrict_key is None:
             self.restrict_key = key
-        elif command != b"unrestrict" or key != self.restrict_key:
-            raise ScriptError(self.line, f"\\{command.decode()} {key.decode()} is out of place: a file may have one "
+        elif command != "unrestrict" or key != self.restrict_key:
+            raise ScriptError(statement.line, f"\\{command} {key} is out of place: a file may have one "
                               "\\restrict KEY line and then \\unrestrict with the same KEY, as pg_dump writes them.")
-        return True
+
+    def _too_long(self, line: int) -> ScriptError:
+        return ScriptError(line, f"the statement is longer than {STATEMENT_MAX_BYTES >> 20} MiB; split it, or "
+                           "restore this file with psql yourself.")
+
+    def _read_block(self) -> str:
+        """Whole lines of SQL, about SQL_BLOCK_BYTES of them (empty at the end of the file).
+
+        A block is no longer than a statement may be, so a line that is longer goes on past it and is caught
+        when its end is read."""
+        block = self.stream.read(min(SQL_BLOCK_BYTES, STATEMENT_MAX_BYTES))
+        if block and not block.endswith(b"\n"):
+            end = self.stream.readline(STATEMENT_MAX_BYTES + 1)
+            if len(block) - block.rfind(b"\n") - 1 + len(end) > STATEMENT_MAX_BYTES:
+                raise ScriptError(self.line + block.count(b"\n") + 1,
+                                  f"the line is longer than {STATEMENT_MAX_BYTES >> 20} MiB.")
+            block += end
+        self.line += block.count(b"\n")
+        return block.decode("latin-1")
 
     def _copy_data(self) -> Iterator[bytes]:
         """The lines after COPY … FROM stdin up to a line `\\.` (or the end of the file, as psql does), read in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from flask_login import current_user
 from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.connections import opening
 from pgadmin_lite.connections.encoding import build_adapters
+from pgadmin_lite.connections.execution import Modes
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound
@@ -56,7 +58,8 @@ def wait_seconds(raw: Any) -> float:
 def result_response(session: QuerySession, result: dict[str, Any] | None) -> Response:
     if result is None:
         return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
-    return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered})
+    return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered,
+                                   "holds": session.describe()["holds"]})
 
 
 def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
@@ -87,15 +90,41 @@ def open_tool() -> ResponseReturnValue:
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
+    modes = modes_from(body, default_modes())
     server = servers.get_server_for_user(current_user, server_id)
     kwargs = targets.connect_params(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
     session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs),
                                      login_id=current_login_id())
+    session.set_modes(modes)
     info = session.describe()
     info.update(server_name=server.name, server_version=session.conn.info.parameter_status("server_version"),
                 user=session.conn.info.user)
     return json_response(info, 201)
+
+
+MODE_NAMES = ("autocommit", "auto_rollback", "single_transaction")
+
+
+def modes_from(body: dict[str, Any], base: Modes) -> Modes:
+    """The tab's transaction modes: those the body names (true/false), the others as they were."""
+    given = {name: optional_bool(body, name) for name in MODE_NAMES}
+    return replace(base, **{name: value for name, value in given.items() if value is not None})
+
+
+def default_modes() -> Modes:
+    cfg = current_app.config
+    return Modes(autocommit=cfg["QUERY_AUTOCOMMIT"], auto_rollback=cfg["QUERY_AUTO_ROLLBACK"],
+                 single_transaction=cfg["QUERY_SINGLE_TRANSACTION"])
+
+
+@bp.patch(f"{API}/<tx_id>")
+def set_modes(tx_id: str) -> ResponseReturnValue:
+    """Change the tab's transaction modes (psql's AUTOCOMMIT, ON_ERROR_ROLLBACK, --single-transaction)."""
+    body = json_body()
+    session = session_for(tx_id)
+    session.set_modes(modes_from(body, session.modes))
+    return json_response(session.describe())
 
 
 @bp.get(f"{API}/<tx_id>")
@@ -109,9 +138,10 @@ def describe(tx_id: str) -> ResponseReturnValue:
 @bp.post(f"{API}/<tx_id>/execute")
 def execute(tx_id: str) -> ResponseReturnValue:
     body = json_body()
+    wait_s = wait_seconds(body.get("wait_ms"))  # every input is checked before the statement starts
     session = session_for(tx_id)
     session.start(body.get("sql"))
-    return result_response(session, session.wait(wait_seconds(body.get("wait_ms"))))
+    return result_response(session, session.wait(wait_s))
 
 
 @bp.get(f"{API}/<tx_id>/result")
@@ -150,7 +180,7 @@ def close(tx_id: str) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.get(f"{API}/<tx_id>/export.csv")
+@bp.post(f"{API}/<tx_id>/export.csv")
 def export_csv(tx_id: str) -> ResponseReturnValue:
     stream = session_for(tx_id).export_csv()
     return Response(stream, mimetype="text/csv", headers={

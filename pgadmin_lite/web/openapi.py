@@ -23,13 +23,23 @@ QUERY_RESULT = {"type": "object", "properties": {
         "name": {"type": "string"}, "type": {"type": "string"}}}},
     "rows": {"type": "array", "items": {"type": "array"}}, "has_more": {"type": "boolean"},
     "truncated": {"type": "boolean"}, "rows_affected": {"type": ["integer", "null"]},
-    "statements": {"type": "array", "items": {"type": "object"}},
+    "statements": {"type": "array", "items": {"type": "object", "properties": {
+        "index": {"type": "integer"}, "offset": {"type": "integer"}, "length": {"type": "integer"},
+        "command": {"type": ["string", "null"]}, "row_count": {"type": ["integer", "null"]},
+        "duration_ms": {"type": "number"}, "notices": {"type": "array"}, "status": {"enum": ["ok", "error"]},
+        "fate": {"enum": ["committed", "in_transaction", "rolled_back", "aborted", "not_run"]},
+        "warnings": {"type": "array", "items": {"type": "string"}}, "is_pageable": {"type": "boolean"},
+        "columns": {"type": "array"}, "rows": {"type": "array"}}}},
+    "fates": {"type": "array", "items": {"type": "string"}}, "summary": {"type": "string"},
+    "warnings": {"type": "array", "items": {"type": "string"}},
+    "rows_statement_index": {"type": ["integer", "null"]},
     "transaction_status": {"enum": ["idle", "in_transaction", "in_error", "lost", "unknown"]},
     "notices": {"type": "array"}, "duration_ms": {"type": ["number", "null"]},
     "error": {"type": ["object", "null"], "properties": {
         "message": {"type": "string"}, "sqlstate": {"type": ["string", "null"]},
         "position": {"type": ["integer", "null"]}, "line": {"type": ["integer", "null"]},
-        "statement_index": {"type": "integer"}}}}}
+        "statement_index": {"type": ["integer", "null"]}}}}}
+MODES = {name: {"type": "boolean"} for name in ("autocommit", "auto_rollback", "single_transaction")}
 SERVER_BODY = {"type": "object", "properties": {
     name: {"type": kind} for name, kind in [
         ("name", "string"), ("group", "string"), ("host", "string"), ("port", "integer"),
@@ -99,7 +109,9 @@ SCHEMAS: Schemas = {
         "overwrite": {"enum": ["true", "false"]},
         "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}, None),
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
-        "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"}}}, None),
+        "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"},
+        **MODES}}, None),
+    "query_tool.set_modes": ({"type": "object", "properties": MODES}, None),
     "query_tool.execute": ({"type": "object", "required": ["sql"], "properties": {
         "sql": {"type": "string"}, "wait_ms": {"type": "integer"}}}, QUERY_RESULT),
     "query_tool.result": (None, QUERY_RESULT),

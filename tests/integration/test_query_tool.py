@@ -39,6 +39,16 @@ def count(conn: psycopg.Connection[Any], table: str = "t") -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def backend_gone(conn: psycopg.Connection[Any], pid: int) -> bool:
+    """Wait for the backend to have exited (it leaves pg_stat_activity a moment after its connection closes)."""
+    deadline = time.monotonic() + 10
+    while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_transaction_spans_requests_until_commit(tool: QueryTool, outside: Any) -> None:
     tool.run("CREATE TABLE t (id int PRIMARY KEY, note text)")
     assert tool.run("BEGIN")["transaction_status"] == "in_transaction"
@@ -113,7 +123,7 @@ def test_second_execute_on_busy_session_is_409(tool: QueryTool) -> None:
 @pytest.mark.parametrize(("method", "suffix", "body"), [
     ("get", "", None), ("post", "/execute", {"sql": "select 1"}), ("get", "/result", None),
     ("post", "/fetch", {"limit": 10}), ("post", "/cancel", None), ("delete", "", None),
-    ("get", "/export.csv", None), ("post", "/reconnect", None),
+    ("post", "/export.csv", None), ("post", "/reconnect", None),
 ])
 def test_another_users_tx_id_is_404(app: Any, tool: QueryTool, method: str, suffix: str, body: Any) -> None:
     other = api_client(app, USER_EMAIL, USER_PASSWORD)
@@ -159,6 +169,7 @@ def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, out
     tool.run("INSERT INTO t VALUES (1)")
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert backend_gone(outside, pid)  # deterministic: the next statement meets a dead connection, never a live one
     lost = tool.run("SELECT 1")
     assert lost["transaction_status"] == "lost"
     assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is True
@@ -173,6 +184,7 @@ def test_terminated_backend_in_transaction_is_reported_lost(tool: QueryTool, out
 def test_terminated_idle_backend_reconnects_on_next_execute(tool: QueryTool, outside: Any) -> None:
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert backend_gone(outside, pid)
     lost = tool.run("SELECT 1")
     assert lost["error"]["connection_lost"] is True and lost["error"]["transaction_rolled_back"] is False
     again = tool.run("SELECT pg_backend_pid()")
@@ -198,7 +210,8 @@ def test_error_names_statement_line_and_position(tool: QueryTool) -> None:
     assert error["statement_index"] == 1 and error["line"] == 2
     assert script[error["position"] - 1:].startswith("nope")
     assert error["sqlstate"] == "42703" and "nope" in error["message"]
-    assert [s["command"] for s in result["statements"]] == ["SELECT 1"]
+    assert [(s["command"], s["status"]) for s in result["statements"]] == [("SELECT 1", "ok"), (None, "error")]
+    assert result["statements"][1]["error"]["sqlstate"] == "42703"
 
 
 ENCODING_CASES = [
@@ -271,7 +284,7 @@ def test_max_result_rows_reports_truncation(make_app: Any, pg_server: Any, pg_da
 
 def test_csv_export_streams_the_full_result(tool: QueryTool) -> None:
     tool.run("SELECT g AS n, CASE WHEN g % 2 = 0 THEN NULL ELSE 'v,' || g END AS label FROM generate_series(1, 2500) g")
-    response = tool.client.get(f"{tool.base}/export.csv")
+    response = tool.client.post(f"{tool.base}/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.get_data(as_text=True).splitlines()
@@ -280,7 +293,7 @@ def test_csv_export_streams_the_full_result(tool: QueryTool) -> None:
 
 
 def test_export_without_a_result_is_400(tool: QueryTool) -> None:
-    response = tool.client.get(f"{tool.base}/export.csv")
+    response = tool.client.post(f"{tool.base}/export.csv")
     assert response.status_code == 400 and "Nothing to export" in response.get_json()["error"]["message"]
 
 
@@ -297,7 +310,7 @@ def test_per_user_connection_cap(make_app: Any, pg_server: Any, pg_database: str
 def test_logout_closes_the_users_sessions(app: Any, tool: QueryTool, outside: Any) -> None:
     pid = tool.run("SELECT pg_backend_pid()")["rows"][0][0]
     assert tool.client.post("/logout").status_code == 302
-    assert not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall()
+    assert backend_gone(outside, pid)
     again = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = again.post(f"{tool.base}/execute", json={"sql": "select 1"})
     assert response.status_code == 410 and "logged out" in response.get_json()["error"]["message"]
@@ -396,8 +409,9 @@ def test_rows_read_in_our_transaction_never_hold_the_next_statement_in_it(tool: 
     """VACUUM refuses to run inside a transaction block: the hidden one of the SELECT must be over by then."""
     result = tool.run("CREATE TABLE vt (x int);\nSELECT g FROM generate_series(1, 3000) g;\nVACUUM vt")
     assert result["error"] is None, result["error"]
-    assert [s["command"] for s in result["statements"]] == ["CREATE TABLE", "SELECT", "VACUUM"]
-    assert len(result["rows"]) == 1000 and not result["has_more"] and result["transaction_status"] == "idle"
+    assert [s["command"] for s in result["statements"]] == ["CREATE TABLE", "SELECT 3000", "VACUUM"]
+    assert len(result["rows"]) == 100 and not result["has_more"] and result["transaction_status"] == "idle"
+    assert result["rows_statement_index"] == 1  # the preview of the SELECT (RESULT_PREVIEW_ROWS)
 
 
 def test_sql_ascii_bytes_that_are_not_utf8_are_shown_not_fatal(admin_client: Any, pg_server: Any,
@@ -478,36 +492,29 @@ def test_a_select_whose_commit_fails_reports_the_failure(tool: QueryTool, outsid
     assert count(outside, "child") == 3, "committed before the answer said it ran"
 
 
-def test_a_paged_select_whose_commit_fails_reports_it_on_the_last_page(tool: QueryTool, outside: Any) -> None:
+def test_a_paged_select_whose_commit_fails_reports_it_at_once(tool: QueryTool, outside: Any) -> None:
+    """A writing SELECT is committed before its answer (before: on its last page), so its failure is its answer."""
     tool.run(CHILDREN)
-    first = tool.run(ORPHANS.format(n=1500))
-    assert first["error"] is None and first["has_more"]
-    last = tool.fetch(1000)
-    assert last.status_code == 400, last.get_json()
-    error = last.get_json()["error"]
-    assert error["code"] == "statement_failed" and error["sqlstate"] == "23503"
-    assert "not committed" in error["message"]
+    failed = tool.run(ORPHANS.format(n=1500))
+    error = failed["error"]
+    assert error["sqlstate"] == "23503" and "not committed" in error["message"] and not failed["has_more"]
     assert count(outside, "child") == 0
     assert tool.run("SELECT 1")["error"] is None, "the tool is usable after the failure"
 
 
 def test_an_abandoned_select_that_changed_data_runs_to_its_end(tool: QueryTool, outside: Any) -> None:
-    """As in autocommit: leaving a writing SELECT unread computes (and commits) its remaining rows too."""
+    """As in autocommit: a writing SELECT's rows are all computed (and committed) before its answer."""
     tool.run(CHILDREN)
-    assert tool.run(ADOPTED.format(n=5000))["has_more"]  # 1,001 rows read, and a page ahead: not 5,000
-    assert tool.run("SELECT 2")["rows"] == [[2]]
+    assert tool.run(ADOPTED.format(n=5000))["has_more"]  # the rest is paged from the spool
     assert count(outside, "child") == 5000
+    assert tool.run("SELECT 2")["rows"] == [[2]]
 
 
-def test_an_abandoned_select_whose_commit_fails_stops_the_next_run(tool: QueryTool, outside: Any) -> None:
+def test_a_writing_select_whose_commit_fails_leaves_the_next_run_alone(tool: QueryTool, outside: Any) -> None:
     tool.run(CHILDREN + "CREATE TABLE marks (n int);")
-    assert tool.run(ORPHANS.format(n=1500))["has_more"]
-    next_run = tool.run("INSERT INTO marks VALUES (1)")
-    assert next_run["error"]["sqlstate"] == "23503", next_run
-    assert next_run["error"]["message"].startswith("The previous statement's changes were not committed")
-    assert count(outside, "child") == 0 and count(outside, "marks") == 0, "the new script did not run"
-    assert tool.run("INSERT INTO marks VALUES (2)")["error"] is None
-    assert count(outside, "marks") == 1
+    assert tool.run(ORPHANS.format(n=1500))["error"]["sqlstate"] == "23503"
+    assert tool.run("INSERT INTO marks VALUES (1)")["error"] is None
+    assert count(outside, "child") == 0 and count(outside, "marks") == 1
 
 
 def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryTool, outside: Any) -> None:
@@ -516,7 +523,8 @@ def test_a_failed_commit_inside_a_script_stops_it_at_that_statement(tool: QueryT
                    ORPHANS.format(n=3) + "; INSERT INTO marks VALUES (1)"):
         result = tool.run(script)
         assert result["error"]["sqlstate"] == "23503" and result["error"]["statement_index"] == 0, result
-        assert result["statements"] == [] and result["rows"] == []
+        assert [s["status"] for s in result["statements"]] == ["error"] and result["rows"] == []
+        assert result["fates"] == ["aborted", "not_run"]
     assert count(outside, "child") == 0 and count(outside, "marks") == 0
 
 
@@ -552,16 +560,18 @@ def test_a_page_after_the_connection_died_says_so_and_the_next_run_reconnects(to
     assert again["rows"] == [[2]] and again["backend_pid"] != pid
 
 
-def test_a_connection_lost_before_a_writing_select_commits_says_its_changes_are_gone(
-        tool: QueryTool, outside: Any) -> None:
+def test_a_writing_select_is_durable_before_its_answer(tool: QueryTool, outside: Any) -> None:
+    """Before: its changes waited for the last page, and a lost connection lost them."""
     tool.run(CHILDREN)
     assert tool.run(ADOPTED.format(n=1500))["has_more"]
     pid = tool.client.get(tool.base).get_json()["backend_pid"]
     outside.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    after = tool.run("SELECT 2")
-    assert after["transaction_status"] == "lost" and after["error"]["message"].startswith(
-        "The previous statement's changes were not committed"), after
-    assert count(outside, "child") == 0
+    assert backend_gone(outside, pid)
+    assert count(outside, "child") == 1500
+    rest = tool.fetch(1000).get_json()  # from the spool: the connection is not needed
+    assert len(rest["rows"]) == 500 and rest["released"] is True
+    lost = tool.run("SELECT 3")["error"]
+    assert lost["connection_lost"] is True and lost["transaction_rolled_back"] is False
     again = tool.run("SELECT 3")
     assert again["rows"] == [[3]] and again["backend_pid"] != pid, "the next statement reconnects"
 

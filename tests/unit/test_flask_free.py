@@ -8,7 +8,7 @@ import sys
 import pytest
 
 FLASK_FREE = ["pgadmin_lite.errors", "pgadmin_lite.settings", "pgadmin_lite.jobs.worker",
-              "pgadmin_lite.servermgr.postgres", "pgadmin_lite.storage.handoff"]
+              "pgadmin_lite.connections.splitter", "pgadmin_lite.servermgr.postgres", "pgadmin_lite.storage.handoff"]
 
 
 @pytest.mark.parametrize("module", FLASK_FREE)

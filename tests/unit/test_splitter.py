@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgadmin_lite.connections.splitter import first_keyword, is_streamable, split_script, split_text, statement_words
+from pgadmin_lite.connections.splitter import (
+    Statement,
+    StreamSplitter,
+    first_keyword,
+    is_streamable,
+    split_script,
+    split_text,
+    statement_words,
+)
 
 # (script, the statements psql sends, without their semicolons), standard_conforming_strings on
 CASES: list[tuple[str, list[str]]] = [
@@ -209,6 +219,71 @@ def test_a_large_dump_is_cut_into_its_statements() -> None:
     assert statements[-1].first_word == "CREATE"
 
 
+def test_top_level_words_leave_out_parentheses() -> None:
+    assert statement_words("COPY (select 1 from stdin) TO stdout", top_level=True) == ("COPY", "TO", "STDOUT")
+    assert statement_words("COPY t (a, b) FROM stdin WITH (format csv)", top_level=True) == ("COPY", "T", "FROM",
+                                                                                              "STDIN", "WITH")
+
+
+# -- the stream splitter: fed a few lines at a time, it cuts as split_text cuts the whole ----------------
+def streamed(script: str, lines_per_feed: int, std_strings: bool = True) -> list[Statement]:
+    lines = [f"{line}\n" for line in script.split("\n")]  # lines end at \n only, as psql reads them
+    lines[-1] = lines[-1][:-1]
+    stream, statements = StreamSplitter(std_strings), []
+    for at in range(0, len(lines), lines_per_feed):
+        statements += stream.feed("".join(lines[at:at + lines_per_feed]))
+    return statements + list(stream.finish())
+
+
+@pytest.mark.parametrize("lines_per_feed", [1, 2, 3])
+def test_a_stream_is_cut_as_the_whole_script(lines_per_feed: int) -> None:
+    for script, _ in CASES:
+        assert streamed(script, lines_per_feed) == split_text(script), script
+    for script, _ in OFF_CASES:
+        assert streamed(script, lines_per_feed, std_strings=False) == split_text(script, std_strings=False), script
+
+
+def test_a_stream_follows_standard_conforming_strings_from_the_next_line() -> None:
+    script = "set standard_conforming_strings = off; select 'a\\'; select 1;\nselect 'b\\'; x';\nselect 3;\n"
+    stream = StreamSplitter()
+    first = next(stream.feed(script.split("\n", 1)[0] + "\n"))
+    stream.set_std_strings(False)  # reported after the first statement: the rest of line 1 keeps the old rule
+    rest = [s.sql for s in stream.feed("")] + [s.sql for s in stream.feed(script.split("\n", 1)[1])]
+    assert [first.sql, *rest, *(s.sql for s in stream.finish())] == [
+        "set standard_conforming_strings = off", "select 'a\\'", "select 1", "select 'b\\'; x'", "select 3"]
+
+
+def test_a_stream_gives_offsets_lines_and_sources_in_the_stream() -> None:
+    stream = StreamSplitter()
+    assert list(stream.feed("select 1;\nselect\n")) == [Statement("select 1", 0, 9, "SELECT", 1)]
+    assert (stream.open_size, stream.open_line) == (len("select\n"), 2)
+    second = next(stream.feed("  2 \\; 3\n ;\n"))
+    assert (second.sql, second.offset, second.line) == ("select\n  2 ; 3", 10, 2)
+    assert stream.source(second) == "select\n  2 \\; 3\n ;"
+    stream.restart(100, 9)  # the caller read the stream up to offset 100 as something else
+    assert list(stream.feed("select 4;\n")) == [Statement("select 4", 100, 109, "SELECT", 9)]
+
+
+class CountingStream(StreamSplitter):
+    """A stream splitter that counts the characters it lexes."""
+
+    lexed = 0
+
+    def _statements(self, is_end: bool) -> Iterator[Statement]:
+        self.lexed += self.open_size + self._fed_size
+        return super()._statements(is_end)
+
+
+def test_a_long_statement_fed_line_by_line_is_lexed_in_linear_time() -> None:
+    body = "".join(f"  x := x + {i}; -- ;\n" for i in range(5000))
+    script = f"CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n{body}END $$;\nselect 1;\n"
+    stream, statements = CountingStream(), []
+    for line in script.splitlines(keepends=True):
+        statements += stream.feed(line)
+    assert [s.line for s in [*statements, *stream.finish()]] == [1, 5004]
+    assert stream.lexed < 4 * len(script)
+
+
 # -- property: a boundary never falls inside a literal or a comment -------------------------------------
 FILLER = st.text(alphabet="abc xyz19,+=()\n", min_size=1, max_size=8).filter(lambda s: "--" not in s)
 INNER = st.text(alphabet="a;'\"$\\*/-\n()éx", max_size=10)
@@ -262,3 +337,11 @@ def test_no_boundary_inside_a_literal_or_comment(fragments: list[tuple[str, str]
             inside = statement.offset <= low < statement.offset + len(statement.sql)
             last = low + len(script[low:high].rstrip())  # a line comment's own line break may be trimmed
             assert not inside or last <= statement.offset + len(statement.sql), (script, statement)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FRAGMENT, st.sampled_from([("sql", "\n"), ("sql", "\r"), ("sql", "\\! x\n")])), max_size=25),
+       st.integers(1, 4))
+def test_a_stream_of_any_script_is_cut_as_the_whole(fragments: list[tuple[str, str]], lines_per_feed: int) -> None:
+    script = "".join(inner if kind in ("sql", "end") else f" {_literal(kind, inner)} " for kind, inner in fragments)
+    assert streamed(script, lines_per_feed) == split_text(script)

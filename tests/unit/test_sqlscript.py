@@ -9,6 +9,7 @@ import pytest
 
 from pgadmin_lite.jobs import sqlscript
 from pgadmin_lite.jobs.sqlscript import ScriptError, ScriptReader
+from tests.unit.test_splitter import CASES, OFF_CASES
 
 
 def read(text: str | bytes) -> list[tuple[int, str, bool, str]]:
@@ -35,7 +36,6 @@ def refusal(text: str) -> str:
     ("select 1; \\! id\n", 1, "\\!"),
     ("select 1,\n  2\n\\! id\n;\n", 3, "\\!"),
     ("select (1,\n\\! id\n);", 2, "\\!"),
-    ("select 1\\; select 2;\n", 1, "\\;"),
     ("select $$ a $$ \\! id\n", 1, "\\!"),
     ("select E'\\'' \\! id\n", 1, "\\!"),
     ("/* \\! a */ \\! id\n", 1, "\\!"),
@@ -143,3 +143,17 @@ def test_an_oversized_statement_or_line_is_refused(monkeypatch: pytest.MonkeyPat
 def test_bytes_pass_through_unchanged() -> None:
     latin1 = "select 'caf\u00e9';".encode("latin-1")
     assert [s.sql for s in ScriptReader(io.BytesIO(latin1))] == [latin1]
+
+
+def test_a_backslash_semicolon_puts_a_semicolon_into_the_statement_as_psql_does() -> None:
+    assert read("select 1\\; select 2;\nselect 3;\n") == [(1, "select 1; select 2;", False, ""),
+                                                        (2, "select 3;", False, "")]
+
+
+@pytest.mark.parametrize(("script", "expected", "std"), [*((s, e, True) for s, e in CASES),
+                                                         *((s, e, False) for s, e in OFF_CASES)])
+def test_the_reader_cuts_the_splitter_table_as_psql_does(script: str, expected: list[str], std: bool) -> None:
+    head = "" if std else "SET standard_conforming_strings = off;\n"  # the file's own SET, followed from line 2
+    statements = [sql for _, sql, _, _ in read(head + script)][0 if std else 1:]
+    assert [sql[:-1].rstrip() if sql.endswith(";") else sql for sql in statements] == expected
+

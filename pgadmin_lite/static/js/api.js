@@ -42,6 +42,15 @@ export async function api(method, path, body, params) {
   return data;
 }
 
+/** POST a form (the CSRF token as its field) so the browser saves the answer as a download. */
+export function postDownload(path) {
+  const form = h("form", { method: "POST", action: url(path), hidden: true },
+    h("input", { type: "hidden", name: "csrf_token", value: csrfToken }));
+  document.body.append(form);
+  form.submit();
+  form.remove();
+}
+
 /** Refresh the CSRF token after a re-login in another tab. */
 export async function refreshSession() {
   const info = await api("GET", "api/v1/session");

@@ -1,9 +1,19 @@
 // The messages panel: each statement's command tag, notices, and errors with sqlstate/detail/hint/line.
 import { h } from "./api.js";
 
+const FATES = { rolled_back: "rolled back", in_transaction: "in the open transaction", not_run: "not run" };
+
 function statementLine(st) {
   const affected = st.rows_affected != null && !/\d$/.test(st.command ?? "") ? ` (${st.rows_affected} rows)` : "";
-  return h("li", { class: "msg-statement" }, `Statement ${st.index + 1}: `, h("code", {}, st.command ?? "OK"), affected);
+  const fate = FATES[st.fate] ? ` — ${FATES[st.fate]}` : "";
+  const tag = st.status === "error" ? "failed" : st.command ?? "OK";
+  return h("li", { class: "msg-statement" }, `Statement ${st.index + 1}: `, h("code", {}, tag), affected, fate);
+}
+
+/** A warning the user cannot miss, e.g. a COMMIT the server answered with ROLLBACK. */
+function warningBlock(text) {
+  return h("div", { class: "msg-error msg-warning", role: "alert" },
+    h("div", { class: "msg-error-title" }, h("strong", {}, "WARNING: "), text));
 }
 
 function errorBlock(error, lineNumber) {
@@ -23,13 +33,14 @@ function errorBlock(error, lineNumber) {
 
 /** Render one finished result's messages; lineNumber is the failing editor line, if known. */
 export function renderMessages(container, result, { lineNumber, rowsSummary } = {}) {
-  const parts = [];
+  const parts = (result.warnings ?? []).map(warningBlock);
   const statements = result.statements ?? [];
   if (statements.length) parts.push(h("ol", { class: "msg-statements" }, statements.map(statementLine)));
   for (const notice of result.notices ?? []) {
     parts.push(h("div", { class: "msg-notice" }, h("strong", {}, `${notice.severity ?? "NOTICE"}: `), notice.message));
   }
   if (result.error) parts.push(errorBlock(result.error, lineNumber));
+  if (result.error && result.summary) parts.push(h("p", { class: "msg-fates" }, result.summary));
   const took = result.duration_ms != null ? ` in ${formatDuration(result.duration_ms)}` : "";
   parts.push(h("p", { class: result.error ? "msg-summary failed" : "msg-summary ok" },
     result.error ? `Query failed${took}.` : `Query returned successfully${took}.${rowsSummary ? ` ${rowsSummary}.` : ""}`));

@@ -1,6 +1,6 @@
 // One query tool's server side: open or re-attach by tx_id (kept per tab in sessionStorage),
 // execute with long-polling, fetch more rows, cancel, reconnect, close.
-import { api, url } from "./api.js";
+import { api, postDownload } from "./api.js";
 import { withSession } from "./session_guard.js";
 
 const EXECUTE_WAIT_MS = 300;
@@ -51,6 +51,11 @@ export class ToolSession {
     return data;
   }
 
+  /** PATCH the tab's transaction modes ({autocommit, auto_rollback, single_transaction}); resolves to describe. */
+  setModes(modes) {
+    return withSession(() => api("PATCH", this.base, modes));
+  }
+
   fetch(limit) {
     return withSession(() => api("POST", `${this.base}/fetch`, { limit }));
   }
@@ -76,7 +81,8 @@ export class ToolSession {
     this.txId = null;
   }
 
-  csvUrl() {
-    return url(`${this.base}/export.csv`);
+  /** The CSV download is a POST (it may read the result again, so a link must not trigger it). */
+  downloadCsv() {
+    postDownload(`${this.base}/export.csv`);
   }
 }

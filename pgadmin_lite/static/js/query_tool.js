@@ -9,6 +9,7 @@ import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
 import { installSessionGuard } from "./session_guard.js";
 import { SqlEditor } from "./sql_editor.js";
+import { StatementResults } from "./statement_results.js";
 import { TxBadge } from "./tx_badge.js";
 import { errorText, promptPassword } from "./ui.js";
 
@@ -22,6 +23,11 @@ const csvLink = $("#download-csv");
 const statusEl = $("#qt-status");
 const messagesEl = $("#messages");
 const problemEl = $("#qt-problem");
+const warningsEl = $("#qt-warnings");
+const modeBoxes = {
+  autocommit: $("#mode-autocommit"), auto_rollback: $("#mode-auto-rollback"), single_transaction: $("#mode-single-transaction"),
+};
+const HOLD_CHECK_MS = 5000;
 const FETCH_LIMIT = 1000;
 const SESSION_GONE = new Set([404, 409, 410]);
 
@@ -34,11 +40,18 @@ let drafts = null;
 let files = null;
 let runTimer = null;
 let pageTitle = document.title;
+let holdTimer = null;
 
 const badge = new TxBadge($("#tx-badge"));
 const grid = new ResultsGrid($("#results"), {
-  loadMore: () => session.fetch(FETCH_LIMIT),
+  loadMore: async () => {
+    const page = await session.fetch(FETCH_LIMIT);
+    if (page.released) refreshBadge();
+    return page;
+  },
+  onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
+const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview") });
 grid.onChange = () => {
   if (!state.running && state.lastResult) setStatus(resultSummary(state.lastResult));
 };
@@ -76,13 +89,12 @@ function updateButtons() {
   buttons.commit.disabled = !(ready && badge.status === "in_transaction");
   buttons.rollback.disabled = !(ready && badge.isInTransaction);
   buttons.reconnect.hidden = badge.status !== "lost";
+  for (const box of Object.values(modeBoxes)) box.disabled = !ready;
   buttons.reconnect.disabled = running;
   const canDownload = ready && state.hasRows;
   buttons.exportStorage.disabled = !canDownload;
   csvLink.classList.toggle("disabled", !canDownload);
   csvLink.setAttribute("aria-disabled", String(!canDownload));
-  if (canDownload) csvLink.href = session.csvUrl();
-  else csvLink.removeAttribute("href");
 }
 
 function setRunning(isRunning, label = "Running") {
@@ -113,8 +125,46 @@ function showProblem(err, { offerNew = false, offerRetry = false } = {}) {
 function attached(info) {
   state.connected = true;
   problemEl.hidden = true;
-  badge.set(info.transaction_status, info.transaction_age_s);
+  setBadge(info);
+  showModes(info.modes);
   updateButtons();
+}
+
+/** The badge from a describe (or a result): status, transaction age, and what the connection holds. */
+function setBadge(info) {
+  badge.set(info.transaction_status, info.transaction_age_s, info.holds);
+  clearTimeout(holdTimer);
+  if (info.holds === "snapshot") holdTimer = setTimeout(refreshBadge, HOLD_CHECK_MS);
+}
+
+/** Ask the server again while it holds a snapshot for us: it lets it go on its own once paging stops. */
+function refreshBadge() {
+  if (!session?.txId || state.running) return;
+  session.describe().then((info) => {
+    if (!state.running) setBadge(info);
+    updateButtons();
+  }, () => {});
+}
+
+function showModes(modes) {
+  if (!modes) return;
+  for (const [name, box] of Object.entries(modeBoxes)) box.checked = Boolean(modes[name]);
+}
+
+async function changeMode(name) {
+  const box = modeBoxes[name];
+  try {
+    attached(await session.setModes({ [name]: box.checked }));
+  } catch (err) {
+    box.checked = !box.checked;
+    handleError(err);
+  }
+}
+
+/** Warnings the user cannot miss (a COMMIT the server answered with ROLLBACK), above the results. */
+function showWarnings(warnings) {
+  warningsEl.replaceChildren(...(warnings ?? []).map((text) => h("div", { class: "qt-warning" }, `Warning: ${text}`)));
+  warningsEl.hidden = !warnings?.length;
 }
 
 function detached(status = "closed") {
@@ -204,6 +254,8 @@ async function follow(getResult, run) {
 function runSql(sql, run) {
   if (!state.connected || state.running || !sql.trim()) return;
   editor.clearErrorMark();
+  state.lastRun = { sql, run };
+  showWarnings([]);
   return follow(() => session.execute(sql), run);
 }
 
@@ -222,16 +274,18 @@ function runExplain(isAnalyze) {
 function showResult(result, run) {
   state.lastResult = result;
   const status = result.error?.connection_lost ? "lost" : result.transaction_status;
-  badge.set(status);
+  setBadge({ transaction_status: status, holds: result.holds });
+  showWarnings(result.warnings);
   const error = result.error;
   let lineNumber = null;
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
   const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
   grid.show(result);
-  state.hasRows = !error && grid.columns.length > 0;
+  resultSets.show(result);
+  state.hasRows = grid.columns.length > 0 && result.rows_statement_index != null;
   renderMessages(messagesEl, result, { lineNumber, rowsSummary: grid.summary() });
   setStatus(resultSummary(result));
-  if (error) showTab("messages");
+  if (error || result.warnings?.length) showTab("messages");
   else if (hasPlan) showTab("plan");
   else showTab(grid.columns.length ? "data" : "messages");
   if (lineNumber) editor.markErrorLine(lineNumber, error, run);
@@ -303,8 +357,10 @@ function wireControls() {
   buttons.save.addEventListener("click", () => files?.save());
   buttons.saveAs.addEventListener("click", () => files?.saveAs());
   buttons.exportStorage.addEventListener("click", () => files?.exportCsv());
+  for (const name of Object.keys(modeBoxes)) modeBoxes[name].addEventListener("change", () => changeMode(name));
   csvLink.addEventListener("click", (event) => {
-    if (csvLink.classList.contains("disabled")) event.preventDefault();
+    event.preventDefault();
+    if (!csvLink.classList.contains("disabled")) session.downloadCsv();
   });
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   document.addEventListener("keydown", (event) => {
@@ -348,10 +404,7 @@ function exportBusy(label) {
   setRunning(Boolean(label), label ?? undefined);
   if (label) return;
   setStatus(state.lastResult ? resultSummary(state.lastResult) : "");
-  session.describe().then((info) => {
-    badge.set(info.transaction_status, info.transaction_age_s);
-    updateButtons();
-  }, () => {});
+  refreshBadge();
 }
 
 function createFileActions() {

@@ -15,10 +15,12 @@ export function cell(value, isNumeric) {
 }
 
 export class ResultsGrid {
-  /** loadMore() must resolve to {rows, has_more, truncated} (POST …/fetch). */
-  constructor(container, { loadMore }) {
+  /** loadMore() must resolve to {rows, has_more, truncated, released, rest_let_go} (POST …/fetch);
+   * onRunAgain() re-runs the statement when the rest of its rows were let go. */
+  constructor(container, { loadMore, onRunAgain }) {
     this.container = container;
     this.loadMore = loadMore;
+    this.onRunAgain = onRunAgain;
     this.loading = false;
     this.columns = [];
     this.count = 0;
@@ -51,7 +53,8 @@ export class ResultsGrid {
     this.body = h("tbody");
     this.moreButton = h("button", { type: "button", id: "load-more", onclick: () => this.more() }, "Load more");
     this.footerNote = h("span", { class: "grid-note" });
-    this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.footerNote);
+    this.infoNote = h("span", { class: "grid-info", "aria-live": "polite" });
+    this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.infoNote, this.footerNote);
     const head = h("thead", {}, h("tr", {},
       h("th", { class: "rownum" }, "#"),
       this.columns.map((col, i) => h("th", { title: `${col.name} (${col.type})`, class: this.numeric[i] ? "num" : null },
@@ -91,6 +94,8 @@ export class ResultsGrid {
       this.truncated = Boolean(page.truncated);
       this.footerNote.textContent = "";
       this.append(page.rows ?? []);
+      if (page.rest_let_go && !page.has_more) this.letGo();
+      else if (page.released) this.setNote("Rows now come from a private temporary copy: the server's snapshot was released.");
     } catch (err) {
       this.footerNote.textContent = errorText(err);
     } finally {
@@ -98,6 +103,21 @@ export class ResultsGrid {
       this.moreButton.disabled = false;
       this.moreButton.textContent = "Load more";
     }
+  }
+
+  /** A line of information under the rows (not an error). */
+  setNote(text) {
+    this.infoNote.textContent = text;
+  }
+
+  /** The rest of the result was let go (past the spool's bound): say so and offer to run the statement again. */
+  letGo() {
+    this.hasMore = false;
+    this.moreButton.hidden = true;
+    this.infoNote.replaceChildren(
+      `The rest of the rows were let go (they went past the temporary copy's bound) after ${this.count} rows. `,
+      this.onRunAgain ? h("button", { type: "button", id: "run-again", onclick: () => this.onRunAgain() }, "Run again") : "");
+    this.onChange();
   }
 
   /** "N rows", plus whether more are available or the result was capped. */
