@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD
@@ -45,6 +46,13 @@ def test_login_add_server_and_select_one(live_server: LiveServer, pg_server: PgS
     assert "1 row" in page.inner_text("#qt-status")
 
 
+def closed_port() -> int:
+    """An unprivileged port nobody listens on (bound once, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_connection_error_shows_server_message_and_hint(live_server: LiveServer, page: Any,
                                                         page_errors: PageErrors) -> None:
     """A server nobody listens on: the test result shows libpq's message and the server's hint."""
@@ -54,7 +62,7 @@ def test_connection_error_shows_server_message_and_hint(live_server: LiveServer,
     form = page.locator("#server-form")
     form.locator("input[name=name]").fill("Nowhere")
     form.locator("input[name=host]").fill("127.0.0.1")
-    form.locator("input[name=port]").fill("1")
+    form.locator("input[name=port]").fill(str(closed_port()))  # the policy allows 1024-65535 only
     form.locator("input[name=username]").fill("postgres")
     form.locator("input[name=connect_timeout]").fill("2")
     page.click("#server-save")
