@@ -28,6 +28,8 @@ class Server(db.Model):
     username: Mapped[str] = mapped_column(String(255), nullable=False)
     sslmode: Mapped[str] = mapped_column(String(16), nullable=False, default="prefer")
     connect_params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # The query tool's transaction modes for this server ({"autocommit": false, ...}); absent: the app's defaults.
+    query_modes: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False, default=dict)
     is_shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)

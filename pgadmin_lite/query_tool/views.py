@@ -21,6 +21,7 @@ from pgadmin_lite.errors import BadRequest, NotFound
 from pgadmin_lite.query_tool import history
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers import targets
+from pgadmin_lite.servers.fields import QUERY_MODES
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.web.input import json_body, optional_bool
@@ -90,8 +91,8 @@ def open_tool() -> ResponseReturnValue:
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
-    modes = modes_from(body, default_modes())
     server = servers.get_server_for_user(current_user, server_id)
+    modes = modes_from(body, server_modes(server.query_modes or {}))
     kwargs = targets.connect_params(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
     session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs),
@@ -103,19 +104,18 @@ def open_tool() -> ResponseReturnValue:
     return json_response(info, 201)
 
 
-MODE_NAMES = ("autocommit", "auto_rollback", "single_transaction")
-
-
 def modes_from(body: dict[str, Any], base: Modes) -> Modes:
     """The tab's transaction modes: those the body names (true/false), the others as they were."""
-    given = {name: optional_bool(body, name) for name in MODE_NAMES}
+    given = {name: optional_bool(body, name) for name in QUERY_MODES}
     return replace(base, **{name: value for name, value in given.items() if value is not None})
 
 
-def default_modes() -> Modes:
+def server_modes(defaults: dict[str, bool]) -> Modes:
+    """A new tab's modes: the server's own defaults (query_modes), else the app's QUERY_* settings."""
     cfg = current_app.config
-    return Modes(autocommit=cfg["QUERY_AUTOCOMMIT"], auto_rollback=cfg["QUERY_AUTO_ROLLBACK"],
-                 single_transaction=cfg["QUERY_SINGLE_TRANSACTION"])
+    return Modes(autocommit=defaults.get("autocommit", cfg["QUERY_AUTOCOMMIT"]),
+                 auto_rollback=defaults.get("auto_rollback", cfg["QUERY_AUTO_ROLLBACK"]),
+                 single_transaction=defaults.get("single_transaction", cfg["QUERY_SINGLE_TRANSACTION"]))
 
 
 @bp.patch(f"{API}/<tx_id>")

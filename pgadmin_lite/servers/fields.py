@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pgadmin_lite.connections.execution import Modes
 from pgadmin_lite.errors import BadRequest
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULTS: dict[str, Any] = {"group": "Servers", "port": 5432, "maintenance_db": "postgres", "sslmode": "prefer",
-                            "connect_params": {}}
+                            "connect_params": {}, "query_modes": {}}
 REQUIRED = ("name", "host", "username")
 PG_NAME_BYTES = 63  # NAMEDATALEN - 1: longer role and database names cannot exist
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:%,-]+")
@@ -104,10 +106,26 @@ def clean_connect_params(value: Any, label: str = "connect_params") -> dict[str,
             for name, item in sorted(value.items()) if item is not None and item != ""}
 
 
+QUERY_MODES = tuple(mode.name for mode in dataclasses.fields(Modes))  # a query-tool tab's transaction modes
+
+
+def clean_query_modes(value: Any, label: str = "query_modes") -> dict[str, bool]:
+    """The query tool's default modes on this server: known names, each true or false (null: the app's default)."""
+    if not isinstance(value, dict):
+        raise _fail(label, "must be an object")
+    unknown = sorted(set(value) - set(QUERY_MODES))
+    if unknown:
+        raise _fail(label, f"has unknown mode(s) {', '.join(unknown)}; allowed: {', '.join(QUERY_MODES)}")
+    for name, item in value.items():
+        if item is not None and not isinstance(item, bool):
+            raise _fail(f"{label}.{name}", "must be true, false or null")
+    return {name: item for name, item in sorted(value.items()) if item is not None}
+
+
 FIELDS: dict[str, Check] = {
     "name": _text(128), "group": _text(128), "host": _host, "port": _int_range(1, 65535),
     "maintenance_db": _pg_name, "username": _pg_name, "sslmode": _choice(*SSLMODES),
-    "connect_params": clean_connect_params,
+    "connect_params": clean_connect_params, "query_modes": clean_query_modes,
 }
 
 

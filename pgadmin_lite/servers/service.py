@@ -72,7 +72,8 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
     return {"id": server.id, "name": server.name, "group": server.group_name, "host": server.host,
             "port": server.port, "maintenance_db": server.maintenance_db,
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
-            "connect_params": dict(server.connect_params or {}), "has_saved_password": bool(cred and cred.password_enc),
+            "connect_params": dict(server.connect_params or {}), "query_modes": dict(server.query_modes or {}),
+            "has_saved_password": bool(cred and cred.password_enc),
             "is_shared": server.is_shared, "is_owner": server.user_id == user.id}
 
 

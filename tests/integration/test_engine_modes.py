@@ -89,3 +89,30 @@ def test_modes_are_validated_and_described(tool: QueryTool, admin_client: Any, p
     opened = admin_client.post("/api/v1/query-tool", json={"server_id": server, "database": pg_database,
                                                            "autocommit": False})
     assert opened.status_code == 201 and opened.get_json()["modes"]["autocommit"] is False
+
+
+def test_a_servers_own_defaults_set_a_new_tabs_modes(admin_client: Any, pg_server: Any, pg_database: str) -> None:
+    server_id = register_server(admin_client, pg_server, pg_database)
+    changed = admin_client.patch(f"/api/v1/servers/{server_id}",
+                                 json={"query_modes": {"autocommit": False, "single_transaction": True}})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["query_modes"] == {"autocommit": False, "single_transaction": True}
+    tool = open_tool(admin_client, server_id, pg_database)
+    described = tool.client.get(tool.base).get_json()["modes"]
+    assert described == {"autocommit": False, "auto_rollback": False, "single_transaction": True}
+    opened = admin_client.post("/api/v1/query-tool", json={"server_id": server_id, "database": pg_database,
+                                                           "autocommit": True})
+    assert opened.status_code == 201 and opened.get_json()["modes"]["autocommit"] is True  # the tab's own choice wins
+    admin_client.delete(f"/api/v1/query-tool/{opened.get_json()['tx_id']}")
+    cleared = admin_client.patch(f"/api/v1/servers/{server_id}", json={"query_modes": {"autocommit": None}})
+    assert cleared.get_json()["query_modes"] == {}  # null: the app's default (QUERY_AUTOCOMMIT) again
+
+
+@pytest.mark.parametrize("modes", [{"autocommit": "off"}, {"autocommit": 1}, {"read_only": True}, ["autocommit"]])
+def test_bad_server_modes_are_refused_and_change_nothing(admin_client: Any, pg_server: Any, pg_database: str,
+                                                         modes: Any) -> None:
+    server_id = register_server(admin_client, pg_server, pg_database)
+    refused = admin_client.patch(f"/api/v1/servers/{server_id}", json={"query_modes": modes, "name": "renamed"})
+    assert refused.status_code == 400 and "query_modes" in refused.get_json()["error"]["message"]
+    server = admin_client.get(f"/api/v1/servers/{server_id}").get_json()
+    assert server["query_modes"] == {} and server["name"] != "renamed"

@@ -9,6 +9,8 @@ const errorBox = document.querySelector("#server-form-error");
 const title = document.querySelector("#server-dialog-title");
 let current = null;   // the server being edited, or null for a new one
 let onSaved = null;
+const MODES = ["autocommit", "auto_rollback", "single_transaction"];
+const MODE_VALUES = { on: true, off: false };
 
 function fill(server) {
   form.reset();
@@ -26,6 +28,20 @@ function fill(server) {
   form.connect_timeout.value = params.connect_timeout ?? "";
   form.application_name.value = params.application_name ?? "";
   if (form.is_shared) form.is_shared.checked = Boolean(server?.is_shared);
+  for (const name of MODES) {
+    const value = server?.query_modes?.[name];
+    form[`mode_${name}`].value = value === undefined ? "" : value ? "on" : "off";
+  }
+}
+
+/** The server's query-tool defaults: only the modes set here ("app default" leaves a mode out). */
+function queryModes() {
+  const modes = {};
+  for (const name of MODES) {
+    const value = form[`mode_${name}`].value;
+    if (value in MODE_VALUES) modes[name] = MODE_VALUES[value];
+  }
+  return modes;
 }
 
 function body() {
@@ -43,6 +59,7 @@ function body() {
     username: form.username.value.trim(),
     sslmode: form.sslmode.value,
     connect_params: params,
+    query_modes: queryModes(),
     save_password: form.save_password.checked,
   };
   if (form.password.value) data.password = form.password.value;
