@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pgadmin_lite.connections.execution import Modes
@@ -95,13 +95,20 @@ CONNECT_PARAMS: dict[str, Check] = {
 }
 
 
-def clean_connect_params(value: Any, label: str = "connect_params") -> dict[str, Any]:
-    """Only allow-listed libpq parameters, each of its type; null or "" values mean "not set"."""
+def _object_of(value: Any, label: str, allowed: Iterable[str], what: str) -> dict[str, Any]:
+    """A JSON object whose keys are all allowed (a clear 400 naming the others)."""
     if not isinstance(value, dict):
         raise _fail(label, "must be an object")
-    unknown = sorted(set(value) - set(CONNECT_PARAMS))
+    allowed = tuple(allowed)
+    unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise _fail(label, f"has unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(CONNECT_PARAMS)}")
+        raise _fail(label, f"has unknown {what} {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def clean_connect_params(value: Any, label: str = "connect_params") -> dict[str, Any]:
+    """Only allow-listed libpq parameters, each of its type; null or "" values mean "not set"."""
+    value = _object_of(value, label, CONNECT_PARAMS, "parameter(s)")
     return {name: CONNECT_PARAMS[name](item, f"{label}.{name}")
             for name, item in sorted(value.items()) if item is not None and item != ""}
 
@@ -111,11 +118,7 @@ QUERY_MODES = tuple(mode.name for mode in dataclasses.fields(Modes))  # a query-
 
 def clean_query_modes(value: Any, label: str = "query_modes") -> dict[str, bool]:
     """The query tool's default modes on this server: known names, each true or false (null: the app's default)."""
-    if not isinstance(value, dict):
-        raise _fail(label, "must be an object")
-    unknown = sorted(set(value) - set(QUERY_MODES))
-    if unknown:
-        raise _fail(label, f"has unknown mode(s) {', '.join(unknown)}; allowed: {', '.join(QUERY_MODES)}")
+    value = _object_of(value, label, QUERY_MODES, "mode(s)")
     for name, item in value.items():
         if item is not None and not isinstance(item, bool):
             raise _fail(f"{label}.{name}", "must be true, false or null")
