@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,14 +141,32 @@ class _Run:
         if self.modes.single_transaction and self.is_idle:
             self.conn.execute("BEGIN")
             self.own_tx = True
-        splitter = split_script(self.script, self._std_strings())
-        for index, statement in enumerate(splitter):
+        for index, statement in enumerate(self._as_sent()):
             self.statements.append(statement)
             if not self._run_one(index, statement):
                 break
-            splitter.set_std_strings(self._std_strings())  # as psql: a SET of it applies from the next line
         if self.own_tx:
             self._end_own_transaction()
+
+    def _as_sent(self) -> Iterator[Statement]:
+        """The planned statements while standard_conforming_strings stays as they were lexed with; once a
+        statement changes it, the rest is lexed again as psql would (the common script is lexed once)."""
+        planned_std = self._std_strings()
+        for done, statement in enumerate(self.planned):
+            if self._std_strings() != planned_std:
+                yield from self._relexed(planned_std, done)
+                return
+            yield statement
+
+    def _relexed(self, planned_std: bool, done: int) -> Iterator[Statement]:
+        """Statements after the first `done`, standard_conforming_strings applied from the line after the change."""
+        splitter = split_script(self.script, planned_std)
+        for _ in range(done):
+            next(splitter)
+        splitter.set_std_strings(self._std_strings())  # as psql: a SET of it applies from the next line
+        for statement in splitter:
+            yield statement
+            splitter.set_std_strings(self._std_strings())
 
     def _std_strings(self) -> bool:
         """standard_conforming_strings as the server last reported it (ParameterStatus)."""
