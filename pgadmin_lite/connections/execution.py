@@ -125,6 +125,7 @@ class _Run:
     holding: Holding | None = None
     own_tx: bool = False  # single-transaction mode began the transaction the script runs in
     statements: list[Statement] = field(default_factory=list)  # as sent, lexed as the server's settings say
+    kinds: list[Kind] = field(default_factory=list)  # of each statement run, classified once
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(len(self.planned))
@@ -151,10 +152,9 @@ class _Run:
     def _as_sent(self) -> Iterator[Statement]:
         """The planned statements while standard_conforming_strings stays as they were lexed with; once a
         statement changes it, the rest is lexed again as psql would (the common script is lexed once)."""
-        planned_std = self._std_strings()
         for done, statement in enumerate(self.planned):
-            if self._std_strings() != planned_std:
-                yield from self._relexed(planned_std, done)
+            if done and self._std_strings() != statement.std_strings:
+                yield from self._relexed(statement.std_strings, done)
                 return
             yield statement
 
@@ -193,6 +193,7 @@ class _Run:
     def _run_one(self, index: int, statement: Statement) -> bool:
         """Run one statement with the modes' statements of ours around it; False stops the script."""
         kind = kind_of(statement.sql)
+        self.kinds.append(kind)
         if not self.modes.autocommit and self.is_idle and not kind.no_begin:
             self.conn.execute("BEGIN")  # psql's AUTOCOMMIT off: idle → a transaction before the statement
         guarded = self.modes.auto_rollback and self.conn.info.transaction_status == pq.TransactionStatus.INTRANS
@@ -332,8 +333,7 @@ class _Run:
         """What a CSV export of the shown result may use: its rows if all are here, else whether to read again."""
         if index is None:
             return None
-        record, statement = self.records[index], self.statements[index].sql
-        kind = kind_of(statement)
+        record, statement, kind = self.records[index], self.statements[index].sql, self.kinds[index]
         is_copy = kind.copy is Copy.OUT
         if record["is_pageable"]:
             is_whole = not self.page[1] and not self.page[2]
