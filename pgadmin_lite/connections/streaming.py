@@ -1,7 +1,8 @@
 """Run a statement DECLARE cannot take (… RETURNING, FETCH, EXPLAIN, SHOW, CALL) with its rows read in chunks.
 
 libpq would otherwise buffer all of its rows before the preview is taken. The statement goes in the
-simple protocol, as psql sends it, and its tag is the server's own from the final result.
+simple protocol, as psql sends it, and its tag is the server's own (cursor.stream() would force the
+extended protocol, drop the tag and refuse statements without rows, hence libpq driven directly).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def run_streamed(conn: psycopg.Connection[Any], statement: str, preview: int) ->
     """
     pgconn = conn.pgconn
     reading = _Reading(conn, preview, Transformer(conn))
-    failure: psycopg.Error | None = None
+    failure: Exception | None = None  # a loader's error too: it must not leave results unread
     with conn.lock:
         try:
             pgconn.send_query(statement.encode(conn.info.encoding))
@@ -88,12 +89,14 @@ def run_streamed(conn: psycopg.Connection[Any], statement: str, preview: int) ->
                 if failure is None:
                     try:
                         reading.take(result)
-                    except psycopg.Error as exc:
+                    except Exception as exc:  # raised once every result is read
                         failure = exc
                 if result.status in COPY:
                     break
         except psycopg.Error as exc:  # the connection failed under the statement
             raise StatementError(exc) from exc
-    if failure is not None:
+    if isinstance(failure, psycopg.Error):
         raise StatementError(failure) from failure
+    if failure is not None:
+        raise failure
     return reading.ran()

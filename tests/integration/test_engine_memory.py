@@ -78,6 +78,15 @@ def test_statements_without_rows_keep_their_tags(tool: QueryTool, psql: Psql) ->
     assert result["statements"][3]["rows"] == [[psql.value("show work_mem")]]
 
 
+def test_streamed_rows_are_loaded_as_the_query_tools(tool: QueryTool) -> None:
+    script = ("create table v(a int8); insert into v values (9007199254740993) "
+              "returning a, 'NaN'::float8, 1.50::numeric, date '2024-02-29'; select 1;")
+    result = tool.run(script)
+    assert result["error"] is None, result["error"]
+    assert result["statements"][1]["rows"] == [["9007199254740993", "NaN", "1.50", "2024-02-29"]]
+    assert [c["type"] for c in result["statements"][1]["columns"]] == ["int8", "float8", "numeric", "date"]
+
+
 def test_notices_during_a_streamed_statement_are_delivered(tool: QueryTool) -> None:
     script = ("create function loud(int) returns int language plpgsql as $$ begin raise notice 'row %', $1; "
               "return $1; end $$; create table n(a int); insert into n select generate_series(1, 3) returning loud(a);"
