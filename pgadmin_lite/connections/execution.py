@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.connections import protocol
+from pgadmin_lite.connections import protocol, streaming
 from pgadmin_lite.connections.classify import Copy, Kind, kind_of
 from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
@@ -236,7 +236,7 @@ class _Run:
                 return protocol.run_to_end(self.conn, text, preview)
             return self._hold(protocol.declare(self.conn, text, sizes.page_size, sizes.max_rows))
         if not is_pageable:
-            return protocol.run_plain(self.conn, text, preview)
+            return streaming.run_streamed(self.conn, text, preview)
         return self._hold(protocol.hold_plain(self.conn, text, sizes.max_rows))
 
     def _hold(self, ran: Ran) -> Ran:
