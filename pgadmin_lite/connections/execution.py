@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.connections import protocol
+from pgadmin_lite.connections import protocol, streaming
 from pgadmin_lite.connections.classify import Copy, Kind, kind_of
 from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
@@ -124,6 +125,7 @@ class _Run:
     holding: Holding | None = None
     own_tx: bool = False  # single-transaction mode began the transaction the script runs in
     statements: list[Statement] = field(default_factory=list)  # as sent, lexed as the server's settings say
+    kinds: list[Kind] = field(default_factory=list)  # of each statement run, classified once
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(len(self.planned))
@@ -140,14 +142,31 @@ class _Run:
         if self.modes.single_transaction and self.is_idle:
             self.conn.execute("BEGIN")
             self.own_tx = True
-        splitter = split_script(self.script, self._std_strings())
-        for index, statement in enumerate(splitter):
+        for index, statement in enumerate(self._as_sent()):
             self.statements.append(statement)
             if not self._run_one(index, statement):
                 break
-            splitter.set_std_strings(self._std_strings())  # as psql: a SET of it applies from the next line
         if self.own_tx:
             self._end_own_transaction()
+
+    def _as_sent(self) -> Iterator[Statement]:
+        """The planned statements while standard_conforming_strings stays as they were lexed with; once a
+        statement changes it, the rest is lexed again as psql would (the common script is lexed once)."""
+        for done, statement in enumerate(self.planned):
+            if done and self._std_strings() != statement.std_strings:
+                yield from self._relexed(statement.std_strings, done)
+                return
+            yield statement
+
+    def _relexed(self, planned_std: bool, done: int) -> Iterator[Statement]:
+        """Statements after the first `done`, standard_conforming_strings applied from the line after the change."""
+        splitter = split_script(self.script, planned_std)
+        for _ in range(done):
+            next(splitter)
+        splitter.set_std_strings(self._std_strings())  # as psql: a SET of it applies from the next line
+        for statement in splitter:
+            yield statement
+            splitter.set_std_strings(self._std_strings())
 
     def _std_strings(self) -> bool:
         """standard_conforming_strings as the server last reported it (ParameterStatus)."""
@@ -174,6 +193,7 @@ class _Run:
     def _run_one(self, index: int, statement: Statement) -> bool:
         """Run one statement with the modes' statements of ours around it; False stops the script."""
         kind = kind_of(statement.sql)
+        self.kinds.append(kind)
         if not self.modes.autocommit and self.is_idle and not kind.no_begin:
             self.conn.execute("BEGIN")  # psql's AUTOCOMMIT off: idle → a transaction before the statement
         guarded = self.modes.auto_rollback and self.conn.info.transaction_status == pq.TransactionStatus.INTRANS
@@ -216,7 +236,7 @@ class _Run:
                 return protocol.run_to_end(self.conn, text, preview)
             return self._hold(protocol.declare(self.conn, text, sizes.page_size, sizes.max_rows))
         if not is_pageable:
-            return protocol.run_plain(self.conn, text, preview)
+            return streaming.run_streamed(self.conn, text, preview)
         return self._hold(protocol.hold_plain(self.conn, text, sizes.max_rows))
 
     def _hold(self, ran: Ran) -> Ran:
@@ -313,8 +333,7 @@ class _Run:
         """What a CSV export of the shown result may use: its rows if all are here, else whether to read again."""
         if index is None:
             return None
-        record, statement = self.records[index], self.statements[index].sql
-        kind = kind_of(statement)
+        record, statement, kind = self.records[index], self.statements[index].sql, self.kinds[index]
         is_copy = kind.copy is Copy.OUT
         if record["is_pageable"]:
             is_whole = not self.page[1] and not self.page[2]

@@ -46,19 +46,6 @@ def is_idle(conn: psycopg.Connection[Any]) -> bool:
     return conn.info.transaction_status == pq.TransactionStatus.IDLE
 
 
-def run_plain(conn: psycopg.Connection[Any], statement: str, preview: int) -> Ran:
-    """Any statement DECLARE cannot take: sent as written; of its rows only the preview is kept."""
-    with conn.cursor() as cursor:
-        try:
-            cursor.execute(statement, prepare=False)
-        except psycopg.Error as exc:
-            raise StatementError(exc) from exc
-        count = cursor.rowcount if cursor.rowcount >= 0 else None
-        if cursor.description is None:
-            return Ran(cursor.statusmessage, count)
-        return Ran(cursor.statusmessage, count, columns_of(cursor), cursor.fetchmany(preview), is_row_set=True)
-
-
 def run_to_end(conn: psycopg.Connection[Any], statement: str, preview: int) -> Ran:
     """A query that is not the one being paged: run to its end on the server (MOVE ALL), keep its preview.
 

@@ -102,6 +102,12 @@ class QuerySession:
         return "snapshot" if result is not None and result.implicit_tx else "nothing"
 
     @property
+    def holds(self) -> str:
+        """_holds without the lock, from the user's state after their last statement: a result's answer never
+        waits for the worker's CLOSE/COMMIT of a spent result (during which the connection is in our transaction)."""
+        return "nothing" if self.lost_in_transaction is not None else self._holds(self.user_status)
+
+    @property
     def rows_delivered(self) -> int | None:
         """Rows of the current result already sent, so a re-attached page knows what it missed."""
         return self.open_result.delivered if self.open_result is not None else None

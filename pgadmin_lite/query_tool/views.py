@@ -60,7 +60,7 @@ def result_response(session: QuerySession, result: dict[str, Any] | None) -> Res
     if result is None:
         return json_response({"state": "running", "tx_id": session.tx_id, "started_at": session.started_at}, 202)
     return page_response(session, {**result, "tx_id": session.tx_id, "rows_delivered": session.rows_delivered,
-                                   "holds": session.describe()["holds"]})
+                                   "holds": session.holds})
 
 
 def page_response(session: QuerySession, body: dict[str, Any]) -> Response:

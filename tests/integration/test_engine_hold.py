@@ -65,3 +65,20 @@ def test_the_users_transaction_is_what_the_badge_shows(make_app: Any, pg_server:
     assert tool.client.get(tool.base).get_json()["holds"] == "transaction"
     tool.run("rollback")
     assert tool.client.get(tool.base).get_json()["holds"] == "nothing"
+
+
+def test_the_answer_says_what_is_held_without_waiting_for_our_commit(make_app: Any, pg_server: Any,
+                                                                    pg_database: str) -> None:
+    """holds in an execute's answer is read without the session lock; it says what the badge then says."""
+    tool = hold_tool(make_app, pg_server, pg_database)
+    spent = tool.run("select 1")
+    assert spent["holds"] == "nothing" and spent["transaction_status"] == "idle"
+    wait_for_holds(tool, "nothing")
+    paged = tool.run("select g from generate_series(1, 5000) g")
+    assert paged["has_more"] and paged["holds"] == "snapshot"
+    tool.run("select 1")
+    in_tx = tool.run("begin; select 1")
+    assert in_tx["holds"] == "transaction" and tool.client.get(tool.base).get_json()["holds"] == "transaction"
+    failed = tool.run("select 1/0")
+    assert failed["holds"] == "transaction" and failed["transaction_status"] == "in_error"
+    assert tool.run("rollback")["holds"] == "nothing"

@@ -27,14 +27,23 @@ class Psql:
 
     def run(self, script: str, *options: str, stop: bool = True) -> str | None:
         """Run the script as a file (with ON_ERROR_STOP unless told); the first error's sqlstate, or None."""
-        done = subprocess.run(
+        done = self._psql(script, *options, stop=stop)
+        match = SQLSTATE.search(done.stderr)
+        assert not stop or (done.returncode == 0) == (match is None), done.stderr
+        return match.group(1) if match else None
+
+    def output(self, script: str) -> str:
+        """What psql prints for a script that must succeed, command tags included (QUIET off)."""
+        done = self._psql("\\set QUIET off\n" + script)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def _psql(self, script: str, *options: str, stop: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(PSQL), "-X", "-q", "-v", f"ON_ERROR_STOP={int(stop)}", "-v", "VERBOSITY=verbose", *options,
              "-h", self.pg_server.host, "-p", str(self.pg_server.port), "-U", self.pg_server.user,
              "-d", self.database, "-f", "-"],
             input=script, capture_output=True, text=True, timeout=60, check=False)
-        match = SQLSTATE.search(done.stderr)
-        assert not stop or (done.returncode == 0) == (match is None), done.stderr
-        return match.group(1) if match else None
 
     def value(self, query: str) -> Any:
         with psycopg.connect(self.pg_server.conninfo(self.database), autocommit=True) as conn:

@@ -1,0 +1,102 @@
+"""Run a statement DECLARE cannot take (… RETURNING, FETCH, EXPLAIN, SHOW, CALL) with its rows read in chunks.
+
+libpq would otherwise buffer all of its rows before the preview is taken. The statement goes in the
+simple protocol, as psql sends it, and its tag is the server's own (cursor.stream() would force the
+extended protocol, drop the tag and refuse statements without rows, hence libpq driven directly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import errors, generators, pq
+from psycopg.adapt import Transformer
+from psycopg.pq.abc import PGresult
+
+from pgadmin_lite.connections.protocol import Ran, StatementError
+
+CHUNK_ROWS = 1000  # rows libpq holds at a time: memory is one chunk (plus the preview), whatever the row count
+ROWS = (pq.ExecStatus.TUPLES_CHUNK, pq.ExecStatus.SINGLE_TUPLE)
+COPY = (pq.ExecStatus.COPY_OUT, pq.ExecStatus.COPY_IN, pq.ExecStatus.COPY_BOTH)
+
+
+@dataclass
+class _Reading:
+    """The results of one statement as they arrive: the preview loaded, the other rows only counted."""
+
+    conn: psycopg.Connection[Any]
+    preview: int
+    transformer: Transformer
+    columns: list[dict[str, str]] | None = None
+    rows: list[Any] = field(default_factory=list)
+    count: int = 0
+    tag: bytes | None = None
+    affected: int | None = None  # a statement without rows: how many it counts (a plain INSERT), if any
+
+    def take(self, result: PGresult) -> None:
+        """One result; a failure is raised as psycopg raises it (the caller still reads the rest)."""
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise errors.error_from_result(result, encoding=self.conn.info.encoding)
+        if result.status in COPY:
+            raise psycopg.ProgrammingError("COPY is sent by the query tool's copy path, not as rows")
+        if result.status in ROWS or result.status == pq.ExecStatus.TUPLES_OK:
+            if self.columns is None:
+                self.columns = self._columns(result)
+            wanted = min(result.ntuples, self.preview - len(self.rows))
+            if wanted > 0:
+                self.transformer.set_pgresult(result)
+                self.rows += self.transformer.load_rows(0, wanted, tuple)
+            self.count += result.ntuples
+        # libpq puts CommandComplete's tag on the result it arrives with: the last chunk when that one is partial
+        self.tag = result.command_status or self.tag
+        if result.status == pq.ExecStatus.COMMAND_OK:
+            self.affected = result.command_tuples
+
+    def _columns(self, result: PGresult) -> list[dict[str, str]]:
+        """As protocol.columns_of() describes a cursor's: the name and the type as PostgreSQL writes it."""
+        encoding, types = self.conn.info.encoding, self.conn.adapters.types
+        columns = []
+        for index in range(result.nfields):
+            oid, info = result.ftype(index), types.get(result.ftype(index))
+            shown = info.get_type_display(oid=oid, fmod=result.fmod(index)) if info else str(oid)
+            columns.append({"name": (result.fname(index) or b"").decode(encoding), "type": shown})
+        return columns
+
+    def ran(self) -> Ran:
+        tag = self.tag.decode(self.conn.info.encoding) if self.tag else None
+        if self.columns is None:
+            return Ran(tag, self.affected)
+        return Ran(tag, self.count, self.columns, self.rows, is_row_set=True)
+
+
+def run_streamed(conn: psycopg.Connection[Any], statement: str, preview: int) -> Ran:
+    """Sent as written; its rows arrive CHUNK_ROWS at a time, of which only the first `preview` are kept.
+
+    Every result is read up to libpq's last, even after an error, so the connection is ready for the next
+    statement; notices reach the connection's handlers as libpq reads them.
+    """
+    pgconn = conn.pgconn
+    reading = _Reading(conn, preview, Transformer(conn))
+    failure: Exception | None = None  # a loader's error too: it must not leave results unread
+    with conn.lock:
+        try:
+            pgconn.send_query(statement.encode(conn.info.encoding))
+            pgconn.set_chunked_rows_mode(CHUNK_ROWS)
+            conn.wait(generators.send(pgconn))
+            while (result := conn.wait(generators.fetch(pgconn))) is not None:
+                if failure is None:
+                    try:
+                        reading.take(result)
+                    except Exception as exc:  # raised once every result is read
+                        failure = exc
+                if result.status in COPY:
+                    break
+        except psycopg.Error as exc:  # the connection failed under the statement
+            raise StatementError(exc) from exc
+    if isinstance(failure, psycopg.Error):
+        raise StatementError(failure) from failure
+    if failure is not None:
+        raise failure
+    return reading.ran()
