@@ -8,7 +8,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import requests
 from tests.plugins.app_fixtures import CSRF_INPUT
 from tests.plugins.live_server import LiveServer, start_process
 from tests.plugins.postgres_fixture import free_port, make_cluster_root
+from tests.plugins.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Test tools that must never be needed to run the console (uWSGI has no wheel: it needs a C compiler).
@@ -87,10 +87,8 @@ def test_make_run_serves_shows_the_password_last_and_stops_on_ctrl_c(make_run: L
                                                 "csrf_token": token.group(1)}, allow_redirects=False, timeout=10)
     assert signed_in.status_code == 302 and not signed_in.headers["Location"].endswith("/login")
     access_log = Path(re.search(r"access log: (\S+)\)", output.read_text())[1])
-    deadline = time.monotonic() + 30
-    while '"POST /login HTTP/1.1" 302' not in access_log.read_text():  # Gunicorn logs once the response is sent
-        assert time.monotonic() < deadline, access_log.read_text()
-        time.sleep(0.05)
+    wait_until(lambda: '"POST /login HTTP/1.1" 302' in access_log.read_text(),  # logged once the response is sent
+               access_log.read_text, timeout=30)
     assert output.read_text().splitlines()[-2:] == lines[-2:]  # the requests were logged there, not printed
 
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group

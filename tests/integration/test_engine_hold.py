@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import psycopg
 
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, api_client
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
+from tests.plugins.waiting import wait_until
 
 
 def hold_tool(make_app: Any, pg_server: Any, pg_database: str, **settings: Any) -> QueryTool:
@@ -17,10 +17,9 @@ def hold_tool(make_app: Any, pg_server: Any, pg_database: str, **settings: Any) 
 
 
 def wait_for_holds(tool: QueryTool, expected: str) -> None:
-    deadline = time.monotonic() + 10
-    while (holds := tool.client.get(tool.base).get_json()["holds"]) != expected:
-        assert time.monotonic() < deadline, f"the connection still holds {holds!r}"
-        time.sleep(0.05)
+    def holds() -> str:
+        return str(tool.client.get(tool.base).get_json()["holds"])
+    wait_until(lambda: holds() == expected, lambda: f"the connection still holds {holds()!r}")
 
 
 def read_all(tool: QueryTool) -> tuple[list[int], dict[str, Any]]:

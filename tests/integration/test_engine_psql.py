@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 
 from tests.plugins.psql_fixture import Psql
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
+from tests.plugins.waiting import wait_until
 
 
 @pytest.fixture
@@ -99,10 +99,11 @@ def test_example_6_copy_from_stdin_says_where_imports_are_done(tool: QueryTool) 
 
 def wait_idle(tool: QueryTool, ours: Any) -> str:
     """The backend's state once it settles (the end of a fully read result is sent just after the answer)."""
-    deadline = time.monotonic() + 5
-    while (state := backend_state(tool, ours)) != "idle" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return state
+    try:
+        wait_until(lambda: backend_state(tool, ours) == "idle", "", timeout=5)
+        return "idle"
+    except AssertionError:
+        return backend_state(tool, ours)  # the caller's assertion names the state it settled in
 
 
 def test_example_7_a_fully_read_result_leaves_nothing_open(tool: QueryTool, ours: Any) -> None:

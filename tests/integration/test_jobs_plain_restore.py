@@ -5,7 +5,6 @@ standard_conforming_strings is followed, the server's notices reach the log, and
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from tests.integration.test_jobs_support import (
 from tests.plugins.app_fixtures import ApiClient, module_scoped_app
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import register_server
+from tests.plugins.waiting import wait_until
 
 app, admin_client = module_scoped_app()
 
@@ -125,11 +125,9 @@ def test_cancel_stops_the_running_statement(admin_client: ApiClient, server_id: 
     job = start(admin_client, server_id, kind="restore", database=target,
                 input_path=upload(admin_client, "SELECT pg_sleep(60);\nCREATE TABLE after_sleep ();\n"))
     with connect(pg_server) as conn:
-        deadline = time.monotonic() + 20
-        while not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND query LIKE "
-                               "'SELECT pg_sleep%%'", [f"pgadmin_lite job {job['id']}"]).fetchone()[0]:
-            assert time.monotonic() < deadline, "the restore never started its statement"
-            time.sleep(0.05)
+        wait_until(lambda: conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND query "
+                                        "LIKE 'SELECT pg_sleep%%'", [f"pgadmin_lite job {job['id']}"]).fetchone()[0],
+                   "the restore never started its statement", timeout=20)
     assert admin_client.post(f"/api/v1/jobs/{job['id']}/cancel").status_code in (200, 202)
     done = wait_done(admin_client, job["id"], timeout=20)
     assert done["state"] == "cancelled" and done["elapsed_s"] < 30

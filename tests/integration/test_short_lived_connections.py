@@ -6,7 +6,6 @@ Backends are observed from outside, in pg_stat_activity of a database of the tes
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,16 +18,14 @@ from pgadmin_lite.servers.policy import ServerPolicy
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, AppFactory, api_client
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import register_server
+from tests.plugins.waiting import wait_until
 
 Backends = Callable[[], list[tuple[int, Any]]]
 
 
 def _until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
     """A backend exits a moment after its client hangs up: wait for the condition, up to a bound."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+    wait_until(condition, what, timeout)
 
 
 @pytest.fixture

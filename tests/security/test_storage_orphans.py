@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD, prepare_data_d
 from tests.plugins.http_session import HttpClient
 from tests.plugins.live_server import LiveServer, start_gunicorn
 from tests.plugins.raw_http import connect, push_zeros, read_response, request_head
+from tests.plugins.waiting import wait_until
 
 MIB = 1024 * 1024
 BOUNDARY = "pgl-orphan-test"
@@ -58,13 +58,8 @@ def worker_pid(console: LiveServer) -> int:
     return int(HttpClient(console.url).get("/health").json()["pid"])
 
 
-def wait_for(condition: object, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    wait_until(condition, f"timed out waiting for {what}", timeout)
 
 
 def new_worker(console: LiveServer, old_pid: int) -> int:

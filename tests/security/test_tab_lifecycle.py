@@ -8,7 +8,6 @@ user's other browsers (and their transactions). Everything is driven over HTTP a
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from psycopg import sql
 from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD
 from tests.plugins.http_session import HttpClient
 from tests.plugins.postgres_fixture import PgServer
+from tests.plugins.waiting import wait_until
 
 
 @dataclass
@@ -82,12 +82,11 @@ def open_tab(pg_database: str) -> Callable[[HttpClient, int], Tab]:
 
 def backend_is_gone(outside: psycopg.Connection[Any], pid: int, timeout: float = 10.0) -> bool:
     """Wait until PostgreSQL no longer lists the backend (closing the socket ends it a moment later)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall():
-            return True
-        time.sleep(0.02)
-    return False
+    try:
+        return wait_until(lambda: not outside.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s",
+                                                      (pid,)).fetchall(), "", timeout)
+    except AssertionError:
+        return False
 
 
 def table_exists(outside: psycopg.Connection[Any], table: str) -> bool:

@@ -8,6 +8,7 @@ import time
 import weakref
 
 from pgadmin_lite.connections.workers import WorkerPool
+from tests.plugins.waiting import wait_until
 
 
 def run_and_wait(pool: WorkerPool) -> str:
@@ -96,8 +97,6 @@ def test_an_idle_worker_keeps_nothing_of_its_last_task_alive() -> None:
     pool.submit(lambda s=session: done.set() if s else None)
     del session
     assert done.wait(5)
-    deadline = time.monotonic() + 5
-    while gone() is not None and time.monotonic() < deadline:  # until the worker has finished with the task
-        gc.collect()
-        time.sleep(0.01)
+    wait_until(lambda: gc.collect() is not None and gone() is None,  # until the worker has finished with the task
+               "the idle worker still holds its last task", timeout=5)
     assert gone() is None
