@@ -1,0 +1,38 @@
+"""When a released result went past the temporary copy's bound, the grid says the rest was let go and runs
+the statement again on request (real browser, real Gunicorn and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.plugins.browser import login, module_server, open_query_tool, run_sql, wait_idle
+from tests.plugins.live_server import LiveServer
+
+LIVE_SERVER_SETTINGS = {"RESULT_HOLD_SECONDS": 1, "RESULT_PAGE_SIZE": 100, "RESULT_SPOOL_MAX_MB": 0}
+server_id = module_server()
+
+
+@pytest.fixture
+def tool(live_server: LiveServer, server_id: int, pg_database: str, page: Any) -> Iterator[Any]:
+    login(page, live_server.url)
+    open_query_tool(page, live_server.url, server_id, pg_database)
+    yield page
+
+
+def test_rows_let_go_are_said_and_offered_again(tool: Any) -> None:
+    run_sql(tool, "select g from generate_series(1, 50000) g")
+    tool.wait_for_selector("#tx-badge[data-holds='nothing']", timeout=15_000)  # released past RESULT_HOLD_SECONDS
+    while tool.locator("#load-more").is_visible():
+        shown = tool.locator("#results tbody tr").count()
+        tool.click("#load-more")
+        tool.wait_for_function("n => document.querySelectorAll('#results tbody tr').length > n"
+                               " || !!document.querySelector('#run-again')", arg=shown)
+    assert "rest of the rows were let go" in tool.inner_text("#results .grid-footer")
+    assert tool.locator("#results tbody tr").count() < 50000
+    tool.click("#run-again")
+    wait_idle(tool)
+    assert tool.locator("#results tbody tr").count() == 100  # the statement ran again: its first page
+    assert not tool.locator("#run-again").is_visible()
