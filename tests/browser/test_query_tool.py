@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,7 @@ import pytest
 from tests.plugins.browser import (
     editor_text,
     http_session,
-    login,
     module_server,
-    open_query_tool,
     run_sql,
     set_editor_text,
     wait_idle,
@@ -27,11 +24,8 @@ server_id = module_server()
 
 
 @pytest.fixture
-def tool(live_server: LiveServer, server_id: int, pg_database: str, page: Any) -> Iterator[Any]:
-    """A logged-in page with a query tool open on this test's own database."""
-    login(page, live_server.url)
-    open_query_tool(page, live_server.url, server_id, pg_database)
-    yield page
+def tool(query_tool_page: Any) -> Any:
+    return query_tool_page
 
 
 def cells(page: Any, column: int) -> list[str]:

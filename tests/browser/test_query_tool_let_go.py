@@ -3,23 +3,19 @@ the statement again on request (real browser, real Gunicorn and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.plugins.browser import login, module_server, open_query_tool, run_sql, wait_idle
-from tests.plugins.live_server import LiveServer
+from tests.plugins.browser import module_server, run_sql, wait_idle
 
 LIVE_SERVER_SETTINGS = {"RESULT_HOLD_SECONDS": 1, "RESULT_PAGE_SIZE": 100, "RESULT_SPOOL_MAX_MB": 0}
 server_id = module_server()
 
 
 @pytest.fixture
-def tool(live_server: LiveServer, server_id: int, pg_database: str, page: Any) -> Iterator[Any]:
-    login(page, live_server.url)
-    open_query_tool(page, live_server.url, server_id, pg_database)
-    yield page
+def tool(query_tool_page: Any) -> Any:
+    return query_tool_page
 
 
 def test_rows_let_go_are_said_and_offered_again(tool: Any) -> None:

@@ -3,14 +3,12 @@ modes, and a badge that says when a snapshot is held (real browser, real Gunicor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from tests.plugins.browser import login, module_server, open_query_tool, run_sql
-from tests.plugins.live_server import LiveServer
+from tests.plugins.browser import module_server, run_sql
 from tests.plugins.postgres_fixture import PgServer
 
 LIVE_SERVER_SETTINGS = {"RESULT_HOLD_SECONDS": 2, "RESULT_PAGE_SIZE": 100}
@@ -18,10 +16,8 @@ server_id = module_server()
 
 
 @pytest.fixture
-def tool(live_server: LiveServer, server_id: int, pg_database: str, page: Any) -> Iterator[Any]:
-    login(page, live_server.url)
-    open_query_tool(page, live_server.url, server_id, pg_database)
-    yield page
+def tool(query_tool_page: Any) -> Any:
+    return query_tool_page
 
 
 def column(page: Any, container: str) -> list[str]:

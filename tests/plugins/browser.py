@@ -177,3 +177,11 @@ def open_query_tool(page: Any, base_url: str, server_id: int, database: str) -> 
     """Open the query tool page on server/database and wait until it is connected."""
     page.goto(f"{base_url}/query-tool?server_id={server_id}&database={database}")
     page.wait_for_selector("#tx-badge[data-status=idle]")
+
+
+@pytest.fixture
+def query_tool_page(live_server: Any, server_id: int, pg_database: str, page: Any) -> Iterator[Any]:
+    """A logged-in page with a query tool open on this test's own database (the module calls module_server())."""
+    login(page, live_server.url)
+    open_query_tool(page, live_server.url, server_id, pg_database)
+    yield page
