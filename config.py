@@ -72,8 +72,20 @@ SESSION_COOKIE_NAME = "pgadmin_lite_session"
 MAX_CONNECTIONS_PER_USER = 10
 # Live query-tool connections the whole process may hold.
 MAX_CONNECTIONS = 100
+# Seconds a query tool's page keeps its connection alive without renewing its lease (it renews every third of
+# this); past it, a session holding no open transaction is closed (a crashed browser sends no goodbye). 0: no
+# lease, sessions live until MAX_SESSION_IDLE_TIME. Long enough for a background tab, which browsers wake only
+# once a minute.
+QUERY_TOOL_LEASE_SECONDS = 120
+# Seconds a closed page's connection waits for the page to come back (a reload re-attaches) before it is closed;
+# one holding an open transaction is kept until MAX_SESSION_IDLE_TIME.
+QUERY_TOOL_CLOSE_GRACE_SECONDS = 5.0
 # Seconds a query-tool session may sit idle before it is rolled back and closed.
 MAX_SESSION_IDLE_TIME = 1800
+# Seconds between checks that each open query tool's user, login and server still exist and grant access
+# (a delete-user or load-servers --replace by setup_db.py runs in another process; changes made in the
+# console itself end the tabs at once).
+QUERY_TOOL_ACCESS_CHECK_SECONDS = 10.0
 # Milliseconds an execute/result request waits for a statement before answering 202 (running).
 QUERY_WAIT_MS = 300
 # Longest wait_ms a client may ask for, so no request outlives a proxy timeout.

@@ -25,16 +25,29 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
         home,
         jobs,
         logs,
+        preferences,
         query_tool,
         servers,
         settings,
         storage,
+        tool_sessions,
         users,
+        workspace,
     )
     from pgadmin_lite.directories import ensure_directories
     from pgadmin_lite.extensions import csrf
     from pgadmin_lite.keyfiles import read_key_file
-    from pgadmin_lite.web import body_limit, converters, errors, health, memory, openapi, proxy, security_headers
+    from pgadmin_lite.web import (
+        body_limit,
+        converters,
+        errors,
+        health,
+        memory,
+        openapi,
+        proxy,
+        security_headers,
+        static_files,
+    )
     from pgadmin_lite.web import input as web_input
 
     config = settings.load_settings(overrides=overrides)
@@ -43,7 +56,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     app.config.update(config)
     app.config["VERSION"] = __version__
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or read_key_file(config["SECRET_KEY_FILE"], "SECRET_KEY_FILE")
-    app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its login session
     app.config["MAX_CONTENT_LENGTH"] = None  # body_limit bounds bodies (Werkzeug's limit truncates chunked ones)
     logs.init_app(app)
     errors.init_app(app)
@@ -59,16 +71,20 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     health.init_app(app)
     memory.init_app(app)
     home.init_app(app)
+    preferences.init_app(app)
     users.init_app(app)
     storage.init_app(app)
     jobs.init_app(app)
     servers.init_app(app)
     connections.init_app(app)
     query_tool.init_app(app)
+    tool_sessions.init_app(app)
     browser.init_app(app)
     dashboard.init_app(app)
     openapi.init_app(app)
     drafts.init_app(app)
+    workspace.init_app(app)
     app.wsgi_app = body_limit.BoundedBody(app.wsgi_app, config["MAX_REQUEST_BODY_SIZE"])  # type: ignore[method-assign]
+    static_files.init_app(app)  # wraps wsgi_app: /static/ answered before Flask, fingerprinted in url_for
     app.wsgi_app = proxy.TrustedProxyMiddleware(app.wsgi_app, config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app

@@ -85,6 +85,12 @@ class ServerAccessLost(Gone):
     code = "server_access_lost"
 
 
+class ClosedByAdmin(Gone):
+    """An administrator closed the query tool (from the sessions panel); the message carries their reason."""
+
+    code = "closed_by_admin"
+
+
 class Busy(Conflict):
     code = "busy"
 

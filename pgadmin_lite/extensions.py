@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from pgadmin_lite.web.csrf import CSRFProtect
 
 
 class Base(DeclarativeBase):

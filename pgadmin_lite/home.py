@@ -1,4 +1,4 @@
-"""The console's landing page after login."""
+"""The console's landing page after login (the workspace), and the servers page it opens as a tab."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
+    """The workspace: every server's tree on the left, tools in tabs on the right."""
+    return render_template("workspace.html")
+
+
+@bp.get("/servers")
+def servers_page() -> ResponseReturnValue:
+    """The servers list: add, edit, test and delete registrations."""
     return render_template("home.html")
 
 

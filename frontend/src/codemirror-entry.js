@@ -6,6 +6,16 @@ import { Decoration, EditorView, keymap } from "@codemirror/view";
 import { EditorState, Prec, Compartment, StateEffect, StateField } from "@codemirror/state";
 import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import { sql, PostgreSQL } from "@codemirror/lang-sql";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
+import {
+  acceptCompletion,
+  autocompletion,
+  completionStatus,
+  selectedCompletionIndex,
+  setSelectedCompletion,
+  startCompletion,
+} from "@codemirror/autocomplete";
 
 export {
   EditorView,
@@ -21,7 +31,19 @@ export {
   Decoration,
   StateEffect,
   StateField,
+  HighlightStyle,
+  syntaxHighlighting,
+  tags,
+  acceptCompletion,
+  autocompletion,
+  completionStatus,
+  selectedCompletionIndex,
+  setSelectedCompletion,
+  startCompletion,
 };
+
+// The SQL language of each editor sits in this compartment, so configureSql() can give it a catalog later.
+const language = new Compartment();
 
 /**
  * Create a SQL editor (PostgreSQL dialect) inside `parent`.
@@ -36,13 +58,14 @@ export {
  *        {key: "F5", run: fn, preventDefault: true}; installed with Prec.highest,
  *        so they win over basicSetup's default bindings.
  * @param {Array} [options.extensions=[]]  Additional CodeMirror extensions.
+ * @param {object} [options.sqlConfig={}]  Options for sql() besides the dialect (schema, defaultSchema, …).
  * @returns {EditorView}
  */
-export function createSqlEditor(parent, { doc = "", onChange, extraKeys = [], extensions = [] } = {}) {
+export function createSqlEditor(parent, { doc = "", onChange, extraKeys = [], extensions = [], sqlConfig = {} } = {}) {
   const exts = [
     Prec.highest(keymap.of(extraKeys)),
     basicSetup,
-    sql({ dialect: PostgreSQL }),
+    language.of(sql({ dialect: PostgreSQL, ...sqlConfig })),
   ];
   if (typeof onChange === "function") {
     exts.push(
@@ -56,6 +79,15 @@ export function createSqlEditor(parent, { doc = "", onChange, extraKeys = [], ex
     parent,
     state: EditorState.create({ doc, extensions: exts }),
   });
+}
+
+/**
+ * Give an editor's SQL language new options (the catalog's `schema`, `defaultSchema`), keeping the dialect.
+ * @param {EditorView} view
+ * @param {object} sqlConfig
+ */
+export function configureSql(view, sqlConfig) {
+  view.dispatch({ effects: language.reconfigure(sql({ dialect: PostgreSQL, ...sqlConfig })) });
 }
 
 /**

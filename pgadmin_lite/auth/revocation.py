@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from pgadmin_lite.auth.session_store import SessionStore
-from pgadmin_lite.connections import close_user_connections
+from pgadmin_lite.connections import close_other_login_connections, close_user_connections
 
 
 def revoke_user_access(app: Flask, user_id: int) -> None:
@@ -15,11 +15,10 @@ def revoke_user_access(app: Flask, user_id: int) -> None:
     close_user_connections(app, user_id)
 
 
-def revoke_other_sessions(app: Flask, user_id: int, *, keep: str | None) -> None:
-    """Used when a user changes their own password: their other login sessions end, the current one stays.
-
-    The query tools of the revoked logins are not closed here: a revoked login can no longer reach them, and
-    they end with their lease.
-    """
+def revoke_other_sessions(app: Flask, user_id: int, *, keep: str | None, keep_login_id: str | None) -> None:
+    """Used when a user changes their own password: their other login sessions end, and their query tools with
+    them (rolled back, a 410 after the next login says why); the current login and its tabs stay."""
     store: SessionStore = app.extensions["session_store"]
     store.delete_other_sessions(user_id, keep)
+    close_other_login_connections(app, user_id, keep_login_id, "Your password was changed in another login, "
+                                  "which closed this query tool; any open transaction was rolled back.")

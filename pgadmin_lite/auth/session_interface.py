@@ -15,6 +15,9 @@ from pgadmin_lite.auth.session_store import SessionStore
 SERVER_PREFIX = "s."
 USER_KEY = "_user_id"
 TOUCH_EVERY_S = 15.0
+# Sent by requests a page makes on its own (a query tool renewing its lease): not the user's activity, so they
+# never hold a login open past USER_INACTIVITY_TIMEOUT.
+BACKGROUND_HEADER = "X-Background-Request"
 
 
 class ConsoleSession(CallbackDict[str, Any], SessionMixin):
@@ -44,7 +47,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> ConsoleSession:
         raw = request.cookies.get(self.get_cookie_name(app), "")
         if raw.startswith(SERVER_PREFIX):
-            return self._open_server(app, raw[len(SERVER_PREFIX):])
+            return self._open_server(app, raw[len(SERVER_PREFIX):], is_background=BACKGROUND_HEADER in request.headers)
         signer = self.get_signing_serializer(app)
         if raw and signer is not None:
             try:
@@ -54,7 +57,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
                 return ConsoleSession()
         return ConsoleSession()
 
-    def _open_server(self, app: Flask, token: str) -> ConsoleSession:
+    def _open_server(self, app: Flask, token: str, *, is_background: bool = False) -> ConsoleSession:
         stored = self.store.load(token)
         now = time.time()
         if stored is None:
@@ -63,7 +66,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         if now > stored.expires or (idle_limit and now - stored.last_seen > idle_limit):
             self.store.delete(token)
             return ConsoleSession(expired=True)
-        if now - stored.last_seen > TOUCH_EVERY_S:
+        if now - stored.last_seen > TOUCH_EVERY_S and not is_background:
             self.store.touch(token)
         return ConsoleSession(stored.data, token, identity=stored.identity)
 

@@ -19,6 +19,9 @@ from pgadmin_lite.auth.identity import Identity
 from pgadmin_lite.configdb import SQLITE_CACHE_KIB
 
 KEEP_CONNECTIONS = 4  # idle connections kept for the next requests; a burst opens more and closes them after
+CACHED_ROWS = 1024  # session rows remembered between requests (forgotten all at once when full)
+LOAD_SQL = ("SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password "
+            "FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?")
 CREATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,
@@ -67,6 +70,12 @@ class SessionStore:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._conn() as conn:
             conn.executescript(CREATE_SCHEMA)
+        # Rows as last read, valid while the file is unchanged. PRAGMA data_version on a connection that never
+        # writes changes with every commit of any other connection, this process's or another's (the CLI's), so
+        # a revocation anywhere is seen by the next request, as when every request read the row.
+        self._watch = self._open()
+        self._watch_lock = threading.Lock()
+        self._rows: dict[str, tuple[int, tuple[Any, ...]]] = {}
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -74,11 +83,7 @@ class SessionStore:
         with self._idle_lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
-            # WAL lets readers and the writer overlap; autocommit (isolation_level None): every statement is one.
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            conn = self._open()
         try:
             yield conn
         finally:
@@ -88,6 +93,18 @@ class SessionStore:
                     self._idle.append(conn)
             if not is_kept:
                 conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        # WAL lets readers and the writer overlap; autocommit (isolation_level None): every statement is one.
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        return conn
+
+    def _data_version(self) -> int:
+        with self._watch_lock:
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def _execute(self, statement: str, parameters: tuple[Any, ...] = ()) -> tuple[list[Any], int]:
         """One statement: its rows and row count, read before the connection goes back to the pool."""
@@ -104,13 +121,20 @@ class SessionStore:
         return token
 
     def load(self, token: str) -> StoredSession | None:
-        rows, _ = self._execute(
-            "SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password "
-            "FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?",
-            (_key(token),))
-        if not rows:
-            return None
-        row = rows[0]
+        """The row of every request: read again only after some commit to the file (its data is parsed anew)."""
+        key = _key(token)
+        version = self._data_version()  # read before the row: a commit in between only makes the entry stale
+        cached = self._rows.get(key)
+        if cached is not None and cached[0] == version:
+            row = cached[1]
+        else:
+            rows, _ = self._execute(LOAD_SQL, (key,))
+            if not rows:
+                return None
+            row = tuple(rows[0])
+            if len(self._rows) >= CACHED_ROWS:
+                self._rows.clear()
+            self._rows[key] = (version, row)
         identity = None if row[5] is None else Identity(row[0], row[5], bool(row[6]), bool(row[7]))
         return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4], identity)
 
@@ -142,6 +166,15 @@ class SessionStore:
         """Revoke every session of a user but one (theirs, after they changed their password)."""
         return self._execute("DELETE FROM sessions WHERE user_id = ? AND key != ?",
                              (user_id, _key(keep_token) if keep_token else ""))[1]
+
+    def live_values(self, user_ids: set[int], name: str) -> set[tuple[int, Any]]:
+        """(user id, data[name]) of each unexpired session of these users, e.g. which of their logins still exist."""
+        if not user_ids:
+            return set()
+        marks = ", ".join("?" * len(user_ids))
+        rows, _ = self._execute(f"SELECT user_id, json_extract(data, ?) FROM sessions WHERE expires > ? "  # noqa: S608
+                                f"AND user_id IN ({marks})", ("$." + name, time.time(), *sorted(user_ids)))
+        return {(row[0], row[1]) for row in rows}
 
     def count_user(self, user_id: int) -> int:
         return int(self._execute("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,))[0][0][0])

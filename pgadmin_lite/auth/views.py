@@ -7,18 +7,19 @@ from functools import partial
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
-from flask_wtf.csrf import generate_csrf
 
 from pgadmin_lite.auth import lockout, service
 from pgadmin_lite.auth.identity import begin_login, current_login_id, remember_identity
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import revoke_other_sessions
-from pgadmin_lite.connections import close_login_connections
+from pgadmin_lite.connections import close_login_connections, connection_manager
 from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
 from pgadmin_lite.users import service as users_service
+from pgadmin_lite.web.csrf import generate_csrf
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("auth", __name__)
+MAX_ROLL_BACK = 1000  # tx_ids a logout may name (more than any cap allows)
 
 
 def _source() -> str:
@@ -59,9 +60,19 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         close_login_connections(current_app, current_user.id, current_login_id())
+        _roll_back_chosen(request.form.getlist("roll_back"))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login_form"))
+
+
+def _roll_back_chosen(tx_ids: list[str]) -> None:
+    """The logout dialog named the user's transactions in other browsers and the user chose to roll them back."""
+    chosen = {tx_id for tx_id in tx_ids[:MAX_ROLL_BACK] if isinstance(tx_id, str)}
+    if chosen:
+        connection_manager(current_app).close_chosen(
+            current_user.id, chosen, "You logged out in another browser and chose to roll back this query tool's "
+                                     "transaction; it was closed.")
 
 
 @bp.get("/api/v1/session")
@@ -105,4 +116,5 @@ def _change_password(current: str, new: str) -> None:
     users_service.change_own_password(
         users_service.get_user(current_user.id), current, new, source=_source(), policy=lockout.policy(app),
         min_length=app.config["PASSWORD_LENGTH_MIN"],
-        revoke_others=partial(revoke_other_sessions, app, keep=getattr(session, "token", None)))
+        revoke_others=partial(revoke_other_sessions, app, keep=getattr(session, "token", None),
+                              keep_login_id=current_login_id()))

@@ -24,6 +24,9 @@ TREE = {"type": "object", "properties": {
 CHANGE_RESULT = {"type": "object", "required": ["sql", "statements", "applied"], "properties": {
     "sql": {"type": "string", "description": "the statements as one script (passwords shown as '********')"},
     "statements": STRINGS, "applied": {"type": "boolean", "description": "false for a preview"},
+    "outside_transaction": {"type": "array", "items": {"type": "integer"}, "description":
+                            "indexes of the statements PostgreSQL runs only outside a transaction: each runs "
+                            "(and commits) alone, after the others' one transaction"},
     "ref": REF, "notes": STRINGS}}
 COLUMN_SPEC = {"type": "object", "required": ["name", "type"], "properties": {
     "name": STRING, "type": STRING, "default": {"type": "string", "description": "an SQL expression"},
@@ -40,12 +43,44 @@ CREATE_BODY = {"type": "object", "required": ["kind", "name"], "properties": {
         "name": STRING, "descending": BOOLEAN, "nulls": {"enum": ["first", "last"]}}}]}},
     "primary_key": STRINGS, "unlogged": BOOLEAN, "unique": BOOLEAN, "method": STRING, "include": STRINGS,
     "concurrently": BOOLEAN}}
+INTEGER = {"type": "integer"}
+CONSTRAINT_SPEC = {"type": "object", "required": ["type"], "properties": {
+    "name": STRING, "type": {"enum": ["check", "unique", "primary_key", "foreign_key"]}, "columns": STRINGS,
+    "expression": {"type": "string", "description": "a check's condition"},
+    "references": {"type": "object", "properties": {"schema": STRING, "table": STRING, "columns": STRINGS}},
+    "on_delete": {"enum": ["no action", "restrict", "cascade", "set null", "set default"]}}}
+PRIVILEGE_SPEC = {"type": "object", "required": ["grantee", "privileges"], "properties": {
+    "grantee": {"type": "string", "description": "a role, or PUBLIC"},
+    "privileges": {"type": "array", "items": STRING, "description": "ALL, or e.g. SELECT, INSERT"},
+    "grantable": BOOLEAN}}
+SECTION = {"type": "object", "required": ["type"], "properties": {
+    "type": {"enum": ["fields", "table", "code"]}, "title": STRING, "note": STRING, "empty": STRING,
+    "items": {"type": "array", "items": {"type": "object", "properties": {"label": STRING, "value": {}}}},
+    "columns": STRINGS, "rows": {"type": "array", "items": {"type": "array"}}, "text": STRING}}
+CURATED = {"type": "object", "required": ["ref", "kind", "title", "tabs", "values", "choices"], "properties": {
+    "ref": REF, "kind": STRING, "name": STRING, "title": {"type": "string", "description": "e.g. Table, Domain"},
+    "tabs": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"enum": ["general", "definition", "columns", "constraints", "membership", "security"]},
+        "label": STRING, "sections": {"type": "array", "items": SECTION}}}},
+    "values": {"type": "object", "description": "current settings an alter dialog starts from (never a password)"},
+    "choices": {"type": "object", "properties": {"roles": STRINGS, "all_roles": STRINGS, "schemas": STRINGS,
+                                                 "tablespaces": STRINGS}}}}
 ALTER_BODY = {"type": "object", "required": ["kind"], "properties": {
     **{k: v for k, v in CREATE_BODY["properties"].items() if k not in ("columns", "primary_key", "unique")},
     "kind": STRING, "add_columns": {"type": "array", "items": COLUMN_SPEC},
     "alter_columns": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {
         "name": STRING, "type": STRING, "default": {"type": ["string", "null"]}, "not_null": BOOLEAN}}},
-    "drop_columns": STRINGS}}
+    "drop_columns": STRINGS, "new_name": STRING,
+    "new_schema": {"type": "string", "description": "SET SCHEMA (tables, views, sequences, functions, types…)"},
+    "add_constraints": {"type": "array", "items": CONSTRAINT_SPEC}, "drop_constraints": STRINGS,
+    "increment": INTEGER, "min_value": {"type": ["integer", "null"]}, "max_value": {"type": ["integer", "null"]},
+    "start": INTEGER, "restart": {"type": ["integer", "boolean"], "description": "true: at its start value"},
+    "cache": INTEGER, "cycle": BOOLEAN, "volatility": {"enum": ["immutable", "stable", "volatile"]},
+    "is_strict": BOOLEAN, "security_definer": BOOLEAN, "cost": {"type": "number"},
+    "type": {"type": "string", "description": "a column's new type"},
+    "default": {"type": ["string", "null"], "description": "a column's default expression (null drops it)"},
+    "not_null": BOOLEAN,
+    "grant": {"type": "array", "items": PRIVILEGE_SPEC}, "revoke": {"type": "array", "items": PRIVILEGE_SPEC}}}
 RENAME_BODY = {"type": "object", "required": ["kind", "new_name"],
                "properties": {**REF_PROPERTIES, "new_name": STRING, "preview": BOOLEAN}}
 COMMENT_BODY = {"type": "object", "required": ["kind", "comment"],
@@ -70,6 +105,7 @@ ROW_CHANGES_RESULT = {"type": "object", "properties": {
         "index": {"type": "integer"}, "op": STRING, "rows_affected": {"type": "integer"}}}}}}
 SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "browser.tree_children": (None, TREE),
+    "browser.object_curated_properties": (None, CURATED),
     "browser.object_sql": (None, {"type": "object", "properties": {"ref": REF, "sql": STRING}}),
     "browser.object_drop_impact": (None, DROP_IMPACT),
     "browser_changes.create_object": (CREATE_BODY, CHANGE_RESULT),
@@ -81,7 +117,6 @@ SCHEMAS: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
     "browser_data.change_rows": (ROW_CHANGES, ROW_CHANGES_RESULT),
 }
 KIND_ANY = {"enum": sorted({"server", *KINDS, *COLLECTIONS})}
-INTEGER = {"type": "integer"}
 
 
 def query(properties: dict[str, Any], required: tuple[str, ...] = ("kind",)) -> dict[str, Any]:
@@ -92,12 +127,17 @@ OBJECT_QUERY = query({**REF_PROPERTIES, "kind": {"enum": sorted(KINDS)}})
 QUERY: dict[str, dict[str, Any]] = {
     "browser.tree_children": query({**REF_PROPERTIES, "kind": KIND_ANY, "q": STRING, "limit": INTEGER,
                                     "offset": INTEGER, "system": {"enum": ["true", "false"]}}),
+    "browser.search_objects": {"type": "object", "required": ["db", "q"], "properties": {
+        "db": STRING, "q": STRING, "limit": INTEGER, "system": {"enum": ["true", "false"]}}},
     **{f"browser.{name}": OBJECT_QUERY for name in (
-        "object_properties", "object_sql", "object_stats", "object_dependencies", "object_drop_impact")},
+        "object_properties", "object_curated_properties", "object_sql", "object_stats", "object_dependencies",
+        "object_drop_impact")},
     "browser.object_options": query({"kind": {"enum": ["database", "role", "schema", "table", "index"]},
                                      "db": STRING}),
     "browser_data.read_rows": query({
         **REF_PROPERTIES, "kind": {"enum": ["table", "view", "materialized_view"]}, "limit": INTEGER,
         "offset": INTEGER, "sort": STRING, "dir": {"enum": ["asc", "desc"]}, "filter": STRING,
-        "op": {"enum": sorted(OPS)}, "value": STRING}, required=("db", "schema", "name")),
+        "op": {"enum": sorted(OPS)}, "value": STRING,
+        "where": {"type": "string", "description": "a condition as typed, e.g. amount > 10 (run read-only)"}},
+        required=("db", "schema", "name")),
 }

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgadmin_lite.browser import catalog, objects, server_objects, statements, table_objects
+from pgadmin_lite.browser import alterations, catalog, objects, server_objects, statements, table_objects
 from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import Plan, apply, change_connection
 from pgadmin_lite.browser.refs import KINDS, Ref, check_name, parse_ref
@@ -25,7 +25,10 @@ CREATORS: dict[str, tuple[Creator, tuple[str, ...]]] = {
 ALTER_FIELDS = {
     "database": ("connection_limit", "allow_connections", "is_template", "tablespace"),
     "role": tuple(f for f in server_objects.ROLE_FIELDS if f != "comment"),
-    "table": ("add_columns", "alter_columns", "drop_columns"),
+    "table": ("add_columns", "alter_columns", "drop_columns", *alterations.CONSTRAINT_FIELDS),
+    "sequence": alterations.SEQUENCE_FIELDS,
+    "function": alterations.FUNCTION_FIELDS,
+    "column": ("type", "default", "not_null"),
 }
 NOT_TRANSACTIONAL_DROPS = frozenset({"database", "tablespace"})
 CASCADE_PREFIX = "drop cascades to "
@@ -49,31 +52,51 @@ def create(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def alter(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Change an object's owner, comment and kind-specific attributes in one previewable plan."""
+    """Change an object in one previewable plan, in this order: its own attributes, owner, comment,
+    privileges, schema, name — and last, alone, what PostgreSQL runs only outside a transaction."""
     ref = parse_ref(data, allow=frozenset(KINDS))
-    body = Body(data, ("owner", "comment", *ALTER_FIELDS.get(ref.kind, ())))
+    body = Body(data, ("owner", "comment", *ALTER_FIELDS.get(ref.kind, ()), *alterations.relocation_fields(ref.kind)))
     with change_connection(target, objects.object_db(ref)) as conn:
         row = objects.resolve(conn, ref)
-        sent: list[sql.Composable] = []
-        shown: list[sql.Composable] = []
-        if ref.kind == "role":
-            sent, shown = server_objects.alter_role(conn, ref, row, body)
-        elif ref.kind == "database":
-            sent = shown = server_objects.alter_database(conn, ref, row, body)
-        elif ref.kind == "table":
-            sent = shown = table_objects.alter_table(conn, ref, body)
+        sent, shown = _kind_statements(conn, ref, row, body)
         common: list[sql.Composable] = []
         if (owner := body.name("owner")) is not None:
             common.append(statements.owner(ref, row, owner))
         if body.has("comment"):
             common.append(statements.comment(ref, row, body.text("comment")))
-        if not sent and not common:
+        common += alterations.privilege_changes(ref, row, body)
+        tablespace = body.name("tablespace")
+        if tablespace is not None and ref.kind != "database":
+            common.append(alterations.set_tablespace(ref, row, tablespace))
+        if (schema := body.name("new_schema")) is not None:
+            common.append(alterations.set_schema(ref, row, schema))
+        final = alterations.moved(ref, body)
+        if (new_name := body.name("new_name")) is not None:
+            common.append(statements.rename(final, row, new_name))
+            final = Ref(**{**final.params(), "name": new_name})
+        alone = [alterations.set_tablespace(final, row, tablespace)] if tablespace and ref.kind == "database" else []
+        if not sent and not common and not alone:
             raise BadRequest("Nothing to change.", hint="Send at least one field to change.")
-        plan = Plan([*sent, *common], shown=[*shown, *common], ref=ref,
-                    is_transactional=ref.kind != "database")
+        plan = Plan([*sent, *common, *alone], shown=[*shown, *common, *alone], ref=final, alone=len(alone))
         if not body.preview:
             _release_database(target, ref)
         return apply(conn, plan, preview=body.preview)
+
+
+def _kind_statements(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any], body: Body
+                     ) -> tuple[list[sql.Composable], list[sql.Composable]]:
+    """(sent, shown) statements of the kind's own attributes (a role's password is masked in the shown ones)."""
+    if ref.kind == "role":
+        return server_objects.alter_role(conn, ref, row, body)
+    if ref.kind == "database":
+        found = server_objects.alter_database(ref, body)
+    elif ref.kind == "table":
+        found = table_objects.alter_table(conn, ref, body, alterations.constraint_actions(body))
+    elif ref.kind == "column":
+        found = table_objects.alter_one_column(conn, ref, body)
+    else:
+        found = alterations.kind_changes(ref, row, body)
+    return found, found
 
 
 def rename(target: catalog.Target, data: Mapping[str, Any]) -> dict[str, Any]:

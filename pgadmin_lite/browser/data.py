@@ -17,6 +17,7 @@ from pgadmin_lite.browser import catalog, statements
 from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import change_connection
 from pgadmin_lite.browser.refs import Ref
+from pgadmin_lite.browser.table_objects import check_fragment
 from pgadmin_lite.connections.encoding import build_adapters
 from pgadmin_lite.connections.short_lived import database_error
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
@@ -42,6 +43,7 @@ class RowQuery:
     filter: str | None = None
     op: str = "eq"
     value: str | None = None
+    where: str | None = None  # a condition as typed ("View filtered rows"), run read-only as the user
 
 
 def parse_row_query(args: Any) -> RowQuery:
@@ -57,8 +59,11 @@ def parse_row_query(args: Any) -> RowQuery:
         raise BadRequest(f"dir must be asc or desc; op one of {', '.join(OPS)}.")
     if args.get("filter") and op not in ("is_null", "not_null") and args.get("value") is None:
         raise BadRequest(f"A filter with op {op} needs a value.", field="value")
+    where = args.get("where") or None
+    if where is not None:
+        check_fragment(where, "where", allow_strings=True)
     return RowQuery(limit, offset, args.get("sort") or None, direction == "desc", args.get("filter") or None, op,
-                    args.get("value"))
+                    args.get("value"), where)
 
 
 def _relation(conn: psycopg.Connection[Any], ref: Ref) -> dict[str, Any]:
@@ -87,19 +92,24 @@ def _select(ref: Ref, rel: dict[str, Any], q: RowQuery) -> tuple[sql.Composable,
     query = sql.SQL("SELECT {} FROM {}").format(statements.identifiers(rel["columns"]),
                                                sql.Identifier(ref.schema or "", ref.name or ""))
     params: list[Any] = []
+    conditions: list[sql.Composable] = [sql.SQL("({})").format(sql.SQL(q.where))] if q.where else []  # type: ignore[arg-type]
     if q.filter:
         column = _column(rel, q.filter, "filter")
         if q.op in ("is_null", "not_null"):
-            query = sql.SQL("{} WHERE {} {}").format(query, column, sql.SQL(OPS[q.op]))
+            conditions.append(sql.SQL("{} {}").format(column, sql.SQL(OPS[q.op])))
         elif q.op in ("like", "ilike"):
-            query = sql.SQL("{} WHERE {}::text {} %s").format(query, column, sql.SQL(OPS[q.op]))
+            conditions.append(sql.SQL("{}::text {} %s").format(column, sql.SQL(OPS[q.op])))
             params.append(q.value)
         else:
-            query = sql.SQL("{} WHERE {} {} %s").format(query, column, sql.SQL(OPS[q.op]))
+            conditions.append(sql.SQL("{} {} %s").format(column, sql.SQL(OPS[q.op])))
             params.append(q.value)
+    if conditions:
+        query = sql.SQL("{} WHERE {}").format(query, sql.SQL(" AND ").join(conditions))
     order = [sql.SQL("{} {}").format(_column(rel, q.sort, "sort"), sql.SQL("DESC" if q.descending else "ASC"))
              ] if q.sort else []
-    order += [sql.Identifier(k) for k in rel["key_columns"] if k != q.sort]
+    # Without a sort column, dir orders by the key: dir=desc is "the last rows" (pgAdmin's View Last 100 Rows).
+    key_order = sql.SQL(" DESC" if q.descending and not q.sort else "")
+    order += [sql.SQL("{}{}").format(sql.Identifier(k), key_order) for k in rel["key_columns"] if k != q.sort]
     if order:
         query = sql.SQL("{} ORDER BY {}").format(query, sql.SQL(", ").join(order))
     query = sql.SQL("{} LIMIT {} OFFSET {}").format(query, sql.Literal(q.limit + 1), sql.Literal(q.offset))

@@ -26,6 +26,7 @@ class Plan:
     statements: list[sql.Composable]
     shown: list[sql.Composable] | None = None  # the same statements with secrets masked
     is_transactional: bool = True  # CREATE/DROP DATABASE, DROP TABLESPACE, CONCURRENTLY: each commits alone
+    alone: int = 0  # the last `alone` statements cannot run in a transaction: each runs by itself after it
     ref: Ref | None = None  # the object the change leaves behind (created or renamed)
     notes: list[str] = field(default_factory=list)
 
@@ -39,12 +40,18 @@ class StepFailed(Exception):
         self.error = error
 
 
-def _run_all(conn: psycopg.Connection[Any], texts: list[str]) -> None:
-    for index, text in enumerate(texts):
+def _run_all(conn: psycopg.Connection[Any], texts: list[str], start: int = 0) -> None:
+    for index, text in enumerate(texts, start):
         try:
             catalog.execute_one(conn, text)
         except psycopg.Error as exc:
             raise StepFailed(index, exc) from exc
+
+
+def outside_transaction(plan: Plan) -> list[int]:
+    """The indexes of the statements that run (and commit) one by one, outside the plan's transaction."""
+    count = len(plan.statements)
+    return list(range(count - plan.alone if plan.is_transactional else 0, count))
 
 
 @contextmanager
@@ -58,7 +65,9 @@ def change_connection(target: catalog.Target, dbname: str | None) -> Iterator[ps
 def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[str, Any]:
     """Return the SQL (preview) or run it: in one transaction, or one by one when PostgreSQL requires it."""
     shown = statements.render(conn, plan.shown or plan.statements)
-    result: dict[str, Any] = {"sql": "\n".join(f"{s};" for s in shown), "statements": shown, "applied": False}
+    alone = outside_transaction(plan)
+    result: dict[str, Any] = {"sql": "\n".join(f"{s};" for s in shown), "statements": shown, "applied": False,
+                              "outside_transaction": alone}
     if plan.ref is not None:
         result["ref"] = plan.ref.to_json()
     if plan.notes:
@@ -66,16 +75,17 @@ def apply(conn: psycopg.Connection[Any], plan: Plan, *, preview: bool) -> dict[s
     if preview:
         return result
     texts = statements.render(conn, plan.statements)
+    first_alone = alone[0] if alone else len(texts)
     try:
-        if plan.is_transactional:
+        if first_alone:
             with conn.transaction():
-                _run_all(conn, texts)
-        else:
-            _run_all(conn, texts)
+                _run_all(conn, texts[:first_alone])
+        _run_all(conn, texts[first_alone:], first_alone)
     except StepFailed as failed:
+        in_transaction = failed.index < first_alone
         error = database_error(failed.error, statement=shown[failed.index])
-        error.extra.update(index=failed.index, rolled_back=plan.is_transactional,
-                           applied_statements=[] if plan.is_transactional else shown[:failed.index])
+        error.extra.update(index=failed.index, rolled_back=in_transaction,
+                           applied_statements=[] if in_transaction else shown[:failed.index])
         raise error from None
     result["applied"] = True
     return result

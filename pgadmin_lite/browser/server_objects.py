@@ -60,7 +60,8 @@ def create_database(conn: psycopg.Connection[Any], ref: Ref, body: Body) -> Plan
     return Plan(plan, is_transactional=False, ref=ref)
 
 
-def alter_database(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any], body: Body) -> list[sql.Composable]:
+def alter_database(ref: Ref, body: Body) -> list[sql.Composable]:
+    """ALTER DATABASE … WITH its options (SET TABLESPACE, which runs alone, is built by changes.alter)."""
     name = sql.Identifier(ref.name or "")
     options: list[sql.Composable] = []
     if (limit := body.integer("connection_limit", minimum=-1)) is not None:
@@ -71,8 +72,6 @@ def alter_database(conn: psycopg.Connection[Any], ref: Ref, row: dict[str, Any],
     out: list[sql.Composable] = []
     if options:
         out.append(sql.SQL("ALTER DATABASE {} WITH {}").format(name, sql.SQL(" ").join(options)))
-    if (tablespace := body.name("tablespace")) is not None:
-        out.append(sql.SQL("ALTER DATABASE {} SET TABLESPACE {}").format(name, sql.Identifier(tablespace)))
     return out
 
 

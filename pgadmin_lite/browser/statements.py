@@ -94,11 +94,16 @@ def drop(ref: Ref, row: dict[str, Any], *, cascade: bool) -> sql.Composable:
     return sql.SQL("DROP {} {}{}").format(sql.SQL(keyword(ref, row)), target(ref, row), tail)
 
 
+def privilege_target(ref: Ref, row: dict[str, Any]) -> sql.Composable:
+    """What GRANT and REVOKE name after ON: TABLE s.t, FUNCTION s.f(args), SCHEMA s…"""
+    return sql.SQL("{} {}").format(sql.SQL(GRANT_KEYWORDS.get(ref.kind) or keyword(ref, row)), target(ref, row))
+
+
 def grants(ref: Ref, row: dict[str, Any]) -> list[sql.Composable]:
     """REVOKE ALL FROM PUBLIC then one GRANT per grantee, when the object has an ACL (owner's rights implied)."""
     if not row.get("has_acl") or ref.kind not in (*GRANT_KEYWORDS, "function"):
         return []
-    on = sql.SQL("{} {}").format(sql.SQL(GRANT_KEYWORDS.get(ref.kind) or keyword(ref, row)), target(ref, row))
+    on = privilege_target(ref, row)
     statements: list[sql.Composable] = [sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(on)]
     grouped: dict[tuple[str | None, bool], list[str]] = {}
     for grant in row.get("grants") or []:

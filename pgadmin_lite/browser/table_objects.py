@@ -148,8 +148,9 @@ def _alter_column(conn: psycopg.Connection[Any], spec: dict[str, Any], where: st
     return actions
 
 
-def alter_table(conn: psycopg.Connection[Any], ref: Ref, body: Body) -> list[sql.Composable]:
-    """One ALTER TABLE with every column action (add, alter, drop), so they apply together."""
+def alter_table(conn: psycopg.Connection[Any], ref: Ref, body: Body, extra: list[sql.Composable]
+                ) -> list[sql.Composable]:
+    """One ALTER TABLE with every column action (add, alter, drop), then the extra ones (constraints)."""
     actions: list[sql.Composable] = []
     for i, col in enumerate(body.items("add_columns") or []):
         actions.append(sql.SQL("ADD COLUMN {}").format(column_sql(conn, col, f"add_columns[{i}]")))
@@ -157,10 +158,22 @@ def alter_table(conn: psycopg.Connection[Any], ref: Ref, body: Body) -> list[sql
         actions += _alter_column(conn, spec, f"alter_columns[{i}]")
     for name in body.names("drop_columns") or []:
         actions.append(sql.SQL("DROP COLUMN {}").format(sql.Identifier(name)))
+    actions += extra
     if not actions:
         return []
     return [sql.SQL("ALTER TABLE {}\n    {}").format(sql.Identifier(ref.schema or "", ref.name or ""),
                                                      sql.SQL(",\n    ").join(actions))]
+
+
+def alter_one_column(conn: psycopg.Connection[Any], ref: Ref, body: Body) -> list[sql.Composable]:
+    """A column's own alter dialog: type, default and not null of ref (a column) as one ALTER TABLE."""
+    spec = {"name": ref.name, **{k: body.data[k] for k in ("type", "default", "not_null") if body.has(k)}}
+    if "not_null" in spec:
+        body.flag("not_null")
+    actions = _alter_column(conn, spec, "column")
+    if not actions:
+        return []
+    return [sql.SQL("ALTER TABLE {}\n    {}").format(statements.table_name(ref), sql.SQL(",\n    ").join(actions))]
 
 
 def _index_column(spec: Any, where: str) -> sql.Composable:

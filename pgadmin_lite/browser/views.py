@@ -11,15 +11,18 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.browser import ddl, objects, options, tree
+from pgadmin_lite.browser import ddl, objects, options, properties, search, tree
 from pgadmin_lite.browser.catalog import run_catalog
 from pgadmin_lite.browser.changes import drop_impact
 from pgadmin_lite.browser.refs import KINDS, Ref, check_name, parse_ref
+from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers.targets import SERVER_API, request_target
 
 bp = Blueprint("browser", __name__)
 OBJECT_KINDS = frozenset(KINDS)
+PAGE_TABS = ("properties", "sql", "stats", "dependencies", "data")
+DATA_MODES = ("first", "last", "all", "filter")
 
 
 @bp.get("/servers/<int:server_id>/browser")
@@ -27,6 +30,20 @@ def browser_page(server_id: int) -> ResponseReturnValue:
     """The object-browser page (tree, object tabs, dialogs, view/edit data) for one server."""
     server = servers.get_server_for_user(current_user, server_id)
     return render_template("browser.html", server=server)
+
+
+@bp.get("/servers/<int:server_id>/object")
+def object_page(server_id: int) -> ResponseReturnValue:
+    """One object's page (a workspace tab): ?<ref>&tab=properties|sql|stats|dependencies|data
+    [&data=first|last|all|filter&filter=<condition>]; embed=1 leaves out the top bar."""
+    server = servers.get_server_for_user(current_user, server_id)
+    ref = parse_ref(request.args, allow=OBJECT_KINDS)
+    tab = request.args.get("tab") or "properties"
+    mode = request.args.get("data") or "first"
+    if tab not in PAGE_TABS or mode not in DATA_MODES:
+        raise BadRequest(f"tab must be one of {', '.join(PAGE_TABS)}; data one of {', '.join(DATA_MODES)}.")
+    return render_template("object.html", server=server, ref=ref.to_json(), tab=tab, data_mode=mode,
+                           data_filter=request.args.get("filter") or "")
 
 
 @bp.get(f"{SERVER_API}/databases")
@@ -43,11 +60,26 @@ def tree_children(server_id: int) -> ResponseReturnValue:
     return jsonify(tree.expand(target, ref, tree.parse_listing(request.args)))
 
 
+@bp.get(f"{SERVER_API}/search")
+def search_objects(server_id: int) -> ResponseReturnValue:
+    """Find objects of one database by name: db, q (a part of the name), limit (at most 200), system."""
+    db, listing = search.parse_search(request.args)
+    target = request_target(server_id)
+    return jsonify(search.search(target, db, listing))
+
+
 @bp.get(f"{SERVER_API}/objects")
 def object_properties(server_id: int) -> ResponseReturnValue:
     """Properties of one object (its catalog row)."""
     target = request_target(server_id)
     return jsonify(objects.properties(target, parse_ref(request.args, allow=OBJECT_KINDS)))
+
+
+@bp.get(f"{SERVER_API}/objects/properties")
+def object_curated_properties(server_id: int) -> ResponseReturnValue:
+    """Properties as a DBA reads them: tabs of named, humanised fields and tables, plus the alter dialog's values."""
+    target = request_target(server_id)
+    return jsonify(properties.curated(target, parse_ref(request.args, allow=OBJECT_KINDS)))
 
 
 @bp.get(f"{SERVER_API}/objects/sql")

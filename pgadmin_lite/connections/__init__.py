@@ -32,8 +32,11 @@ def init_app(app: Flask) -> None:
     limits = Limits(per_user=cfg["MAX_CONNECTIONS_PER_USER"], total=cfg["MAX_CONNECTIONS"],
                     idle_s=float(cfg["MAX_SESSION_IDLE_TIME"]), page_size=cfg["RESULT_PAGE_SIZE"],
                     max_rows=cfg["MAX_RESULT_ROWS"], preview_rows=cfg["RESULT_PREVIEW_ROWS"],
+                    access_check_s=float(cfg["QUERY_TOOL_ACCESS_CHECK_SECONDS"]),
                     holding=Holding(float(cfg["RESULT_HOLD_SECONDS"]), Path(cfg["DATA_DIR"]) / "results",
-                                    int(cfg["RESULT_SPOOL_MAX_MB"] * 1024 * 1024)))
+                                    int(cfg["RESULT_SPOOL_MAX_MB"] * 1024 * 1024)),
+                    lease_s=float(cfg["QUERY_TOOL_LEASE_SECONDS"]),
+                    close_grace_s=float(cfg["QUERY_TOOL_CLOSE_GRACE_SECONDS"]))
     guard = ServingGuard(cfg["DATA_DIR"], float(cfg["SERVING_LOCK_GRACE"]))
     manager = ConnectionManager(limits, guard)  # the query tool sets its on_finish (history)
     app.extensions[MANAGER_KEY] = manager
@@ -82,6 +85,13 @@ def close_login_connections(app: Flask, user_id: int, login_id: str | None) -> N
     pool = app.extensions.get(SHORT_LIVED_KEY)
     if pool is not None:
         pool.close_user(user_id)
+
+
+def close_other_login_connections(app: Flask, user_id: int, keep_login_id: str | None, reason: str) -> None:
+    """On a password change: the query tools of the user's other logins end (the one that changed it keeps its)."""
+    manager = app.extensions.get(MANAGER_KEY)
+    if manager is not None:
+        manager.close_other_logins(user_id, keep_login_id, reason)
 
 
 def _close_at_exit(manager_ref: weakref.ref[ConnectionManager], pool_ref: weakref.ref[ShortLivedConnections]) -> None:

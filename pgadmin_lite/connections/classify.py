@@ -6,17 +6,20 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-# One token per match; literals and comments are matched whole so their words never count.
-_TOKEN = re.compile(r"""
+# One token per match; literals and comments are matched whole so their words never count. {plain} is the
+# plain '…' string: doubled quotes only, or (standard_conforming_strings off) backslash escapes as well.
+_TOKENS = r"""
     [eE]'(?:\\.|''|[^'\\])*'?          # E'' string (backslash escapes)
-  | '(?:''|[^'])*'?                    # plain string (doubled quotes)
+  | {plain}
   | "(?:""|[^"])*"?                    # quoted identifier
   | --[^\n]*                           # line comment
   | /\*(?:.|\n)*?(?:\*/|\Z)            # block comment (nesting is rare in the words that matter here)
   | \$(?P<tag>[A-Za-z_][A-Za-z_0-9]*)?\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)  # dollar quote
   | (?P<word>[A-Za-z_][A-Za-z_0-9$]*)
   | .
-""", re.VERBOSE | re.DOTALL)
+"""
+_TOKEN = re.compile(_TOKENS.replace("{plain}", r"'(?:''|[^'])*'?"), re.VERBOSE | re.DOTALL)
+_TOKEN_BACKSLASHES = re.compile(_TOKENS.replace("{plain}", r"'(?:\\.|''|[^'\\])*'?"), re.VERBOSE | re.DOTALL)
 
 DECLARABLE_FIRST = frozenset({"SELECT", "VALUES", "TABLE", "WITH"})
 NOT_DECLARABLE = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "INTO"})  # data-changing CTEs, SELECT INTO
@@ -94,9 +97,10 @@ class Kind:
             or self.first == "DISCARD" or self.starts("PREPARE", "TRANSACTION")
 
 
-def kind_of(statement: str) -> Kind:
-    """The statement's words, upper-cased, in order."""
-    return Kind(tuple(m.group("word").upper() for m in _TOKEN.finditer(statement) if m.group("word")))
+def kind_of(statement: str, std_strings: bool = True) -> Kind:
+    """The statement's words, upper-cased, in order; std_strings: standard_conforming_strings as it was lexed."""
+    tokens = _TOKEN if std_strings else _TOKEN_BACKSLASHES
+    return Kind(tuple(m.group("word").upper() for m in tokens.finditer(statement) if m.group("word")))
 
 
 def savepoint_name(statement: str) -> str | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +16,12 @@ from pgadmin_lite.connections import protocol, streaming
 from pgadmin_lite.connections.classify import Copy, Kind, kind_of
 from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
-from pgadmin_lite.connections.protocol import Ran, StatementError
+from pgadmin_lite.connections.protocol import NotSent, Ran, StatementError
 from pgadmin_lite.connections.results import OpenResult
 from pgadmin_lite.connections.splitter import Statement, split_script, split_text
 from pgadmin_lite.connections.spool import Holding, Spool
 
+Window = Callable[[], contextlib.AbstractContextManager[Any]]
 TX_STATUS = {
     pq.TransactionStatus.IDLE: "idle",
     pq.TransactionStatus.INTRANS: "in_transaction",
@@ -88,10 +90,13 @@ def transaction_status(conn: psycopg.Connection[Any], open_result: OpenResult | 
 
 def error_info(failure: StatementError, statement: Statement, index: int, script: str) -> dict[str, Any]:
     """Everything the user needs to see and locate the error in their script."""
-    info: dict[str, Any] = {"message": failure.message, "sqlstate": None, "detail": None, "hint": failure.hint,
-                            "context": None, "position": None, "line": None, "statement_index": index}
+    info: dict[str, Any] = {"message": failure.message, "sqlstate": failure.sqlstate, "detail": None,
+                            "hint": failure.hint, "context": None, "position": None, "line": None,
+                            "statement_index": index}
     exc = failure.cause
     if exc is None:
+        if failure.sqlstate == "57014":
+            info["cancelled"] = True
         return info
     diag = exc.diag
     info.update(message=failure.message or diag.message_primary or str(exc).strip(),
@@ -126,6 +131,7 @@ class _Run:
     own_tx: bool = False  # single-transaction mode began the transaction the script runs in
     statements: list[Statement] = field(default_factory=list)  # as sent, lexed as the server's settings say
     kinds: list[Kind] = field(default_factory=list)  # of each statement run, classified once
+    user_statement: Window = contextlib.nullcontext  # entered around each of the user's statements
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(len(self.planned))
@@ -181,8 +187,8 @@ class _Run:
         if not self.modes.single_transaction:
             return None
         for index, statement in enumerate(self.planned):
-            if kind_of(statement.sql).cannot_run_in_transaction:
-                words = " ".join(kind_of(statement.sql).words[:3])
+            if kind_of(statement.sql, statement.std_strings).cannot_run_in_transaction:
+                words = " ".join(kind_of(statement.sql, statement.std_strings).words[:3])
                 return {"message": f"Statement {index + 1} ({words} …) cannot run inside a transaction block, "
                                    "so the script cannot run as one transaction; nothing was run.",
                         "sqlstate": "25001", "statement_index": index, "position": statement.offset + 1,
@@ -192,7 +198,7 @@ class _Run:
 
     def _run_one(self, index: int, statement: Statement) -> bool:
         """Run one statement with the modes' statements of ours around it; False stops the script."""
-        kind = kind_of(statement.sql)
+        kind = kind_of(statement.sql, statement.std_strings)
         self.kinds.append(kind)
         if not self.modes.autocommit and self.is_idle and not kind.no_begin:
             self.conn.execute("BEGIN")  # psql's AUTOCOMMIT off: idle → a transaction before the statement
@@ -202,6 +208,12 @@ class _Run:
         was_idle, mark, started = self.is_idle, len(self.notices), time.perf_counter()
         try:
             ran = self._send(statement, kind, is_last=self._is_last(statement))
+        except NotSent as stopped:  # cancelled before it was sent: it never ran, nothing of the user's failed
+            if guarded:
+                self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(AUTO_SAVEPOINT))
+            self.error = error_info(stopped, statement, index, self.script)
+            self.records.append(self._record(index, statement, started, mark, error=self.error))
+            return False
         except StatementError as failure:
             if self.conn.closed or self.conn.broken:
                 raise ConnectionLost(str(failure).strip(), self.lost_at(index, statement, started, mark),
@@ -218,13 +230,39 @@ class _Run:
         return True
 
     def _send(self, statement: Statement, kind: Kind, *, is_last: bool) -> Ran:
-        """One statement in the way its kind needs; only the last may stay open for paging."""
-        sizes, text = self.sizes, statement.sql
+        """One statement in the way its kind needs; only the last may stay open for paging.
+
+        A cancel may land only inside `user_statement` (the user's statement and its first page): never on a
+        statement of ours before or after it (session.py).
+        """
+        text = statement.sql
         if statement.is_meta:  # psql's backslash commands run in psql, never on the server
             raise StatementError(None, message=f"{text.split(maxsplit=1)[0]} is a psql meta-command, which the "
                                  "query tool cannot run; the script stopped there.",
                                  hint="Remove the backslash command (the query tool sends SQL only), or run the "
                                       "script with psql.")
+        failure: psycopg.Error | None = None
+        spool = None
+        with self.user_statement():
+            ran = self._sent(text, kind, is_last=is_last)
+            held = ran.held
+            if held is not None:
+                try:  # the first page now, so the statement really runs (and fails) here
+                    self.page = held.fetch(self.sizes.page_size)
+                except psycopg.Error as exc:
+                    failure = exc
+                if failure is None and held.wrote and self.page[1] and self.holding is not None:
+                    spool = Spool(self.holding)  # a query that wrote runs to its end now, its rest spooled
+                    held.spool_rest(spool)
+        if held is None:
+            return ran
+        if failure is not None:
+            held.close(self.conn)
+            raise StatementError(failure) from failure
+        return self._hold(ran, held, spool)
+
+    def _sent(self, text: str, kind: Kind, *, is_last: bool) -> Ran:
+        sizes = self.sizes
         preview = sizes.page_size if is_last else sizes.preview_rows
         if kind.copy is Copy.OUT:
             return protocol.copy_out(self.conn, text, preview)
@@ -234,23 +272,15 @@ class _Run:
         if kind.is_declarable:
             if not is_pageable:
                 return protocol.run_to_end(self.conn, text, preview)
-            return self._hold(protocol.declare(self.conn, text, sizes.page_size, sizes.max_rows))
+            return protocol.declare(self.conn, text, sizes.page_size, sizes.max_rows)
         if not is_pageable:
             return streaming.run_streamed(self.conn, text, preview)
-        return self._hold(protocol.hold_plain(self.conn, text, sizes.max_rows))
+        return streaming.hold_streamed(self.conn, text, sizes.page_size, sizes.max_rows, self.holding)
 
-    def _hold(self, ran: Ran) -> Ran:
-        """Read the first page of the result being paged now, so the statement really runs (and fails) here."""
-        held = ran.held
-        if held is None:
-            return ran
-        try:
-            self.page = held.fetch(self.sizes.page_size)
-        except psycopg.Error as exc:
-            held.close(self.conn)
-            raise StatementError(exc) from exc
+    def _hold(self, ran: Ran, held: OpenResult, spool: Spool | None) -> Ran:
+        """The result being paged, its first page read: kept open, or committed at once if it wrote."""
         if held.wrote:  # committed before the answer says it ran, not after: durable, as in psql
-            self._commit_written(held, ran)
+            self._commit_written(held, ran, spool)
         else:
             self.held = held
         if not self.page[1] and held.portal is not None:
@@ -266,11 +296,16 @@ class _Run:
             record["fate"] = self.ledger.fates[record["index"]]
         return {"statements": self.records, "fates": self.ledger.fates, "summary": self.ledger.summary()}
 
-    def _commit_written(self, held: OpenResult, ran: Ran) -> None:
-        """A query whose hidden transaction wrote: its rest goes to the spool (or is computed and let go), then
-        our COMMIT; a failed COMMIT is the statement's error."""
-        if self.page[1] and self.holding is not None:
-            held.release(self.conn, Spool(self.holding))
+    def _commit_written(self, held: OpenResult, ran: Ran, spool: Spool | None) -> None:
+        """A query whose hidden transaction wrote: its rest is in the spool (or is computed and let go), then our
+        COMMIT. An error computing the rest, or a failed COMMIT, is the statement's: nothing of it was kept."""
+        if spool is not None:
+            if held.failure is not None:  # the rest failed (or was cancelled): our ROLLBACK, the statement's error
+                spool.close()
+                held.close(self.conn)
+                self.page = ([], False, False)
+                raise StatementError(held.failure) from held.failure
+            held.end_spooled(self.conn, spool)
             not_kept = held.commit_failure
             self.held = held if not_kept is None else None
         else:
@@ -330,19 +365,27 @@ class _Run:
         return record
 
     def export_source(self, index: int | None) -> ExportSource | None:
-        """What a CSV export of the shown result may use: its rows if all are here, else whether to read again."""
+        """What a CSV export of the shown result may use: its rows if all are here; else whether to read it again,
+        or (a statement that wrote, or may have) the rows that are still here: its first ones, then its spool."""
         if index is None:
             return None
         record, statement, kind = self.records[index], self.statements[index].sql, self.kinds[index]
         is_copy = kind.copy is Copy.OUT
+        held, spool, let_go, limit = self.held if record["is_pageable"] else None, None, False, None
         if record["is_pageable"]:
             is_whole = not self.page[1] and not self.page[2]
-            rows, wrote = self.page[0], self.held is not None and self.held.wrote
+            head, wrote = self.page[0], held is not None and held.wrote
+            if held is not None and not is_whole:
+                head = head + held.lookahead
+                spool = held.spool.share() if held.spool is not None else None
+                let_go, limit = held.rest_let_go or self.page[2], held.max_rows or None
         else:
-            rows, wrote = record["rows"], False
-            is_whole = record["row_count"] is not None and record["row_count"] <= len(rows)
-        return ExportSource(statement, record["columns"], rows if is_whole else None, is_copy=is_copy,
-                            may_rerun=(kind.is_declarable or is_copy) and not wrote)
+            head, wrote = record["rows"], False
+            is_whole = record["row_count"] is not None and record["row_count"] <= len(head)
+            let_go = not is_whole
+        return ExportSource(statement, record["columns"], head if is_whole else None, is_copy=is_copy,
+                            may_rerun=(kind.is_declarable or is_copy) and not wrote, head=head, spool=spool,
+                            rows_let_go=let_go, limit=limit)
 
     def body(self) -> dict[str, Any]:
         for record in self.records:
@@ -363,10 +406,12 @@ class _Run:
 
 
 def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, modes: Modes,
-               notices: list[dict[str, Any]], holding: Holding | None = None) -> ScriptOutcome:
+               notices: list[dict[str, Any]], holding: Holding | None = None,
+               user_statement: Window = contextlib.nullcontext) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does with ON_ERROR_STOP."""
     started = time.perf_counter()
-    run = _Run(conn, script, split_text(script, _std_of(conn)), sizes, modes, notices, holding=holding)
+    run = _Run(conn, script, split_text(script, _std_of(conn)), sizes, modes, notices, holding=holding,
+               user_statement=user_statement)
     try:
         run.run()
     except psycopg.Error as exc:  # a statement of ours met a dead connection

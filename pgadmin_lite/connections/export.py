@@ -1,8 +1,9 @@
-"""CSV export of a result without ever running a statement that wrote again: from memory, or read-only."""
+"""CSV export of a result without ever running a statement that wrote again: from what is held, or read-only."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import pq, sql
 
+from pgadmin_lite.connections.protocol import NotSent
+from pgadmin_lite.connections.spool import Spool
 from pgadmin_lite.errors import Conflict, ConnectionLostError, StatementFailed
 
 if TYPE_CHECKING:
@@ -23,21 +26,31 @@ CSV_SPECIAL = (",", '"', "\n", "\r")
 
 @dataclass(frozen=True)
 class ExportSource:
-    """What the last result with rows was, and whether its rows were kept whole (a small result)."""
+    """What the last result with rows was, and which of its rows are still here (memory, then a spool)."""
 
     statement: str
     columns: list[dict[str, str]]
     rows: list[Any] | None  # every row, when the result was small enough to be kept; else None
     is_copy: bool = False  # COPY … TO STDOUT: the rows are its lines, already in the user's format
     may_rerun: bool = False  # a query (or COPY TO STDOUT) that was not seen writing: it may be read again, read-only
+    head: list[Any] | None = None  # not kept whole: its first rows, still in memory
+    spool: Spool | None = None  # … and the ones after them (a share of the result's spool, see discard())
+    rows_let_go: bool = False  # rows past the preview or the spool's bound are gone
+    limit: int | None = None  # MAX_RESULT_ROWS capped the result: no more rows than the grid had
+
+    def held_rows(self) -> Iterator[Any]:
+        """The rows an export of a statement that must not run again writes: all that are here, in order."""
+        rows = itertools.chain(self.head or [], self.spool.all_rows() if self.spool is not None else ())
+        return itertools.islice(rows, self.limit)
+
+    def discard(self) -> None:
+        """No longer the session's export (a later result replaced it, or the tab closed)."""
+        if self.spool is not None:
+            self.spool.close()
 
 
 def rerun_sql(source: ExportSource) -> sql.Composable:
-    """The COPY that reads the result again, or a 409 when reading it again could repeat its effects."""
-    if not source.may_rerun:
-        raise Conflict("The rows of this result are no longer held, and its statement changes data (or may), so "
-                       "exporting would run it again.",
-                       hint="Page through the result, or run a SELECT that returns the rows you want, then export.")
+    """The COPY that reads the result again (read-only: only for statements that were not seen writing)."""
     if source.is_copy:
         return sql.SQL(source.statement)
     # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
@@ -75,23 +88,43 @@ def _array_item(item: Any) -> str:
 
 
 class RowsStream:
-    """CSV of a result kept whole in memory: nothing is sent to the server."""
+    """CSV of the rows held for a result (memory, its spool): nothing is sent to the server.
+
+    `rows_let_go` says the result had more rows than are held (the response says so).
+    """
 
     def __init__(self, source: ExportSource) -> None:
-        rows = source.rows or []
-        self.rows: int | None = len(rows)
-        if source.is_copy:
-            text = "".join(f"{line[0]}\n" for line in rows)
-        else:
-            lines = [[column["name"] for column in source.columns], *rows]
-            text = "".join(",".join(csv_field(value) for value in line) + "\n" for line in lines)
-        self._chunks = iter([text.encode()])
+        self.rows: int | None = 0
+        self.rows_let_go = source.rows_let_go and source.rows is None
+        self._spool = source.spool.share() if source.spool is not None and source.rows is None else None
+        rows = source.rows if source.rows is not None else source.held_rows()
+        self._chunks = self._generate(source, rows)
+
+    def _generate(self, source: ExportSource, rows: Iterable[Any]) -> Iterator[bytes]:
+        buffer: list[str] = []
+        if not source.is_copy:
+            buffer.append(",".join(csv_field(column["name"]) for column in source.columns) + "\n")
+        size = 0
+        for row in rows:
+            line = f"{row[0]}\n" if source.is_copy else ",".join(csv_field(value) for value in row) + "\n"
+            buffer.append(line)
+            size += len(line)
+            self.rows = (self.rows or 0) + 1
+            if size >= EXPORT_CHUNK_BYTES:
+                yield "".join(buffer).encode()
+                buffer.clear()
+                size = 0
+        if buffer:
+            yield "".join(buffer).encode()
 
     def __iter__(self) -> Iterator[bytes]:
         return self._chunks
 
     def close(self) -> None:
-        """Nothing held: the session was never busy."""
+        """The session was never busy; only the spool's share is given back."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
 
 
 class CopyStream:
@@ -105,6 +138,7 @@ class CopyStream:
     def __init__(self, session: QuerySession, copy_sql: sql.Composable, *, in_user_tx: bool = False) -> None:
         self.session = session
         self.rows: int | None = None
+        self.rows_let_go = False  # read again in full
         self._in_user_tx = in_user_tx  # for the fate of the transaction if the connection dies
         self._chunks = self._generate(copy_sql)
         self._closed = False
@@ -126,12 +160,14 @@ class CopyStream:
             else:
                 conn.execute("BEGIN READ ONLY")
             began = True
-            with conn.cursor() as cursor:
+            with conn.cursor() as cursor, self.session.user_statement():  # a cancel stops the COPY, not our ROLLBACK
                 with cursor.copy(copy_sql) as copy:
                     yield from _batched(copy, self.session.touch)
                 self.rows = cursor.rowcount if cursor.rowcount >= 0 else None
         except psycopg.Error as exc:
             raise self._failure(exc) from exc
+        except NotSent as exc:  # cancelled before the COPY was sent
+            raise StatementFailed("The export was cancelled; nothing was saved.", sqlstate="57014") from exc
         finally:
             if began:
                 _roll_back(conn, in_tx)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from pgadmin_lite.connections.encoding import adapt_connection
 from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
@@ -67,3 +68,8 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
         raise error from None
     adapt_connection(conn)
     return conn
+
+
+def set_search_path(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> None:
+    """SET search_path TO the schemas, each one an identifier (a tool opened on a schema starts in it)."""
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, schemas))))

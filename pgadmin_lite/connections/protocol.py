@@ -37,9 +37,19 @@ class StatementError(Exception):
     """
 
     def __init__(self, cause: psycopg.Error | None, prefix_len: int = 0, *, message: str | None = None,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, sqlstate: str | None = None) -> None:
         super().__init__(message or str(cause))
         self.cause, self.prefix_len, self.message, self.hint = cause, prefix_len, message, hint
+        self.sqlstate = sqlstate  # without a server error
+
+
+class NotSent(StatementError):
+    """The user cancelled while a statement of ours ran: the script stops before their next statement."""
+
+    def __init__(self) -> None:
+        super().__init__(None, message="canceling statement due to user request (before it was sent)",
+                         hint="The script was cancelled between two statements; this one never ran.",
+                         sqlstate="57014")
 
 
 def is_idle(conn: psycopg.Connection[Any]) -> bool:
@@ -100,22 +110,6 @@ def declare(conn: psycopg.Connection[Any], statement: str, page_size: int, max_r
     held = OpenResult(cursor, statement, name, is_hidden, max_rows, columns=columns, lookahead=rows,
                       exhausted=len(rows) < first, wrote=wrote)
     return Ran("SELECT", None, columns, is_row_set=True, held=held, is_hidden=is_hidden)
-
-
-def hold_plain(conn: psycopg.Connection[Any], statement: str, max_rows: int) -> Ran:
-    """The statement being paged when DECLARE cannot take it: its rows are paged from libpq's buffer."""
-    cursor: psycopg.Cursor[Any] = conn.cursor()
-    try:
-        cursor.execute(statement, prepare=False)
-    except psycopg.Error as exc:
-        cursor.close()
-        raise StatementError(exc) from exc
-    count, tag = (cursor.rowcount if cursor.rowcount >= 0 else None), cursor.statusmessage
-    if cursor.description is None:
-        cursor.close()
-        return Ran(tag, count)
-    held = OpenResult(cursor, statement, None, False, max_rows, columns=columns_of(cursor))
-    return Ran(tag, count, held.columns, is_row_set=True, held=held)
 
 
 def copy_out(conn: psycopg.Connection[Any], statement: str, preview: int) -> Ran:

@@ -29,10 +29,10 @@ class OpenResult:
     """Rows of the last row-returning statement still being read page by page.
 
     A streamed result is a portal we DECLAREd (the rows stay with PostgreSQL and arrive with FETCH);
-    any other row set was already buffered by libpq and is paged from the client cursor.
+    any other row set was read to its end with its first page kept and the rest spooled (no cursor).
     """
 
-    cursor: psycopg.Cursor[Any]
+    cursor: psycopg.Cursor[Any] | None
     sql: str
     portal: str | None
     implicit_tx: bool
@@ -48,6 +48,11 @@ class OpenResult:
     rest_let_go: bool = False  # the spool's bound was reached: the rows past it are gone
     commit_failure: psycopg.Error | None = None
 
+    @property
+    def is_off_server(self) -> bool:
+        """Its rows come from here (memory, the spool), not the server: nothing is held there for it."""
+        return self.is_released or self.cursor is None
+
     def _read(self, count: int) -> list[Any]:
         if self.exhausted or count <= 0:
             return []
@@ -57,11 +62,9 @@ class OpenResult:
                 raise self.failure  # spooling stopped at this error: the page that reaches it says so
             self.exhausted = len(rows) < count and self.failure is None
             return rows
-        if self.portal is None:
-            rows = self.cursor.fetchmany(count)
-        else:
-            self.cursor.execute(sql.SQL("FETCH FORWARD {} FROM {}").format(count, sql.Identifier(self.portal)))
-            rows = self.cursor.fetchall()
+        assert self.cursor is not None and self.portal is not None  # with neither, the spool holds the rows
+        self.cursor.execute(sql.SQL("FETCH FORWARD {} FROM {}").format(count, sql.Identifier(self.portal)))
+        rows = self.cursor.fetchall()
         if not self.columns:
             self.columns = columns_of(self.cursor)
         self.exhausted = len(rows) < count
@@ -94,11 +97,23 @@ class OpenResult:
 
         An error met while spooling ends the spool there; the rows before it stay pageable.
         """
+        self.spool_rest(spool)
+        self.end_spooled(conn, spool)
+
+    def spool_rest(self, spool: Spool) -> None:
+        """Read the rest into the spool (up to its bound; past it, a query that wrote is still run to its end); an
+        error is kept in `failure`, not raised."""
         try:
             while not self.exhausted and spool.write(self._read(SPOOL_CHUNK_ROWS)):
                 pass
+            if self.wrote and not self.exhausted and self.cursor is not None and self.portal is not None:
+                self.cursor.execute(sql.SQL("MOVE FORWARD ALL FROM {}").format(sql.Identifier(self.portal)))
+                self.exhausted = True
         except psycopg.Error as exc:
             self.failure = self.failure or exc
+
+    def end_spooled(self, conn: psycopg.Connection[Any], spool: Spool) -> None:
+        """Close the portal and our transaction once the rest is in the spool; the rows come from it now."""
         self.rest_let_go = spool.is_full
         self.commit_failure = self.close(conn)
         spool.rewind()
@@ -112,9 +127,10 @@ class OpenResult:
         autocommit would have), so its changes are never kept half-done. A failed COMMIT kept none of them,
         and the caller reports it as the statement's error.
         """
-        if self.is_released:
-            if self.spool is not None:
-                self.spool.close()
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+        if self.is_released or self.cursor is None:
             return self.commit_failure
         failure = None
         try:

@@ -6,8 +6,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
@@ -23,6 +23,8 @@ from pgadmin_lite.connections.execution import (
     transaction_status,
 )
 from pgadmin_lite.connections.export import CopyStream, ExportSource, RowsStream, rerun_sql
+from pgadmin_lite.connections.leases import Lease
+from pgadmin_lite.connections.protocol import NotSent
 from pgadmin_lite.connections.results import OpenResult
 from pgadmin_lite.connections.spool import Holding, Spool
 from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError, StatementFailed
@@ -30,9 +32,18 @@ from pgadmin_lite.errors import BadRequest, Busy, Conflict, ConnectionLostError,
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection[Any]]
 RunIn = Callable[[Callable[[], None]], None]
-OnFinish = Callable[["QuerySession", str, dict[str, Any]], None]
+OnFinish = Callable[["QuerySession", "RunNote", dict[str, Any]], None]
 READ_AHEAD_MAX_ROWS = 10_000  # rows held beyond the page being sent
 READ_AHEAD_MAX_S = 0.25  # a page slower than this is not read ahead: it would hold the connection that long
+
+
+@dataclass(frozen=True)
+class RunNote:
+    """What the user asked to run, when the SQL sent wraps it (EXPLAIN): the history keeps what they typed."""
+
+    sql: str
+    kind: str = "query"  # "query" | "explain" | "explain_analyze"
+    offset: int = 0  # where their text starts in the SQL sent: error positions are given in their text
 
 
 class QuerySession:
@@ -41,9 +52,13 @@ class QuerySession:
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
                  *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
                  modes: Modes | None = None, holding: Holding | None = None,
-                 login_id: str | None = None) -> None:
+                 login_id: str | None = None, lease: Lease | None = None, client: str | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
         self.login_id = login_id  # the login session that opened it: logging out there ends it
+        self.lease = lease or Lease(0, 0)  # kept alive by the open page (the manager renews it)
+        self.client = client  # the browser that opened it (its user agent), for the My sessions panel
+        self.opened_at = time.time()
+        self.last_sql: str | None = None
         self.sizes, self.modes = sizes, modes or Modes()
         self.page_size = sizes.page_size
         self._connect = connect
@@ -52,6 +67,12 @@ class QuerySession:
         self._lock = threading.Lock()
         # Its own lock: a waiting request gets its result while the worker still holds the session lock.
         self._finished = threading.Condition()
+        # A cancel request goes out only while a statement of the user's runs (never one of ours: a CLOSE or
+        # COMMIT cancelled could abort their transaction or lose their changes); asked in between, it stops
+        # the script before its next statement. The lock is held while the request is sent.
+        self._cancel_lock = threading.Lock()
+        self._in_user_statement = False
+        self._cancel_asked = False
         self._notices: list[dict[str, Any]] = []
         self.conn = self._open()
         self.created = self.last_used = time.monotonic()
@@ -92,7 +113,7 @@ class QuerySession:
                     "is_running": self.is_running, "transaction_status": status,
                     "transaction_age_s": self._tx_age(status), "lost_in_transaction": self.lost_in_transaction,
                     "rows_delivered": self.rows_delivered, "holds": self._holds(status),
-                    "modes": asdict(self.modes)}
+                    "modes": asdict(self.modes), "lease": self.lease.to_dict()}
 
     def _holds(self, status: str) -> str:
         """What the connection holds on the server, for the badge: the user's transaction, our snapshot, nothing."""
@@ -117,7 +138,7 @@ class QuerySession:
             return None
         return round(time.monotonic() - self.tx_started, 1)
 
-    def start(self, sql: str) -> None:
+    def start(self, sql: str, note: RunNote | None = None) -> None:
         """Begin running a script on the worker thread; a busy session refuses (409)."""
         if not isinstance(sql, str) or not sql.strip():
             raise BadRequest("sql must be a non-empty string.")
@@ -129,9 +150,11 @@ class QuerySession:
             was_in_tx = self._is_in_transaction()
             previous, self.open_result = self.open_result, None  # ended by the run (it may take a while)
             self.is_running, self.started_at, self.last_result = True, time.time(), None
+            self._cancel_asked = False
             self._notices.clear()
+        self.last_sql = sql
         self.touch()
-        self._run_in(lambda: self._run(sql, was_in_tx, previous))
+        self._run_in(lambda: self._run(sql, was_in_tx, previous, note or RunNote(sql)))
 
     def _revive(self) -> None:
         """Reconnect after a lost connection, but only if no transaction was lost with it."""
@@ -170,7 +193,7 @@ class QuerySession:
         a statement of ours meeting a dead connection must not make the user's lost transaction look absent)."""
         return self.user_status in {"in_transaction", "in_error"}
 
-    def _run(self, sql: str, was_in_tx: bool, previous: OpenResult | None) -> None:
+    def _run(self, sql: str, was_in_tx: bool, previous: OpenResult | None, note: RunNote) -> None:
         run_started = time.monotonic()
         open_result = spent = None
         try:
@@ -180,9 +203,9 @@ class QuerySession:
                                        self._notices)
             else:
                 outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices,
-                                     holding=self._holding)
+                                     holding=self._holding, user_statement=self.user_statement)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
-                self.export_source = outcome.export or self.export_source
+                self._set_export(outcome.export)
         except ConnectionLost as exc:
             result = {**self._lost_result(str(exc), was_in_tx or exc.was_in_tx), **exc.outcome}
         except Exception as exc:  # never leave the session stuck in "running"
@@ -192,8 +215,9 @@ class QuerySession:
         if result["transaction_status"] != "lost":
             self.user_status = result["transaction_status"]
         self.tx_started = (self.tx_started or run_started) if in_tx else None
+        _shift_positions(result, note.offset)
         if self._on_finish is not None:  # before the result is out, so runs are recorded in the order they ran
-            self._on_finish(self, sql, result)
+            self._on_finish(self, note, result)
         with self._lock:
             result["backend_pid"] = self.backend_pid
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
@@ -206,6 +230,13 @@ class QuerySession:
                 spent.close(self.conn)  # the waiting request has its result already
             self._schedule_release()
         self.touch()
+
+    def _set_export(self, source: ExportSource | None) -> None:
+        """The newest result with rows is the one exported (a script without rows keeps the last one)."""
+        if source is not None:
+            previous, self.export_source = self.export_source, source
+            if previous is not None:
+                previous.discard()
 
     def _record_lost(self, was_in_tx: bool) -> str:
         """Remember that the connection died (and whether a transaction of the user's died with it); the hint."""
@@ -255,7 +286,9 @@ class QuerySession:
             if not has_more:
                 page["row_count"] = result.delivered  # the statement's rows, now that all were read
             if result.is_released:
-                page.update(released=True, rest_let_go=result.rest_let_go)
+                page["released"] = True  # from the spool now: the server's snapshot was let go
+            if result.is_off_server:
+                page["rest_let_go"] = result.rest_let_go
             return page
 
     def _schedule_release(self, delay_s: float | None = None) -> None:
@@ -337,12 +370,51 @@ class QuerySession:
             if self.open_result is result and not self.is_running and not self.conn.closed:
                 result.read_ahead(limit)
 
+    def read_when_idle(self, query: str, params: list[Any]) -> tuple[Any, ...] | None:
+        """One row of a read of ours on the tab's connection, only when nothing runs or is paged there and no
+        transaction is open (neither the user's nor ours); None otherwise (or if it failed): it never waits,
+        and a statement of ours never runs inside the user's transaction."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            conn = self.conn
+            if self.is_running or self.open_result is not None or self.lost_in_transaction is not None \
+                    or conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                return None
+            try:
+                return conn.execute(query, params).fetchone()
+            except psycopg.Error:
+                return None
+        finally:
+            self._lock.release()
+
+    @contextlib.contextmanager
+    def user_statement(self) -> Iterator[None]:
+        """Around one statement of the user's (or an export's COPY): the only time a cancel request is sent.
+
+        Leaving waits for a cancel request being sent, so none can land on the statement of ours that follows.
+        """
+        with self._cancel_lock:
+            if self._cancel_asked:
+                raise NotSent
+            self._in_user_statement = True
+        try:
+            yield
+        finally:
+            with self._cancel_lock:
+                self._in_user_statement = False
+
     def cancel(self) -> bool:
-        """Ask the server to cancel the running statement (libpq cancel on our own connection)."""
-        if not self.is_running:
-            return False
-        self.conn.cancel_safe(timeout=5.0)
-        return True
+        """Cancel the running statement of the user's (libpq cancel on our own connection), or the script at
+        its next statement if one of ours runs now."""
+        with self._cancel_lock:
+            if not self.is_running:
+                return False
+            if self._in_user_statement:
+                self.conn.cancel_safe(timeout=5.0)
+            else:
+                self._cancel_asked = True
+            return True
 
     def close(self) -> None:
         """Cancel, roll back and close; safe to call twice."""
@@ -353,20 +425,23 @@ class QuerySession:
         with self._lock:
             if self._release_timer is not None:
                 self._release_timer[0].cancel()
-            if self.open_result is not None and self.open_result.is_released:
+            if self.open_result is not None and self.open_result.is_off_server:
                 self.open_result.close(self.conn)  # its spool file
             with contextlib.suppress(psycopg.Error):
                 if not self.conn.closed and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")
             self.conn.close()
             self.open_result = None
+            if self.export_source is not None:
+                self.export_source.discard()
+                self.export_source = None
 
     def export_csv(self) -> CopyStream | RowsStream:
         """The last row-returning statement's result as CSV, never by running a statement that wrote again.
 
-        A result kept whole is written from memory; any other is read again only if its statement cannot
-        write, read-only and rolled back (export.py). The session counts as running (a concurrent execute is a
-        409) until a COPY stream is closed.
+        A result kept whole is written from memory; one whose statement wrote (or may have) from the rows still
+        held (memory, then its spool); any other is read again, read-only and rolled back (export.py). The session
+        counts as running (a concurrent execute is a 409) until a COPY stream is closed.
         """
         with self._lock:
             if self.is_running:
@@ -375,15 +450,15 @@ class QuerySession:
             source = self.export_source
             if source is None:
                 raise BadRequest("Nothing to export: run a statement that returns rows first.")
-            if source.rows is not None:
-                return RowsStream(source)
+            if source.rows is not None or not source.may_rerun:
+                return RowsStream(source)  # never run again: what is held, and the response says what was let go
             copy_sql = rerun_sql(source)
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
                                hint="Roll back the transaction, then export.")
             in_user_tx = self._is_in_transaction()
-            self.is_running = True
+            self.is_running, self._cancel_asked = True, False
         return CopyStream(self, copy_sql, in_user_tx=in_user_tx).start()
 
     def end_export(self) -> None:
@@ -392,6 +467,18 @@ class QuerySession:
             with self._finished:
                 self._finished.notify_all()
         self.touch()
+
+
+def _shift_positions(result: dict[str, Any], offset: int) -> None:
+    """Positions in the user's text rather than in the SQL sent (which put `offset` characters before it)."""
+    if not offset:
+        return
+    errors = {id(error): error for holder in [result, *result.get("statements", [])] if (error := holder.get("error"))}
+    for error in errors.values():  # a statement's error is often the result's own dict: moved once
+        if error.get("position") and error["position"] > offset:
+            error["position"] -= offset
+    for record in result.get("statements", []):
+        record["offset"] = max(record["offset"] - offset, 0)
 
 
 def _internal_error(exc: Exception) -> dict[str, Any]:

@@ -85,6 +85,14 @@ IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 HEURISTIC_WORDS = frozenset({"create", "function", "procedure", "or", "replace"})
 
 
+class Token(NamedTuple):
+    """A lexeme outside the statement structure: where it lies in the text, and what it is."""
+
+    kind: str  # "word", "string" (any prefix), "dollar" (a dollar-quoted string), "ident" (quoted), "comment", "other"
+    start: int
+    end: int
+
+
 class Statement(NamedTuple):
     """One statement as psql would send it, and where it lies in the script (for error positions)."""
 
@@ -95,7 +103,7 @@ class Statement(NamedTuple):
     line: int  # 1-based line of offset
     is_meta: bool = False  # a psql backslash command, never to be sent to the server
     is_terminated: bool = True  # ended by a semicolon (False: the rest of the script, or cut by a meta-command)
-    std_strings: bool = True  # standard_conforming_strings as the lexer saw it at the statement's start
+    std_strings: bool = True  # standard_conforming_strings at the statement's first character (how its words are read)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -127,12 +135,13 @@ class ScriptSplitter:
     """Lazy statement iterator: the engine may report standard_conforming_strings between statements."""
 
     def __init__(self, text: str, std_strings: bool = True, *, collect_words: bool = False,
-                 top_level: bool = False) -> None:
+                 top_level: bool = False, collect_tokens: bool = False) -> None:
         self._text = text
         self._pos = 0
         self._line, self._line_pos = 1, 0
         self._std, self._next_std, self._switch_at = std_strings, std_strings, 0
-        self._collect = collect_words
+        self._collect = collect_words or collect_tokens
+        self.tokens: list[Token] | None = [] if collect_tokens else None  # words, literals and comments, in order
         self._top_level = top_level  # collect only the words outside parentheses
         self.words: list[str] = []
 
@@ -140,7 +149,7 @@ class ScriptSplitter:
         return self
 
     def __next__(self) -> Statement:
-        whole = WHOLE.match(self._text, self._pos)
+        whole = None if self._collect else WHOLE.match(self._text, self._pos)  # the fast path sees no tokens
         if whole is not None and (statement := self._whole(whole)) is not None:
             return statement
         while self._pos < len(self._text):
@@ -279,9 +288,11 @@ class _Piece:
                 pos = at + 1
             elif ch == "'":
                 pos = self.quote(at, pos, slow)
+                self.note("string", at, pos)
             elif ch == '"':
                 self.mark(at)
                 pos = self.after(IDENT_BODY, at + 1)
+                self.note("ident", at, pos)
             elif ch == "$":
                 pos = self.dollar(at, pos, slow)
             elif ch == "\\":
@@ -297,14 +308,22 @@ class _Piece:
             elif ch == "-":
                 newline = NEWLINE.search(text, at)
                 pos = n if newline is None else newline.end()
+                self.note("comment", at, pos)
             elif ch == "/":
                 self.mark(at, content=False)
                 pos = self.block_comment(at + 2)
+                self.note("comment", at, pos)
             elif ch in "0123456789.":  # not str.isdigit(): "²" starts an identifier, as in psql
                 self.mark(at)
                 pos = found.end()  # type: ignore[union-attr]
+                self.note("other", at, pos)
             else:
                 pos = self.word(found)  # type: ignore[arg-type]
+
+    def note(self, kind: str, start: int, end: int) -> None:
+        """Record a token when the owner collects them (masking secrets in the history needs where literals lie)."""
+        if self.owner.tokens is not None:
+            self.owner.tokens.append(Token(kind, start, end))
 
     def after(self, body: re.Pattern[str], pos: int) -> int:
         found = body.match(self.text, pos)
@@ -353,9 +372,13 @@ class _Piece:
         self.mark(at)
         tag = DOLLAR_TAG.match(text, at)
         if tag is None:
-            return PARAM.match(text, at).end()  # type: ignore[union-attr]
+            end = PARAM.match(text, at).end()  # type: ignore[union-attr]
+            self.note("other", at, end)
+            return end
         close = text.find(tag.group(), tag.end())
-        return len(text) if close < 0 else close + len(tag.group())
+        end = len(text) if close < 0 else close + len(tag.group())
+        self.note("dollar", at, end)
+        return end
 
     def block_comment(self, pos: int) -> int:
         depth = 1
@@ -374,13 +397,19 @@ class _Piece:
             kind = word.lower()
             if text[end] == "'" and kind in "ebxn":
                 self.mark(found.start())
-                return self.string(kind, end + 1)
+                after = self.string(kind, end + 1)
+                self.note("string", found.start(), after)
+                return after
             if kind == "u" and text.startswith(("&'", '&"'), end):
                 self.mark(found.start())
-                return self.string("u", end + 2) if text[end + 1] == "'" else self.after(IDENT_BODY, end + 2)
+                is_string = text[end + 1] == "'"
+                after = self.string("u", end + 2) if is_string else self.after(IDENT_BODY, end + 2)
+                self.note("string" if is_string else "ident", found.start(), after)
+                return after
         if self.is_lead:
             self.first_word = word.upper()
         self.mark(found.start())
+        self.note("word", found.start(), end)
         if self.owner._collect and not (self.depth and self.owner._top_level):
             self.owner.words.append(word.upper())
         lower = word.lower()
@@ -424,7 +453,7 @@ class _Piece:
         else:
             sql = self.text[self.start:self.sql_end].rstrip(SPACE)
         return Statement(sql, self.start, end, self.first_word, owner._line_of(self.start),
-                         is_terminated=self.is_terminated, std_strings=self.std_strings)
+                         is_terminated=self.is_terminated, std_strings=owner._std_at(self.start))
 
 
 class StreamSplitter:
@@ -507,6 +536,14 @@ def statement_words(sql: str, std_strings: bool = True, *, top_level: bool = Fal
     for _ in lexer:
         pass
     return tuple(lexer.words)
+
+
+def lex_tokens(text: str, std_strings: bool = True) -> list[Token]:
+    """Words, literals and comments of text in order, lexed as the splitter lexes (psql's rules)."""
+    lexer = ScriptSplitter(text, std_strings, collect_tokens=True)
+    for _ in lexer:
+        pass
+    return lexer.tokens or []
 
 
 def first_keyword(sql: str) -> str:

@@ -10,6 +10,7 @@ become fully double-quoted patterns, so "*", "?" and "." in a name match only th
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,10 @@ from psycopg.conninfo import make_conninfo
 
 FORMAT_LETTERS = {"custom": "c", "tar": "t", "directory": "d", "plain": "p"}
 FD_PATH = "/proc/self/fd/{}"
+MASK = "********"
+# A password in a libpq keyword/value string (quoted or not) or in a postgresql:// URI's user:password@.
+CONNINFO_SECRET = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE)
+URI_SECRET = re.compile(r"(\bpostgres(?:ql)?://[^\s:/@]*:)[^\s@]*@", re.IGNORECASE)
 
 
 def conninfo(params: Mapping[str, Any], **overrides: Any) -> str:
@@ -83,6 +88,16 @@ def _positional_archive(dir_fd: int | None) -> list[str]:
     return [] if dir_fd is None else ["--", FD_PATH.format(dir_fd)]
 
 
+def mask_secrets(text: str) -> str:
+    """text with any conninfo or URI password replaced by a mask (argv never holds one: belt and braces)."""
+    return URI_SECRET.sub(rf"\1{MASK}@", CONNINFO_SECRET.sub(rf"\1{MASK}", text))
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The exact command as a copyable shell line, any password masked."""
+    return shlex.join(mask_secrets(arg) for arg in argv)
+
+
 def describe_argv(argv: Sequence[str]) -> str:
-    """The command as shown in the job log: the program's name and its options (no secret is ever in argv)."""
-    return shlex.join([argv[0].rsplit("/", 1)[-1], *argv[1:]])
+    """The command as shown in the job log: the program's name and its options."""
+    return command_line([argv[0].rsplit("/", 1)[-1], *argv[1:]])

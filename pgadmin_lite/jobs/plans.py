@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from psycopg import sql
+
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.jobs import commands
+from pgadmin_lite.jobs import commands, worker_sql
 from pgadmin_lite.jobs.binaries import Version, find_program
 from pgadmin_lite.jobs.options import JobRequest
 from pgadmin_lite.storage.handoff import InputSource, OutputTarget, open_input, open_output
@@ -147,6 +149,19 @@ def _export(plan: Plan, request: JobRequest, ctx: PlanContext) -> None:
     plan.spec["progress_unit"] = "rows"
 
 
+def command_text(spec: Mapping[str, Any]) -> str | None:
+    """What the job runs, to show: the program's shell-quoted argv, or the SQL statement of a psycopg task."""
+    if spec.get("argv"):
+        return commands.command_line(spec["argv"])
+    options = spec["options"]
+    if spec["kind"] == "maintenance":
+        return worker_sql.maintenance_statement(options, spec["database"]).as_string(None)
+    if spec["kind"] in ("import", "export"):
+        direction = sql.SQL("FROM STDIN" if spec["kind"] == "import" else "TO STDOUT")
+        return worker_sql.copy_statement(options, direction).as_string(None)
+    return None  # a plain SQL restore: the file's own statements
+
+
 BUILDERS = {"backup": _backup, "backup_globals": _backup_globals, "restore": _restore,
             "maintenance": _maintenance, "import": _import, "export": _export}
 
@@ -160,4 +175,5 @@ def build_plan(request: JobRequest, ctx: PlanContext, **spec_extra: Any) -> Plan
         plan.discard()
         raise
     plan.spec["fds"] = dict(plan.fds)
+    plan.spec["command"] = command_text(plan.spec)
     return plan

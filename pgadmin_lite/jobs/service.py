@@ -21,7 +21,7 @@ from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
 from pgadmin_lite.jobs.options import JobRequest, parse_request
 from pgadmin_lite.jobs.plans import KIND_LABELS, Plan, PlanContext, build_plan
 from pgadmin_lite.jobs.runner import JobRunner, JobSettings
-from pgadmin_lite.models import Job
+from pgadmin_lite.models import Job, Server
 from pgadmin_lite.models.columns import utcnow
 from pgadmin_lite.models.jobs import ACTIVE_STATES
 from pgadmin_lite.servers import service as servers
@@ -67,6 +67,17 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _command(job: Job) -> str | None:
+    """The command line the job's spec holds (written when it started; none while it is queued)."""
+    spec = jobfiles.read_json(_job_dir(job) / jobfiles.SPEC)
+    return spec.get("command") if spec else None
+
+
+def _server_name(job: Job) -> str | None:
+    server = db.session.get(Server, job.server_id) if job.server_id is not None else None
+    return server.name if server is not None else None
+
+
 def job_json(job: Job) -> dict[str, Any]:
     """The API view of a job."""
     elapsed = None
@@ -77,7 +88,8 @@ def job_json(job: Job) -> dict[str, Any]:
         output = {"root": job.output_root, "path": job.output_path, "is_dir": job.output_is_dir,
                   "size": job.output_size, "is_saved": job.state == "succeeded"}
     return {"id": job.id, "kind": job.kind, "label": KIND_LABELS.get(job.kind, job.kind), "state": job.state,
-            "is_active": job.is_active, "server_id": job.server_id, "database": job.database, "options": job.options,
+            "is_active": job.is_active, "server_id": job.server_id, "server_name": _server_name(job),
+            "database": job.database, "command": _command(job), "options": job.options,
             "message": job.message, "exit_code": job.exit_code, "pid": job.pid, "created_at": _iso(job.created_at),
             "started_at": _iso(job.started_at), "ended_at": _iso(job.ended_at), "elapsed_s": elapsed,
             "progress": job.progress or {"percent": None}, "output": output,

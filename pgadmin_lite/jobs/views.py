@@ -15,7 +15,7 @@ API = "/api/v1/jobs"
 
 @bp.get("/jobs")
 def jobs_page() -> ResponseReturnValue:
-    """The jobs page; ?server_id=&database= preselect the target of a new job."""
+    """The jobs page; ?server_id=&database=&kind=&schema=&table= preset the new job to an object (jobs.js)."""
     return render_template("jobs.html")
 
 

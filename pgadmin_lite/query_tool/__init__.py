@@ -9,22 +9,27 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from pgadmin_lite.connections.manager import ConnectionManager
-    from pgadmin_lite.connections.session import QuerySession
+    from pgadmin_lite.connections.manager import AccessCheck, ConnectionManager
+    from pgadmin_lite.connections.session import QuerySession, RunNote
     from pgadmin_lite.query_tool.history_writer import HistoryWriter
 
 
 def init_app(app: Flask) -> None:
     """Record each finished run in the history (written by a thread of its own), and serve the API."""
     from pgadmin_lite.connections import connection_manager
+    from pgadmin_lite.query_tool.api_schemas import QUERY, SCHEMAS
     from pgadmin_lite.query_tool.history_writer import HistoryWriter
     from pgadmin_lite.query_tool.views import bp
     from pgadmin_lite.servers.signals import server_access_lost
+    from pgadmin_lite.web.openapi import register_schemas
+
+    register_schemas(app, SCHEMAS, QUERY)
 
     writer = HistoryWriter(app, keep=app.config["QUERY_HISTORY_MAX"])
     app.extensions["history_writer"] = writer
     manager = connection_manager(app)
     manager.on_finish = _history_recorder(writer)
+    manager.access_check = _access_check(weakref.ref(app))
     # Registered after the connections' own exit hook, so this runs first (atexit is last-in first-out): sessions
     # end, then the history of their last statements is stored before the process ends (the thread is a daemon).
     atexit.register(_close_then_flush, weakref.ref(manager), weakref.ref(writer))
@@ -39,12 +44,26 @@ def _close_server_tabs(server_id: int, *, reason: str, keep_user: int | None = N
     connection_manager(current_app).close_server(server_id, reason, keep_user=keep_user)
 
 
+def _access_check(app_ref: weakref.ref[Flask]) -> AccessCheck:
+    """The manager's reaper asks this about every open tab (weakly: a discarded app is freed)."""
+    from pgadmin_lite.query_tool.access import ended_owners
+
+    def check(owners: set[Any]) -> dict[Any, Any]:
+        app = app_ref()
+        if app is None:
+            return {}
+        with app.app_context():
+            return ended_owners(owners, app.extensions["session_store"])
+    return check
+
+
 def _history_recorder(writer: HistoryWriter) -> Any:
     """Hand each finished run to the history writer (no config-DB work on the statement's thread)."""
     from pgadmin_lite.query_tool import history
 
-    def on_finish(session: QuerySession, sql: str, result: dict[str, Any]) -> None:
-        writer.submit(history.entry_for(session.user_id, session.server_id, session.database, sql, result))
+    def on_finish(session: QuerySession, note: RunNote, result: dict[str, Any]) -> None:
+        writer.submit(history.entry_for(session.user_id, session.server_id, session.database, note.sql, result,
+                                        note.kind))
     return on_finish
 
 

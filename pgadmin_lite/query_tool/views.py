@@ -17,18 +17,22 @@ from pgadmin_lite.connections.encoding import build_adapters
 from pgadmin_lite.connections.execution import Modes
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
-from pgadmin_lite.errors import BadRequest, NotFound
-from pgadmin_lite.query_tool import history
+from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
+from pgadmin_lite.preferences import service as preferences
+from pgadmin_lite.query_tool import catalog, history
+from pgadmin_lite.query_tool.explain import explain_run
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers import targets
 from pgadmin_lite.servers.fields import QUERY_MODES
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.access import resolve_root
-from pgadmin_lite.web.input import json_body, optional_bool
+from pgadmin_lite.web.input import check_name, json_body, optional_bool
 
 bp = Blueprint("query_tool", __name__)
 API = "/api/v1/query-tool"
 ADAPTERS = build_adapters()
+MAX_SEARCH_PATH = 32
+SEARCH_PATH_SQL = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_schemas(false)"
 
 
 def manager() -> ConnectionManager:
@@ -70,9 +74,26 @@ def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
     return json_response(body)
 
 
-def _connect(kwargs: dict[str, Any]) -> Any:
+def _connect(kwargs: dict[str, Any], search_path: list[str] | None = None) -> Any:
     """A query-tool connection: autocommit (the user's BEGIN starts a transaction), our loaders, no prepares."""
-    return opening.connect(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
+    conn = opening.connect(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
+    if search_path:
+        try:
+            opening.set_search_path(conn, search_path)
+        except Exception:
+            conn.close()
+            raise
+    return conn
+
+
+def search_path_from(body: dict[str, Any]) -> list[str] | None:
+    """The optional search_path of a new tab: a list of 1 to 32 schema names (identifiers as typed)."""
+    value = body.get("search_path")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SEARCH_PATH:
+        raise BadRequest(f"search_path must be a list of 1 to {MAX_SEARCH_PATH} schema names.", field="search_path")
+    return [str(check_name(name, "search_path")) for name in value]
 
 
 @bp.get("/query-tool")
@@ -91,15 +112,26 @@ def open_tool() -> ResponseReturnValue:
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
+    search_path = search_path_from(body)
     server = servers.get_server_for_user(current_user, server_id)
-    modes = modes_from(body, server_modes(server.query_modes or {}))
+    chosen = preferences.load(current_user.id)
+    modes = modes_from(body, preferred_modes(server_modes(server.query_modes or {}), chosen["default_modes"]))
     kwargs = targets.connect_params(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
-    session = manager().open_session(current_user.id, server.id, kwargs["dbname"], lambda: _connect(kwargs),
-                                     login_id=current_login_id())
+    server_id, name = server.id, server.name
+    session = manager().open_session(current_user.id, server_id, kwargs["dbname"],
+                                     lambda: _connect(kwargs, search_path), login_id=current_login_id(),
+                                     client=request.user_agent.string[:300])
+    if not servers.is_still_usable(current_user, server_id):  # lost while connecting: its signal saw no tab yet
+        reason = f"The server {name!r} was unshared or deleted while the query tool opened; it was not opened."
+        manager().close(session.tx_id, current_user.id, reason)
+        raise ServerAccessLost(reason, hint="Ask the server's owner to share it again, or register it yourself.")
     session.set_modes(modes)
+    session.sizes = replace(session.sizes, preview_rows=preferences.preview_rows(
+        chosen, current_app.config["RESULT_PREVIEW_ROWS"]))
     info = session.describe()
-    info.update(server_name=server.name, server_version=session.conn.info.parameter_status("server_version"),
+    info.update(preview_rows=session.sizes.preview_rows,
+                server_name=name, server_version=session.conn.info.parameter_status("server_version"),
                 user=session.conn.info.user)
     return json_response(info, 201)
 
@@ -108,6 +140,11 @@ def modes_from(body: dict[str, Any], base: Modes) -> Modes:
     """The tab's transaction modes: those the body names (true/false), the others as they were."""
     given = {name: optional_bool(body, name) for name in QUERY_MODES}
     return replace(base, **{name: value for name, value in given.items() if value is not None})
+
+
+def preferred_modes(base: Modes, chosen: dict[str, bool | None]) -> Modes:
+    """The user's default modes (Preferences) where set: they win over the server's and the app's."""
+    return replace(base, **{name: value for name, value in chosen.items() if value is not None})
 
 
 def server_modes(defaults: dict[str, bool]) -> Modes:
@@ -137,10 +174,14 @@ def describe(tx_id: str) -> ResponseReturnValue:
 
 @bp.post(f"{API}/<tx_id>/execute")
 def execute(tx_id: str) -> ResponseReturnValue:
+    """Run a script; with `explain` ({"analyze": true, …}) the one statement typed is explained (FORMAT JSON)."""
     body = json_body()
     wait_s = wait_seconds(body.get("wait_ms"))  # every input is checked before the statement starts
+    sql, note = body.get("sql"), None
+    if body.get("explain") is not None:
+        sql, note = explain_run(sql, body["explain"])
     session = session_for(tx_id)
-    session.start(body.get("sql"))
+    session.start(sql, note)
     return result_response(session, session.wait(wait_s))
 
 
@@ -162,6 +203,25 @@ def fetch(tx_id: str) -> ResponseReturnValue:
     return page_response(session, session.fetch(limit))
 
 
+@bp.get(f"{API}/<tx_id>/catalog")
+def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
+    """What the tab's completion needs from its database; 304 when If-None-Match holds the current ETag."""
+    session = session_for(tx_id)
+    path = None
+    row = session.read_when_idle(SEARCH_PATH_SQL, [])
+    if row is not None:
+        path = catalog.SearchPath(row[0], list(row[1]), "session")
+    target = targets.request_target(session.server_id)
+    with targets.connect(target, session.database) as conn:
+        etag, path = catalog.fingerprint(conn, path)
+        response = Response(status=304) if request.if_none_match.contains(etag) else None
+        if response is None:
+            response = current_app.response_class(catalog.snapshot(conn, path), mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @bp.post(f"{API}/<tx_id>/cancel")
 def cancel(tx_id: str) -> ResponseReturnValue:
     return jsonify({"cancelled": session_for(tx_id).cancel()})
@@ -180,12 +240,31 @@ def close(tx_id: str) -> ResponseReturnValue:
     return "", 204
 
 
+@bp.post(f"{API}/<tx_id>/lease")
+def renew_lease(tx_id: str) -> ResponseReturnValue:
+    """The open page keeps its connection (every third of QUERY_TOOL_LEASE_SECONDS); not activity (idle timeout)."""
+    return json_response({"lease": manager().renew(tx_id, current_user.id).lease.to_dict()})
+
+
+@bp.post(f"{API}/<tx_id>/release")
+def release(tx_id: str) -> ResponseReturnValue:
+    """The page's goodbye, sent as a beacon (which has no headers: the CSRF token is the form field csrf_token).
+
+    The session closes after QUERY_TOOL_CLOSE_GRACE_SECONDS unless the page comes back (a reload); one holding an
+    open transaction is kept until MAX_SESSION_IDLE_TIME.
+    """
+    manager().release(tx_id, current_user.id)
+    return "", 204
+
+
 @bp.post(f"{API}/<tx_id>/export.csv")
 def export_csv(tx_id: str) -> ResponseReturnValue:
     stream = session_for(tx_id).export_csv()
-    return Response(stream, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="result.csv"', "X-Accel-Buffering": "no",
-        "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": 'attachment; filename="result.csv"', "X-Accel-Buffering": "no",
+               "Cache-Control": "no-store"}
+    if stream.rows_let_go:  # a statement that wrote is never run again: only the rows still held are written
+        headers["X-Rows-Let-Go"] = "true"
+    return Response(stream, mimetype="text/csv", headers=headers)
 
 
 @bp.post(f"{API}/<tx_id>/export-to-storage")
@@ -201,18 +280,25 @@ def export_to_storage(tx_id: str) -> ResponseReturnValue:
     root = resolve_root(root_name)
     with closing(session.export_csv()) as stream:
         entry, created = files.write_stream(root, path, stream, overwrite=overwrite)
-    return json_response({**entry, "rows": stream.rows, "replaced": not created}, 201)
+    return json_response({**entry, "rows": stream.rows, "rows_let_go": stream.rows_let_go, "replaced": not created},
+                         201)
 
 
 @bp.get("/api/v1/query-history")
 def history_list() -> ResponseReturnValue:
+    """The user's history, newest first: ?q= (text), server_id=, database=, status= (ok|error|cancelled|lost)."""
+    args = request.args
     try:
-        limit = min(max(int(request.args.get("limit", 100)), 1), 1000)
+        limit = min(max(int(args.get("limit", 100)), 1), 1000)
+        server_id = int(args["server_id"]) if args.get("server_id") else None
     except ValueError:
-        raise BadRequest("limit must be an integer.") from None
+        raise BadRequest("limit and server_id must be integers.") from None
+    status = args.get("status") or None
+    if status is not None and status not in history.STATUSES:
+        raise BadRequest(f"status must be one of: {', '.join(history.STATUSES)}.")
+    filters = history.Filters(args.get("q", ""), server_id, args.get("database") or None, status)
     current_app.extensions["history_writer"].flush()  # include runs that finished a moment ago
-    entries = history.search(current_user.id, request.args.get("q", ""), limit,
-                             keep=current_app.config["QUERY_HISTORY_MAX"])
+    entries = history.search(current_user.id, filters, limit, keep=current_app.config["QUERY_HISTORY_MAX"])
     return jsonify([entry.to_dict() for entry in entries])
 
 

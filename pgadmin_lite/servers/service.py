@@ -46,6 +46,13 @@ def get_server_for_user(user: Principal, server_id: int) -> Server:
     return server
 
 
+def is_still_usable(user: Principal, server_id: int) -> bool:
+    """Read again, not from this request's identity map: was the server unshared or deleted since it was read?"""
+    db.session.expire_all()
+    server = db.session.get(Server, server_id)
+    return server is not None and can_use(server, user)
+
+
 def get_owned_server(user: Principal, server_id: int) -> Server:
     """A server the user may change: 404 if invisible, 403 if only shared with them."""
     server = get_server_for_user(user, server_id)

@@ -12,9 +12,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, same_origin, validate_csrf
 from werkzeug.wsgi import wrap_file
-from wtforms import ValidationError
 
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import csrf
@@ -22,6 +20,7 @@ from pgadmin_lite.storage import StorageSettings, files, uploads
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.storage.roots import HOME, Root
 from pgadmin_lite.web.body_limit import unbounded_body
+from pgadmin_lite.web.csrf import check_referrer, header_token, validate_csrf
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("storage", __name__)
@@ -127,16 +126,9 @@ def write_text() -> ResponseReturnValue:
 
 
 def _check_csrf_header() -> None:
-    """CSRF from the header, before the body is read (flask-wtf would parse the whole form to look for it)."""
-    token = next((request.headers[name] for name in current_app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken"])
-                  if request.headers.get(name)), None)
-    try:
-        validate_csrf(token)
-    except ValidationError as exc:
-        raise CSRFError(exc.args[0]) from None
-    is_strict = request.is_secure and current_app.config.get("WTF_CSRF_SSL_STRICT", True)
-    if is_strict and not (request.referrer and same_origin(request.referrer, f"https://{request.host}/")):
-        raise CSRFError("The referrer does not match the host.")
+    """CSRF from the header, before the body is read (the default check would parse the whole form to look for it)."""
+    validate_csrf(header_token())
+    check_referrer()
 
 
 @bp.post("/api/v1/storage/upload")

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pgadmin_lite.errors import AppError
+from pgadmin_lite.web.csrf import CSRFError
 
 log = logging.getLogger(__name__)
 

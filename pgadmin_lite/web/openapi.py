@@ -71,6 +71,7 @@ JOB = {"type": "object", "properties": {
     "id": {"type": "integer"}, "kind": {"type": "string"}, "label": {"type": "string"},
     "state": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]}, "is_active": {"type": "boolean"},
     "server_id": {"type": ["integer", "null"]}, "database": {"type": "string"}, "options": {"type": "object"},
+    "server_name": {"type": ["string", "null"]}, "command": {"type": ["string", "null"]},
     "message": {"type": ["string", "null"]}, "exit_code": {"type": ["integer", "null"]},
     "pid": {"type": ["integer", "null"]}, "created_at": {"type": "string"},
     "started_at": {"type": ["string", "null"]}, "ended_at": {"type": ["string", "null"]},
@@ -95,6 +96,10 @@ Query = dict[str, dict[str, Any]]  # endpoint: an object schema whose properties
 SCHEMAS: Schemas = {
     "auth.account_password_api": ({"type": "object", "required": ["current_password", "new_password"],
                                    "properties": {"current_password": STRING, "new_password": STRING}}, None),
+    "workspace.put_layout": ({"type": "object", "required": ["tabs"], "properties": {
+        "tabs": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["id", "kind", "title"],
+                 "properties": {"id": STRING, "kind": STRING, "title": STRING, "params": {"type": "object"}}}},
+        "active": {"type": ["string", "null"]}, "panel_width": {"type": ["integer", "null"]}}}, None),
     "drafts.put_draft": ({"type": "object", "required": ["text"], "properties": {"text": STRING}}, None),
     "servers.check_connection": ({"type": "object", "properties": {"password": STRING}}, None),
     "servers.set_credentials": ({"type": "object", "properties": {
@@ -112,7 +117,7 @@ SCHEMAS: Schemas = {
         "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}, None),
     "query_tool.open_tool": ({"type": "object", "required": ["server_id"], "properties": {
         "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"},
-        **MODES}}, None),
+        "search_path": {"type": "array", "items": {"type": "string"}, "maxItems": 32}, **MODES}}, None),
     "query_tool.set_modes": ({"type": "object", "properties": MODES}, None),
     "query_tool.execute": ({"type": "object", "required": ["sql"], "properties": {
         "sql": {"type": "string"}, "wait_ms": {"type": "integer"}}}, QUERY_RESULT),

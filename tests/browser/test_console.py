@@ -13,7 +13,8 @@ from tests.plugins.postgres_fixture import PgServer
 
 def test_login_add_server_and_select_one(live_server: LiveServer, pg_server: PgServer, page: Any) -> None:
     login(page, live_server.url)
-    assert page.url == f"{live_server.url}/"
+    assert page.url == f"{live_server.url}/"  # the workspace
+    page.goto(f"{live_server.url}/servers")
     page.click("#add-server")
     form = page.locator("#server-form")
     form.locator("input[name=name]").fill("Session PG")
@@ -58,6 +59,7 @@ def test_connection_error_shows_server_message_and_hint(live_server: LiveServer,
     """A server nobody listens on: the test result shows libpq's message and the server's hint."""
     page_errors.allow(r"status of 502 .*/api/v1/servers/\d+/test")  # the expected answer, logged by Chromium
     login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
     page.click("#add-server")
     form = page.locator("#server-form")
     form.locator("input[name=name]").fill("Nowhere")
@@ -77,6 +79,7 @@ def test_invalid_server_form_shows_the_servers_message(live_server: LiveServer, 
                                                        page_errors: PageErrors) -> None:
     page_errors.allow(r"status of 400 .*/api/v1/servers\)")
     login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
     page.click("#add-server")
     form = page.locator("#server-form")
     form.locator("input[name=name]").fill("Bad port")
@@ -108,6 +111,7 @@ def test_password_is_asked_for_when_the_server_wants_one(live_server: LiveServer
     role = make_pw_role()
     register_server(live_server.url, pw_pg_server, "Needs a password", username=role.name)
     login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
     row = page.locator(".server-row", has_text="Needs a password")
     row.locator(".test-button").click()
     dialog = page.locator("dialog.password-dialog")

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.plugins.browser import login, register_server
+from tests.plugins.browser import answer_dialog, goto_ready, login, register_server, wait_ready
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 
@@ -33,14 +33,15 @@ def test_cancel_a_running_query_and_graphs(live_server: LiveServer, pg_server: P
     try:
         login(page, live_server.url)
         server_id = register_server(live_server.url, pg_server, f"Dash PG {pg_database}")
-        page.goto(live_server.url + "/")
+        goto_ready(page, live_server.url + "/servers")
         page.locator(".server-row", has_text=f"Dash PG {pg_database}").locator(".dashboard-link").click()
         page.wait_for_url(f"**/servers/{server_id}/dashboard")
+        wait_ready(page)
         row = page.locator("tr.session-row", has_text="pg_sleep(60)")
         row.wait_for()
         assert pg_database in row.inner_text()
-        page.once("dialog", lambda dialog: dialog.accept())
         row.locator(".cancel-session").click()
+        assert "Cancel the running query" in answer_dialog(page)
         thread.join(10)
         assert isinstance(outcome.get("result"), psycopg.errors.QueryCanceled), outcome
         page.wait_for_function("() => ![...document.querySelectorAll('tr.session-row')]"

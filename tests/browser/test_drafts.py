@@ -55,7 +55,7 @@ def test_expired_login_keeps_the_text_and_saves_it_after_relogin(
     login_tab.fill("input[name=email]", "admin@example.com")
     login_tab.fill("input[name=password]", "admin-password-1")
     login_tab.click("form.login button[type=submit]")
-    login_tab.wait_for_selector("#server-groups")
+    login_tab.wait_for_selector("html[data-ready=true]")  # the workspace
     login_tab.close()
 
     page.bring_to_front()

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tests.plugins.browser import login, register_server
+from tests.plugins.browser import goto_ready, login, register_server, wait_ready
 from tests.plugins.catalog_fixtures import drop_database, drop_role
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
@@ -34,7 +34,7 @@ def tree_click(page: Any, kind: str, name: str) -> None:
 
 
 def open_table(page: Any, base_url: str, server_id: int, db: str, table: str) -> None:
-    page.goto(f"{base_url}/servers/{server_id}/browser")
+    goto_ready(page, f"{base_url}/servers/{server_id}/browser")
     page.wait_for_selector('li.tree-node[data-kind="databases"]')
     for kind, name in (("databases", "databases"), ("database", db), ("schemas", "schemas"), ("schema", "public"),
                        ("tables", "tables"), ("table", table)):
@@ -47,9 +47,10 @@ def test_tree_to_a_table_and_its_sql(live_server: LiveServer, pg_server: PgServe
         conn.execute('CREATE TABLE t (id int PRIMARY KEY, "Mixed Label" text NOT NULL DEFAULT \'x\')')
     login(page, live_server.url)
     server_id = register_server(live_server.url, pg_server, f"Tree PG {pg_database}")
-    page.goto(live_server.url + "/")
+    goto_ready(page, live_server.url + "/servers")
     page.locator(".server-row", has_text=f"Tree PG {pg_database}").locator(".browse-link").click()
     page.wait_for_url(f"**/servers/{server_id}/browser")
+    wait_ready(page)
     open_table(page, live_server.url, server_id, pg_database, "t")
     page.wait_for_selector('#panel-properties table.kv')
     page.click('#object-tabs .tab[data-tab="sql"]')
@@ -61,8 +62,8 @@ def test_tree_to_a_table_and_its_sql(live_server: LiveServer, pg_server: PgServe
     page.fill('li.tree-node[data-kind="tables"] .tree-filter', "zzz-none")
     page.wait_for_function("""() => document.querySelector('li.tree-node[data-kind="tables"] .tree-note')
                               .textContent.startsWith('0 matching')""")
-    page.click('#object-tabs .tab[data-tab="deps"]')
-    page.wait_for_selector("#panel-deps h3")
+    page.click('#object-tabs .tab[data-tab="dependencies"]')
+    page.wait_for_selector("#panel-dependencies h3")
 
 
 def test_create_a_role_and_a_database_owned_by_it(live_server: LiveServer, pg_server: PgServer, page: Any) -> None:
@@ -71,7 +72,7 @@ def test_create_a_role_and_a_database_owned_by_it(live_server: LiveServer, pg_se
     login(page, live_server.url)
     server_id = register_server(live_server.url, pg_server, f"Create PG {suffix}")
     try:
-        page.goto(f"{live_server.url}/servers/{server_id}/browser")
+        goto_ready(page, f"{live_server.url}/servers/{server_id}/browser")
         page.wait_for_selector('li.tree-node[data-kind="roles"]')
         tree_click(page, "roles", "roles")
         page.click("#create-role")
@@ -190,7 +191,7 @@ def test_create_schema_table_and_index_then_rename_comment_and_drop(
     schema, table, renamed, index = 'Sales "Q1" ü', 'Order "Items"', 'Order "Lines"', 'Order idx "select"'
     login(page, live_server.url)
     server_id = register_server(live_server.url, pg_server, f"DDL PG {pg_database}")
-    page.goto(f"{live_server.url}/servers/{server_id}/browser")
+    goto_ready(page, f"{live_server.url}/servers/{server_id}/browser")
     page.wait_for_selector('li.tree-node[data-kind="databases"]')
     tree_click(page, "databases", "databases")
     tree_click(page, "database", pg_database)

@@ -16,6 +16,7 @@ from tests.plugins.browser import (
     run_sql,
     set_editor_text,
     wait_idle,
+    wait_ready,
 )
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
@@ -70,7 +71,8 @@ def test_reload_mid_transaction_reattaches(tool: Any, pg_server: PgServer, pg_da
     run_sql(tool, script)
     tool.wait_for_selector("#tx-badge[data-status=in_transaction]")
     tx_before = tool.evaluate("Object.entries(sessionStorage).find(([k]) => k.startsWith('pgadmin-lite:tx:'))[1]")
-    tool.wait_for_timeout(400)  # the local draft is written within ~300 ms of the last change
+    tool.wait_for_function("t => Object.entries(localStorage).some(([k, v]) => k.startsWith('pgadmin-lite:draft:')"
+                           " && JSON.parse(v).text === t)", arg=script)  # the local draft is written
 
     dialogs: list[str] = []
 
@@ -80,6 +82,7 @@ def test_reload_mid_transaction_reattaches(tool: Any, pg_server: PgServer, pg_da
 
     tool.on("dialog", leave)
     tool.reload()
+    wait_ready(tool)
     tool.wait_for_selector("#tx-badge[data-status=in_transaction]")
     assert dialogs == ["beforeunload"]  # leaving with an open transaction warns first
     tx_after = tool.evaluate("Object.entries(sessionStorage).find(([k]) => k.startsWith('pgadmin-lite:tx:'))[1]")
@@ -95,9 +98,9 @@ def test_reload_mid_transaction_reattaches(tool: Any, pg_server: PgServer, pg_da
 
 def test_cancel_a_long_query(tool: Any) -> None:
     set_editor_text(tool, "select pg_sleep(30)")
-    tool.click("#execute")
+    with tool.expect_request(lambda request: "/result?" in request.url):  # past the execute request: long-polled
+        tool.click("#execute")
     tool.wait_for_selector("#cancel:not([disabled])")
-    tool.wait_for_timeout(500)  # past the 300 ms of the execute request: now it is long-polled
     started = time.monotonic()
     tool.click("#cancel")
     tool.wait_for_selector(".msg-error.cancelled", timeout=5000)
@@ -194,6 +197,7 @@ def test_a_closed_tool_offers_a_new_connection_after_reload(tool: Any, live_serv
     response = http_session(live_server.url).delete(f"{live_server.url}/api/v1/query-tool/{tx_id}", timeout=10)
     assert response.status_code == 204
     tool.reload()
+    wait_ready(tool)
     problem = tool.locator("#qt-problem")
     problem.wait_for()
     assert "This query tool was closed." in problem.inner_text()

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.plugins.browser import module_server, run_sql
+from tests.plugins.browser import module_server, run_sql, wait_ready
 from tests.plugins.postgres_fixture import PgServer
 
 LIVE_SERVER_SETTINGS = {"RESULT_HOLD_SECONDS": 2, "RESULT_PAGE_SIZE": 100}
@@ -79,6 +79,7 @@ def test_auto_commit_off_keeps_the_changes_in_a_transaction(tool: Any, pg_server
     with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
         assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
     tool.reload()
+    wait_ready(tool)
     tool.wait_for_selector("#mode-autocommit:not([disabled])")
     assert not tool.locator("#mode-autocommit").is_checked()  # the mode belongs to the tab's session
     run_sql(tool, "commit")

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from tests.plugins.browser import (
+    answer_dialog,
     editor_text,
+    goto_ready,
     http_session,
     login,
     module_server,
@@ -19,6 +21,7 @@ from tests.plugins.browser import (
     run_sql,
     set_editor_text,
     wait_idle,
+    wait_ready,
 )
 from tests.plugins.live_server import LiveServer
 
@@ -72,7 +75,7 @@ def test_upload_with_the_file_manager_then_open_and_run(tool: Any, live_server: 
     page_errors.allow(r"status of 400 .*/api/v1/storage/text\?root=home&path=%2Fblob\.bin")  # the expected not_text
     page = tool
     script = "select 'from a file' as origin, 7 * 6 as answer;\n"
-    page.goto(f"{live_server.url}/storage")
+    goto_ready(page, f"{live_server.url}/storage")
     page.set_input_files("#storage-file-input", files=[
         {"name": "report.sql", "mimeType": "application/sql", "buffer": script.encode()},
         {"name": "blob.bin", "mimeType": "application/octet-stream", "buffer": b"\x00\x01binary\xff"}])
@@ -116,18 +119,15 @@ def test_save_as_save_and_overwrite_confirmation(tool: Any, live_server: LiveSer
     assert (home / "saved.sql").read_text() == "select 2 as second_version"
 
     set_editor_text(page, "select 3 as third_version")
-    questions: list[str] = []
-    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.click("#file-save-as")
     pick_in_dialog(page, name="saved.sql")
-    page.wait_for_function("() => !document.querySelector('#file-dialog')")
-    page.wait_for_timeout(300)
-    assert questions and "“saved.sql” already exists" in questions[0] and "Replace it?" in questions[0]
+    question = answer_dialog(page, accept=False)
+    assert "“saved.sql” already exists" in question and "Replace it?" in question
     assert (home / "saved.sql").read_text() == "select 2 as second_version"  # declined: untouched
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#file-save-as")
     pick_in_dialog(page, click="saved.sql")
+    answer_dialog(page)
     notice(page, "Saved /saved.sql")
     assert (home / "saved.sql").read_text() == "select 3 as third_version"
     api = http_session(live_server.url)
@@ -135,6 +135,7 @@ def test_save_as_save_and_overwrite_confirmation(tool: Any, live_server: LiveSer
     assert saved["text"] == "select 3 as third_version"
 
     page.reload()  # the tab remembers its file
+    wait_ready(page)
     page.wait_for_selector("#tx-badge[data-status=idle]")
     page.wait_for_function("() => document.querySelector('#qt-file').textContent === 'saved.sql'")
     run_sql(page, editor_text(page))
@@ -159,9 +160,9 @@ def test_export_csv_to_storage_shows_in_the_file_manager(tool: Any, live_server:
     assert page.locator("#tx-badge").get_attribute("data-status") == "idle"
 
     run_sql(page, "select 'replaced' as state")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#export-storage")
     pick_in_dialog(page, folder="exports", click="numbers.csv")
+    answer_dialog(page)
     notice(page, "Exported 1 rows")
     assert (home / "exports" / "numbers.csv").read_text() == "state\nreplaced\n"
 

@@ -6,6 +6,7 @@ One test body per concern, parametrized over the shapes; each shape's servers st
 
 from __future__ import annotations
 
+import gzip
 import re
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from tests.plugins.postgres_fixture import PgServer
 SESSION_COOKIE = "pgadmin_lite_session"
 ASSETS = {"static/css/app.css": "text/css", "static/js/api.js": "javascript",
           "static/vendor/codemirror/codemirror.bundle.js": "javascript"}
+FINGERPRINT = r"[0-9a-f]{12}"
 UPLOAD_ROUTE = "/api/v1/storage/upload"
 UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -63,12 +65,30 @@ def test_anonymous_root_redirects_to_login_under_the_prefix(deployment: Deployme
 def test_login_page_css_and_js_load(deployment: Deployment) -> None:
     page = requests.get(f"{deployment.url}/login", timeout=10)
     assert page.status_code == 200
-    assert f'href="{deployment.prefix}/static/css/app.css' in page.text
+    assert re.search(rf'href="{deployment.prefix}/static/css/app\.{FINGERPRINT}\.css"', page.text), page.text
     assert f'<meta name="app-prefix" content="{deployment.prefix}">' in page.text
-    for asset, kind in ASSETS.items():
+    for asset, kind in ASSETS.items():  # the plain names stay reachable
         response = requests.get(f"{deployment.url}/{asset}", timeout=10)
         assert response.status_code == 200, f"{asset}: {response.status_code}"
         assert kind in response.headers["Content-Type"] and len(response.content) > 100, asset
+
+
+def test_static_files_are_fingerprinted_compressed_and_cached_forever(deployment: Deployment) -> None:
+    page = logged_in(deployment).get("/query-tool")
+    script = re.search(rf'src="({deployment.prefix}/static/js/query_tool\.{FINGERPRINT}\.js)"', page.text)
+    assert script, page.text
+    url = f"{deployment.base_url}{script.group(1)}"
+    response = requests.get(url, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10)
+    wire = response.raw.read()  # the bytes as sent, before requests would decode them
+    assert response.status_code == 200, deployment.log()
+    assert response.headers["Content-Encoding"] == "gzip" and "javascript" in response.headers["Content-Type"]
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    body = gzip.decompress(wire)
+    imported = re.search(rb'from "\./(api\.[0-9a-f]{12}\.js)"', body)  # imports name fingerprinted siblings
+    assert imported, body[:500]
+    sibling = requests.get(url.rsplit("/", 1)[0] + "/" + imported.group(1).decode(), timeout=10)
+    assert sibling.status_code == 200 and "immutable" in sibling.headers["Cache-Control"]
 
 
 def test_login_needs_csrf_sets_a_prefix_cookie_and_logout_ends_it(deployment: Deployment) -> None:
@@ -177,7 +197,7 @@ def test_a_real_browser_logs_in_and_runs_a_query_behind_nginx_at_pgadmin4(
     server_id = ui.register_server(deployment.url, pg_server, "Deployed PG", maintenance_db=pg_database)
     ui.login(page, deployment.url)
     assert page.url == f"{deployment.url}/"
-    page.locator(".server-row", has_text="Deployed PG").wait_for()  # rendered by servers.js from the API
+    page.locator('li.ws-server[data-kind="server"]', has_text="Deployed PG").wait_for()  # the workspace's tree
     ui.open_query_tool(page, deployment.url, server_id, pg_database)
     assert page.url.startswith(f"{deployment.url}/query-tool?")
     ui.run_sql(page, "select 41 + 1 as answer")

@@ -1,4 +1,7 @@
-"""Statements DECLARE cannot take (… RETURNING, FETCH, EXPLAIN) that are not last: rows read in chunks, psql's tags."""
+"""Statements DECLARE cannot take (… RETURNING, FETCH, EXPLAIN): rows read in chunks, psql's tags, flat memory.
+
+Not last: only a preview is kept. Last (the one paged): the first page is kept, the rest spooled (bounded).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, api_client
 from tests.plugins.psql_fixture import Psql
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
 
@@ -43,6 +47,61 @@ def test_a_large_returning_that_is_not_last_keeps_memory_flat(tool: QueryTool) -
     assert first["columns"] == [{"name": "a", "type": "int4"}, {"name": "b", "type": "text"}]
     assert result["rows"] == [[1]]
     assert growth < 40 * MiB, f"peak RSS grew by {growth // MiB} MiB"
+
+
+def read_all(tool: QueryTool) -> tuple[list[Any], dict[str, Any]]:
+    rows: list[Any] = []
+    while True:
+        page = tool.fetch(5000).get_json()
+        rows += page["rows"]
+        if not page["has_more"]:
+            return rows, page
+
+
+def test_a_million_row_returning_that_is_last_is_paged_with_flat_memory(tool: QueryTool, pg_server: Any,
+                                                                       pg_database: str) -> None:
+    """Before, libpq buffered the whole result (~250 MiB here); now: one chunk, the first page, the spool."""
+    assert tool.run("create table big(a int, b text)")["error"] is None
+    script = "insert into big select g, repeat('x', 100) from generate_series(1, 1000000) g returning *"
+    result, growth = peak_rss_growth(lambda: tool.run(script))
+    assert result["error"] is None, result["error"]
+    assert result["statements"][0]["command"] == "INSERT 0 1000000"
+    assert len(result["rows"]) == 1000 and result["rows"][0] == [1, "x" * 100] and result["has_more"]
+    assert result["transaction_status"] == "idle"
+    assert growth < 40 * MiB, f"peak RSS grew by {growth // MiB} MiB"
+    print(f"peak RSS growth {growth / MiB:.1f} MiB, {result['duration_ms']:.0f} ms")
+    rest, last = read_all(tool)  # the spool's 64 MiB hold about 550,000 of them: the rest were let go
+    assert [row[0] for row in result["rows"] + rest] == list(range(1, len(rest) + 1001))
+    assert 400_000 < len(rest) < 1_000_000 and last["rest_let_go"] is True and "released" not in last
+    assert tool.run("select count(*) from big")["rows"] == [[1000000]]  # inserted once, committed
+
+
+@pytest.mark.parametrize("statement", [
+    "insert into r select g, 'y' from generate_series(1, 5000) g returning a",
+    "with d as (insert into r select g, 'y' from generate_series(1, 5000) g returning a) select a from d",
+    "explain (analyze, costs off, timing off, summary off) select * from generate_series(1, 5000)",
+])
+def test_a_last_statement_that_cannot_be_declared_pages_to_its_end(tool: QueryTool, psql: Psql,
+                                                                   statement: str) -> None:
+    printed = psql.output(f"{SETUP}\\echo STATEMENT\n{statement};\n").split("STATEMENT\n", 1)[1]
+    count = int(PSQL_COUNT.findall(printed)[0])
+    result = tool.run(f"{SETUP}{statement}")
+    assert result["error"] is None, result["error"]
+    rest, last = read_all(tool)
+    rows = result["rows"] + rest
+    assert len(rows) == result["statements"][2]["row_count"] == count and last.get("rest_let_go", False) is False
+    assert tool.client.get(tool.base).get_json()["holds"] == "nothing"
+
+
+def test_past_the_spool_bound_a_returning_result_says_its_rows_were_let_go(make_app: Any, pg_server: Any,
+                                                                          pg_database: str) -> None:
+    client = api_client(make_app(RESULT_SPOOL_MAX_MB=0), ADMIN_EMAIL, ADMIN_PASSWORD)
+    tool = open_tool(client, register_server(client, pg_server, pg_database), pg_database)
+    result = tool.run(f"{SETUP}insert into r select g, 'y' from generate_series(1, 5000) g returning a")
+    assert result["has_more"] and result["statements"][2]["command"] == "INSERT 0 5000"
+    rest, last = read_all(tool)
+    assert len(result["rows"] + rest) == 1001 and last["rest_let_go"] is True
+    assert tool.run("select count(*) from r")["rows"] == [[5500]]
 
 
 @pytest.mark.parametrize(("before", "statement", "after", "tag"), [

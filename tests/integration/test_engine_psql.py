@@ -198,3 +198,13 @@ def test_a_psql_meta_command_stops_the_script_and_is_named(tool: QueryTool, ours
     assert result["error"]["statement_index"] == 1 and "\\!" in result["error"]["message"]
     assert result["fates"] == ["committed", "aborted", "not_run"]
     assert ours.execute("select count(*) from t").fetchone()[0] == 0
+
+
+def test_statements_are_classified_as_standard_conforming_strings_says(tool: QueryTool, psql: Psql) -> None:
+    """With it off, 'x\\'' is the literal x': the INTO after it makes a table, so the engine must not DECLARE it."""
+    script = "set standard_conforming_strings = off;\nselect 'x\\'' as a into t2;\nselect a from t2;"
+    assert psql.run(script) is None
+    result = tool.run(script)
+    assert sqlstate(result) is None, result["error"]
+    assert [s["command"] for s in result["statements"]][:2] == ["SET", "SELECT 1"]
+    assert result["rows"] == [["x'"]] == [[psql.value("select a from t2")]]

@@ -302,7 +302,7 @@ def test_users_page_renders_for_admins(admin_client: ApiClient) -> None:
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'id="users-table"' in text
-    assert "/static/js/users.js" in text
+    assert "/static/js/users." in text
     assert 'id="nav-users"' in admin_client.get("/").get_data(as_text=True)
 
 

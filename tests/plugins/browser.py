@@ -3,7 +3,7 @@
 ``browser`` is one Chromium per test module; ``page`` is a fresh context (cookies, storage) per test
 that records console errors, uncaught page errors and CSP violations and fails the test on any of them
 (tests allow a specific expected one with ``page_errors.allow(pattern)``). Helpers log in through the
-form and drive the console like a user.
+form and drive the console like a user; every page is waited for by its own ready state (``goto_ready``).
 """
 
 from __future__ import annotations
@@ -97,11 +97,37 @@ def page(browser: Any, page_errors: PageErrors) -> Iterator[Any]:
 def close_query_tools(context: Any) -> None:
     """Close the query tools the test left open (its Close button), so the per-user cap is not reached."""
     for tab in context.pages:
-        if "/query-tool" in tab.url and tab.locator("#close-tool").count():
-            tab.once("dialog", lambda dialog: dialog.accept())
-            if tab.locator("#close-tool").is_enabled():
-                tab.click("#close-tool")
-                tab.wait_for_url(lambda url: "/query-tool" not in url)
+        if "/query-tool" in tab.url and tab.locator("#close-tool").count() and tab.locator("#close-tool").is_enabled():
+            asks = tab.locator("#tx-badge[data-status=in_transaction], #tx-badge[data-status=in_error]").count()
+            tab.click("#close-tool")
+            if asks:  # "A transaction is open…": roll it back
+                answer_dialog(tab)
+            tab.wait_for_url(lambda url: "/query-tool" not in url)
+
+
+def answer_dialog(page: Any, *, accept: bool = True) -> str:
+    """Answer the page's modal question (components/dialog.js) as a person would; return what it asked."""
+    dialog = page.locator("dialog[data-dialog][open]")
+    dialog.wait_for()
+    question = dialog.inner_text()
+    dialog.locator(".dialog-confirm" if accept else ".dialog-cancel").click()
+    dialog.wait_for(state="detached")
+    return question
+
+
+READY = "html[data-ready=true]"
+
+
+def wait_ready(page: Any, timeout: float | None = None) -> None:
+    """Wait for the page's own ready state (page_ready.js: its first data is in), never for time."""
+    page.wait_for_selector(READY, state="attached", timeout=timeout)
+
+
+def goto_ready(page: Any, url: str) -> Any:
+    """Open url and wait until the page says it is ready; the navigation's response."""
+    response = page.goto(url)
+    wait_ready(page)
+    return response
 
 
 def login(page: Any, base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
@@ -175,7 +201,7 @@ def module_server() -> Any:
 
 def open_query_tool(page: Any, base_url: str, server_id: int, database: str) -> None:
     """Open the query tool page on server/database and wait until it is connected."""
-    page.goto(f"{base_url}/query-tool?server_id={server_id}&database={database}")
+    goto_ready(page, f"{base_url}/query-tool?server_id={server_id}&database={database}")
     page.wait_for_selector("#tx-badge[data-status=idle]")
 
 

@@ -53,7 +53,7 @@ EXCLUDED = ("auth.account_password_api.post",)
 # Operations that change or delete the object their path names get a spare one, so the others keep theirs.
 ON_SPARES = frozenset({"servers.update_server.patch", "servers.delete_server.delete", "servers.set_credentials.put",
                        "servers.forget_credentials.delete", "query_tool.close.delete", "users.update_user.patch",
-                       "users.delete_user.delete"})
+                       "users.delete_user.delete", "query_tool.release.post", "tool_sessions.close_session.delete"})
 MAX_EXAMPLES = 10
 # The fuzzing role and its database; the database holds the hostile-names fixture objects (owned by the
 # superuser: the role reads them and may change only what it creates itself).

@@ -3,11 +3,18 @@
 User B keeps a tab in an open transaction on a server the administrator A shares. When A stops sharing
 or deletes the server, B's tab must end at once (rolled back, its backend gone) and B's next request must
 say why with a 410. A logout in one browser must end the tabs of that login, never those of the same
-user's other browsers (and their transactions). Everything is driven over HTTP against a live Gunicorn.
+user's other browsers (and their transactions); a password change ends those of the other logins (issue 14).
+The same holds when setup_db.py, in a process of its own, deletes or deactivates the user or replaces their
+servers: the web process notices within QUERY_TOOL_ACCESS_CHECK_SECONDS. Everything is driven over HTTP
+against a live Gunicorn.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,8 +27,11 @@ from psycopg import sql
 
 from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD
 from tests.plugins.http_session import HttpClient
+from tests.plugins.live_server import ROOT, LiveServer
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.waiting import wait_until
+
+LIVE_SERVER_SETTINGS = {"QUERY_TOOL_ACCESS_CHECK_SECONDS": 0.5}  # the CLI cases below wait at most a few of these
 
 
 @dataclass
@@ -168,3 +178,108 @@ def test_logout_ends_only_that_logins_tabs(
     # Back on the phone, the old tab says why it is gone.
     phone.login(USER_EMAIL, USER_PASSWORD)
     assert_ended(on_phone, "gone", "logged out")
+
+
+def test_a_password_change_ends_the_other_logins_tabs(
+        login: Callable[[str, str], HttpClient], make_user: Callable[[], tuple[str, str]], shared_server: int,
+        open_tab: Callable[[HttpClient, int], Tab], outside: psycopg.Connection[Any]) -> None:
+    email, password = make_user()
+    laptop, phone = login(email, password), login(email, password)
+    on_laptop, on_phone = open_tab(laptop, shared_server), open_tab(phone, shared_server)
+    laptop_pid, phone_pid = on_laptop.begin_writing("pw_laptop"), on_phone.begin_writing("pw_phone")
+
+    new_password = password + "-changed"
+    response = laptop.post("/api/v1/account/password", json={"current_password": password,
+                                                              "new_password": new_password})
+    assert response.status_code == 200, response.text
+
+    assert backend_is_gone(outside, phone_pid)
+    assert not table_exists(outside, "pw_phone")
+    # The login that changed the password keeps its tab and its transaction.
+    body = on_laptop.run("INSERT INTO pw_laptop VALUES (1) RETURNING pg_backend_pid()")
+    assert body["rows"] == [[laptop_pid]] and body["transaction_status"] == "in_transaction"
+    assert on_laptop.run("COMMIT")["transaction_status"] == "idle"
+    phone.login(email, new_password)
+    assert_ended(on_phone, "gone", "password was changed in another login")
+
+
+def setup_db(live_server: LiveServer, *args: str, stdin: str | None = None) -> None:
+    """setup_db.py on the live server's DATA_DIR, in a process of its own (as an operator runs it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PGADMIN_LITE_")}
+    env["PGADMIN_LITE_DATA_DIR"] = str(live_server.data_dir)
+    result = subprocess.run([sys.executable, str(ROOT / "setup_db.py"), *args], env=env, cwd=ROOT, input=stdin,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_cli_deactivation_ends_the_users_tabs(
+        live_server: LiveServer, login: Callable[[str, str], HttpClient], make_user: Callable[[], tuple[str, str]],
+        shared_server: int, open_tab: Callable[[HttpClient, int], Tab], outside: psycopg.Connection[Any]) -> None:
+    email, password = make_user()
+    client = login(email, password)
+    tab = open_tab(client, shared_server)
+    pid = tab.begin_writing("cli_inactive")
+
+    setup_db(live_server, "update-user", email, "--inactive")
+
+    assert backend_is_gone(outside, pid)
+    assert not table_exists(outside, "cli_inactive")
+    setup_db(live_server, "update-user", email, "--active")
+    client.login(email, password)
+    assert_ended(tab, "gone", "deleted or deactivated")
+
+
+def test_a_cli_password_reset_ends_the_users_tabs(
+        live_server: LiveServer, login: Callable[[str, str], HttpClient], make_user: Callable[[], tuple[str, str]],
+        shared_server: int, open_tab: Callable[[HttpClient, int], Tab], outside: psycopg.Connection[Any]) -> None:
+    """The user stays active: only their logins end, which the web process learns from the session store."""
+    email, password = make_user()
+    client = login(email, password)
+    tab = open_tab(client, shared_server)
+    pid = tab.begin_writing("cli_reset")
+
+    setup_db(live_server, "update-user", email, "--password-stdin", stdin=password + "-reset\n")
+
+    assert backend_is_gone(outside, pid)
+    assert not table_exists(outside, "cli_reset")
+    client.login(email, password + "-reset")
+    assert_ended(tab, "gone", "The login that opened this query tool ended")
+
+
+def test_a_cli_delete_user_ends_the_users_tabs(
+        live_server: LiveServer, login: Callable[[str, str], HttpClient], make_user: Callable[[], tuple[str, str]],
+        shared_server: int, open_tab: Callable[[HttpClient, int], Tab], outside: psycopg.Connection[Any]) -> None:
+    email, password = make_user()
+    tab = open_tab(login(email, password), shared_server)
+    pid = tab.begin_writing("cli_deleted")
+
+    setup_db(live_server, "delete-user", email, "--yes")
+
+    assert backend_is_gone(outside, pid)
+    assert not table_exists(outside, "cli_deleted")
+    assert tab.execute("SELECT 1").status_code == 401  # the user and their sessions are gone
+
+
+def test_cli_load_servers_replace_ends_the_tabs_on_the_replaced_servers(
+        live_server: LiveServer, login: Callable[[str, str], HttpClient], make_user: Callable[[], tuple[str, str]],
+        shared_server: int, open_tab: Callable[[HttpClient, int], Tab], pg_server: PgServer, pg_database: str,
+        outside: psycopg.Connection[Any], tmp_path: Any) -> None:
+    email, password = make_user()
+    client = login(email, password)
+    response = client.post("/api/v1/servers", json={
+        "name": f"own {uuid.uuid4().hex[:8]}", "host": pg_server.host, "port": pg_server.port,
+        "username": pg_server.user, "maintenance_db": pg_database})
+    assert response.status_code == 201, response.text
+    own, on_shared = open_tab(client, int(response.json()["id"])), open_tab(client, shared_server)
+    own_pid, shared_pid = own.begin_writing("cli_replaced"), on_shared.begin_writing("cli_shared_kept")
+    servers_file = tmp_path / "servers.json"
+    servers_file.write_text(json.dumps({"Servers": {}}))
+
+    setup_db(live_server, "load-servers", str(servers_file), "--user", email, "--replace")
+
+    assert backend_is_gone(outside, own_pid)
+    assert not table_exists(outside, "cli_replaced")
+    assert_ended(own, "server_access_lost", "registration was deleted")
+    # The shared server was not the user's to replace: that tab and its transaction go on.
+    assert on_shared.run("COMMIT")["transaction_status"] == "idle"
+    assert table_exists(outside, "cli_shared_kept") and not backend_is_gone(outside, shared_pid, timeout=0)

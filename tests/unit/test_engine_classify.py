@@ -71,3 +71,23 @@ def test_a_commit_answered_rollback_rolls_everything_back() -> None:
     ledger.ran(1, kind_of("insert"), "insert", was_idle=False, is_idle=False, tag="INSERT 0 1")
     ledger.ran(2, kind_of("commit"), "commit", was_idle=False, is_idle=True, tag="ROLLBACK")
     assert ledger.fates == ["rolled_back"] * 3
+
+
+# With standard_conforming_strings off a backslash escapes the next character in a plain '…' literal too,
+# so the same text hides different words (the splitter tells the engine how each statement was lexed).
+@pytest.mark.parametrize(("statement", "std_strings", "declarable", "copy"), [
+    ("select '\\' into t2 -- '", True, False, Copy.NONE),  # '\' is a literal: INTO is a word
+    ("select '\\' into t2 -- '", False, True, Copy.NONE),  # '\' into t2 -- ' is one literal
+    ("select 'x\\'' into t2", True, True, Copy.NONE),  # 'x\'' into t2 is one (unfinished) literal
+    ("select 'x\\'' into t2", False, False, Copy.NONE),  # 'x\'' is x': INTO is a word
+    ("select E'\\'' into t2", True, False, Copy.NONE),  # E'' escapes either way
+    ("select E'\\'' into t2", False, False, Copy.NONE),
+    ("copy (select 'a\\' to stdout') to '/tmp/f'", False, False, Copy.NONE),
+    ("copy (select 'a\\' to stdout') to '/tmp/f'", True, False, Copy.OUT),
+    ("select 'a\\\\' , 1 into t2", False, False, Copy.NONE),  # an escaped backslash ends the literal
+    ("select 'don''t' into t2", False, False, Copy.NONE),  # doubled quotes still work with it off
+])
+def test_standard_conforming_strings_off_is_honoured(statement: str, std_strings: bool, declarable: bool,
+                                                     copy: Copy) -> None:
+    kind = kind_of(statement, std_strings)
+    assert (kind.is_declarable, kind.copy) == (declarable, copy)

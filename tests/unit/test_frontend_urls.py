@@ -10,14 +10,14 @@ import pytest
 JS_DIR = Path(__file__).resolve().parents[2] / "pgadmin_lite" / "static" / "js"
 # A quote or backtick followed by a root-relative path: "/api/…", '/login', `/static/…`.
 ABSOLUTE_PATH = re.compile(r"""["'`]/(?!/)[A-Za-z_][\w\-./]*""")
-SCRIPTS = sorted(JS_DIR.glob("*.js"))
+SCRIPTS = sorted(JS_DIR.rglob("*.js"))  # components/, pages/, lib/ too
 
 
 def test_there_are_scripts_to_check() -> None:
     assert len(SCRIPTS) >= 5
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.relative_to(JS_DIR).as_posix())
 def test_no_absolute_literal_paths(script: Path) -> None:
     offenders = [f"{script.name}:{number}: {line.strip()}"
                  for number, line in enumerate(script.read_text(encoding="utf-8").splitlines(), 1)

@@ -4,6 +4,7 @@ process identity, settings."""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -45,6 +46,26 @@ def test_globals_and_restore_argv() -> None:
     assert restore[-2:] == ["--", "/proc/self/fd/9"] and "--if-exists" in restore
     assert commands.restore_argv("/bin/pg_restore", "dbname=d", {}, None)[-1] == "--dbname=dbname=d"
     assert commands.backup_argv("/p", "c", {"format": "directory"}, 12)[4] == "--file=/proc/self/fd/12"
+
+
+@pytest.mark.parametrize(("arg", "shown"), [
+    ("--dbname=host=h password=s3cret user=u", "'--dbname=host=h password=******** user=u'"),
+    ("--dbname=host=h PASSWORD = 'it\\'s \\\\ x' user=u", "'--dbname=host=h PASSWORD = ******** user=u'"),
+    ("--dbname=postgresql://u:s3cret@h:5432/d", "'--dbname=postgresql://u:********@h:5432/d'"),
+    ("--dbname=postgresql://h/d?password=s3cret", "'--dbname=postgresql://h/d?password=********'"),
+])
+def test_the_command_line_masks_any_password(arg: str, shown: str) -> None:
+    assert commands.command_line(["/usr/bin/pg_dump", "--verbose", arg]) == f"/usr/bin/pg_dump --verbose {shown}"
+
+
+def test_the_command_line_is_the_argv_shell_quoted() -> None:
+    conn = commands.conninfo({"host": "h", "dbname": "my db", "password": "s3cret"})
+    options = {"format": "custom", "tables": [{"schema": "s", "name": "t"}]}
+    argv = commands.backup_argv("/usr/lib/postgresql/15/bin/pg_dump", conn, options, 3)
+    line = commands.command_line(argv)
+    assert shlex.split(line) == argv and "s3cret" not in line
+    assert "'--table=\"s\".\"t\"'" in line
+    assert commands.describe_argv(argv).startswith("pg_dump --verbose")
 
 
 @pytest.mark.parametrize(("body", "message"), [

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pgadmin_lite"
-FEATURES = ("servers", "browser", "dashboard", "query_tool", "storage", "jobs", "auth", "users")
+FEATURES = ("servers", "browser", "dashboard", "query_tool", "storage", "jobs", "auth", "users", "workspace",
+            "tool_sessions")
 # Imports other work of issue 14 removes; each entry must still exist, so the list cannot outlive its reason:
 # delete an entry when test_pending_exceptions_still_exist says it is gone.
 PENDING: set[tuple[str, str]] = set()

@@ -24,9 +24,13 @@ export class ApiError extends Error {
 
 let csrfToken = meta("csrf-token");
 
-/** Call the API with JSON; throws ApiError with the server's message on failure. */
-export async function api(method, path, body, params) {
+/**
+ * Call the API with JSON; throws ApiError with the server's message on failure. isBackground: the page asks on
+ * its own (e.g. a lease renewal), which does not count as the user's activity for the login's inactivity timeout.
+ */
+export async function api(method, path, body, params, { isBackground = false } = {}) {
   const headers = { Accept: "application/json" };
+  if (isBackground) headers["X-Background-Request"] = "1";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken;
   let payload;
   if (body instanceof FormData) payload = body;
@@ -49,6 +53,11 @@ export function postDownload(path) {
   document.body.append(form);
   form.submit();
   form.remove();
+}
+
+/** POST as the page goes away (navigator.sendBeacon): a beacon sends no headers, so the token is a form field. */
+export function beacon(path) {
+  return navigator.sendBeacon(url(path), new URLSearchParams({ csrf_token: csrfToken }));
 }
 
 /** Refresh the CSRF token after a re-login in another tab. */

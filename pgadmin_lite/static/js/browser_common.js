@@ -2,7 +2,12 @@
 import { api, h } from "./api.js";
 
 const root = document.querySelector("#object-browser");
-export const serverId = root?.dataset.serverId ?? "";
+export let serverId = root?.dataset.serverId ?? "";
+
+/** The server the dialogs act on, on a page with many (the workspace sets it before opening one). */
+export function useServer(id) {
+  serverId = String(id);
+}
 
 /** Call an object-browser endpoint of this server: path relative to api/v1/servers/<sid>/. */
 export function serverApi(method, path, body, params) {

@@ -1,6 +1,7 @@
 // View/edit data of a table or view: paged rows, sort by header, a filter row, edits reviewed then applied.
 import { h } from "./api.js";
 import { serverApi } from "./browser_common.js";
+import { confirmAction } from "./components/dialog.js";
 import { cell } from "./results_grid.js";
 import { errorText } from "./ui.js";
 
@@ -14,10 +15,13 @@ function keyOf(row, columns, keyColumns) {
 }
 
 export class DataView {
-  constructor(container, ref) {
+  /** mode (the object page's): first / last 100 rows (one page, by key), all (paged), filter (by a condition). */
+  constructor(container, ref, { mode = "all", where = "" } = {}) {
     this.container = container;
     this.ref = ref;
-    this.query = { offset: 0, sort: null, dir: "asc", filter: "", op: "eq", value: "" };
+    this.isOnePage = mode === "first" || mode === "last";
+    this.query = { offset: 0, sort: null, dir: mode === "last" ? "desc" : "asc", filter: "", op: "eq", value: "",
+      where: mode === "filter" ? where : "" };
     this.edits = new Map(); // row index -> {values}
     this.deletes = new Set();
     this.inserts = [];
@@ -34,6 +38,8 @@ export class DataView {
     const q = this.query;
     const params = { kind: this.ref.kind, db: this.ref.db, schema: this.ref.schema, name: this.ref.name, limit: PAGE, offset: q.offset };
     if (q.sort) Object.assign(params, { sort: q.sort, dir: q.dir });
+    else if (q.dir === "desc") params.dir = "desc"; // no sort column: the key, descending (the last rows)
+    if (q.where) params.where = q.where;
     if (q.filter) {
       params.filter = q.filter;
       params.op = q.op;
@@ -114,6 +120,7 @@ export class DataView {
     const q = this.query;
     const prev = h("button", { type: "button", id: "data-prev", disabled: q.offset === 0, onclick: () => this.page(-1) }, "◀ Previous");
     const next = h("button", { type: "button", id: "data-next", disabled: !d.has_more, onclick: () => this.page(1) }, "Next ▶");
+    prev.hidden = next.hidden = this.isOnePage && q.offset === 0 && !q.sort;
     const items = [prev, next, h("button", { type: "button", id: "data-reload", onclick: () => this.load() }, "Reload"), this.status];
     if (d.is_editable) {
       items.push(h("span", { class: "sep" }),
@@ -133,12 +140,14 @@ export class DataView {
     const op = h("select", { id: "filter-op", "aria-label": "Filter operator" },
       OPS.map(([value, text]) => h("option", { value, selected: value === q.op }, text)));
     const value = h("input", { id: "filter-value", "aria-label": "Filter value", value: q.value, placeholder: "value" });
+    const where = h("input", { id: "filter-where", "aria-label": "Where condition", value: q.where,
+      placeholder: "where… e.g. amount > 10", class: "filter-where" });
     const apply = () => {
-      Object.assign(q, { filter: column.value, op: op.value, value: value.value, offset: 0 });
+      Object.assign(q, { filter: column.value, op: op.value, value: value.value, where: where.value.trim(), offset: 0 });
       this.load();
     };
-    value.addEventListener("keydown", (event) => { if (event.key === "Enter") apply(); });
-    this.filterBar.replaceChildren("Filter: ", column, op, value,
+    for (const input of [value, where]) input.addEventListener("keydown", (event) => { if (event.key === "Enter") apply(); });
+    this.filterBar.replaceChildren("Filter: ", column, op, value, where,
       h("button", { type: "button", id: "filter-apply", onclick: apply }, "Apply filter"));
   }
 
@@ -158,8 +167,9 @@ export class DataView {
     this.load();
   }
 
-  page(step) {
-    if (this.pendingCount() && !confirm("Discard the pending changes?")) return;
+  async page(step) {
+    if (this.pendingCount() && !await confirmAction({ title: "Discard changes?", confirmLabel: "Discard",
+      message: `${this.pendingCount()} pending change(s) to these rows are not saved.`, isDanger: true })) return;
     this.query.offset = Math.max(0, this.query.offset + step * PAGE);
     this.load();
   }

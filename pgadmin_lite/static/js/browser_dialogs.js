@@ -7,14 +7,17 @@ import { debounce, errorText } from "./ui.js";
  * A modal with fields; whenever they change, the SQL preview is refreshed; Apply sends the same body.
  * body() returns the request body (without preview) or throws an Error with a message for the user.
  */
-export function changeDialog({ id, title, fields, method = "POST", path, body, onApplied, applyLabel = "Apply", intro }) {
+export function changeDialog({ id, title, fields, method = "POST", path, body, onApplied, applyLabel = "Apply", intro,
+  isDanger = false }) {
   const preview = h("pre", { class: "sql-preview", "aria-label": "SQL preview" });
+  const alone = h("p", { class: "hint runs-alone", hidden: true });
   const error = h("p", { class: "error", role: "alert", hidden: true });
-  const apply = h("button", { type: "submit", class: "primary dialog-apply", disabled: true }, applyLabel);
+  const apply = h("button", { type: "submit", class: `${isDanger ? "danger " : ""}primary dialog-apply`, disabled: true },
+    applyLabel);
   const form = h("form", { class: "change-form", novalidate: true },
     h("h2", {}, title), intro ?? null,
     h("div", { class: "form-grid" }, fields),
-    h("h3", { class: "preview-head" }, "SQL to run"), preview, error,
+    h("h3", { class: "preview-head" }, "SQL to run"), preview, alone, error,
     h("div", { class: "dialog-buttons" },
       h("button", { type: "button", class: "dialog-cancel", onclick: () => dialog.close() }, "Cancel"), apply));
   const dialog = h("dialog", { class: "modal change-dialog", id }, form);
@@ -24,6 +27,17 @@ export function changeDialog({ id, title, fields, method = "POST", path, body, o
   const showError = (err) => {
     error.textContent = err ? errorText(err) : "";
     error.hidden = !err;
+    error.className = err?.isHint ? "hint" : "error"; // e.g. "nothing changed yet" is guidance, not a failure
+  };
+  // Statements PostgreSQL runs only outside a transaction block (ALTER DATABASE … SET TABLESPACE…) are named.
+  const showAlone = (result) => {
+    const indexes = result?.outside_transaction ?? [];
+    const all = indexes.length === result?.statements?.length;
+    alone.textContent = !indexes.length ? ""
+      : all && indexes.length > 1 ? "PostgreSQL runs these statements only outside a transaction: each runs and commits on its own."
+        : all ? "" : `Statement ${indexes.map((i) => i + 1).join(", ")} cannot run inside a transaction: it runs alone, `
+          + "after the others commit together.";
+    alone.hidden = !alone.textContent;
   };
   const refresh = async () => {
     const mine = ++generation;
@@ -34,6 +48,7 @@ export function changeDialog({ id, title, fields, method = "POST", path, body, o
       payload = body();
     } catch (err) {
       preview.textContent = "";
+      showAlone(null);
       showError(err);
       return;
     }
@@ -41,12 +56,14 @@ export function changeDialog({ id, title, fields, method = "POST", path, body, o
       const result = await serverApi(method, path, { ...payload, preview: true });
       if (mine !== generation) return;
       preview.textContent = result.sql;
+      showAlone(result);
       showError(null);
       current = payload;
       apply.disabled = false;
     } catch (err) {
       if (mine !== generation) return;
       preview.textContent = "";
+      showAlone(null);
       showError(err);
     }
   };
@@ -120,7 +137,7 @@ export function commentDialog(ref, currentComment, onApplied) {
 }
 
 /** Drop: first what DROP … CASCADE would take with it, then the statement to run. */
-export async function dropDialog(ref, onApplied, onError) {
+export async function dropDialog(ref, onApplied, onError, { cascade: isCascade = false } = {}) {
   let impact;
   try {
     impact = await serverApi("GET", "objects/drop-impact", undefined, cleanRef(ref));
@@ -141,14 +158,14 @@ export async function dropDialog(ref, onApplied, onError) {
   if (impact.note) lines.push(h("p", { class: "hint" }, impact.note));
   const fields = [h("div", { class: "wide drop-impact" }, lines.length ? lines : h("p", { class: "hint" }, "Nothing else depends on it."))];
   if (impact.cascade_sql) fields.push(h("div", { class: "wide" }, check("CASCADE (drop the dependent objects too)", cascade)));
-  if (impact.requires_cascade) cascade.checked = false;
+  cascade.checked = isCascade && Boolean(impact.cascade_sql);
   changeDialog({
-    id: "drop-dialog", title: `Drop ${kindLabel(ref.kind)} ${refLabel(ref)}`, fields, applyLabel: "Drop",
+    id: "drop-dialog", title: `Drop ${kindLabel(ref.kind)} ${refLabel(ref)}`, fields, applyLabel: "Drop", isDanger: true,
     path: "objects/drop", body: () => ({ ...cleanRef(ref), cascade: cascade.checked }), onApplied,
   });
 }
 
-function options(values, selected, { blank } = {}) {
+export function options(values, selected, { blank } = {}) {
   const list = blank === undefined ? [] : [h("option", { value: "" }, blank)];
   for (const value of values ?? []) {
     const name = typeof value === "object" ? value.name : value;
@@ -269,8 +286,8 @@ export async function createSchemaDialog(db, onApplied, onError) {
   });
 }
 
-/** One editable column of the create-table dialog: name, type (suggested from typesId's datalist), default, flags. */
-function columnRow(typesId, onRemove) {
+/** One editable column of a create-table (or add-column) dialog: name, type (suggested from typesId's datalist), default, flags. */
+export function columnRow(typesId, onRemove, { primaryKey = true } = {}) {
   const inputs = {
     name: h("input", { name: "col-name", "aria-label": "Column name", placeholder: "name", autocomplete: "off" }),
     type: h("input", { name: "col-type", "aria-label": "Column type", placeholder: "type", list: typesId, autocomplete: "off" }),
@@ -279,7 +296,7 @@ function columnRow(typesId, onRemove) {
     primary_key: h("input", { type: "checkbox", name: "col-pk" }),
   };
   const row = h("div", { class: "column-row" }, inputs.name, inputs.type, inputs.default,
-    check("not null", inputs.not_null), check("primary key", inputs.primary_key),
+    check("not null", inputs.not_null), primaryKey ? check("primary key", inputs.primary_key) : h("span"),
     h("button", { type: "button", class: "col-remove", title: "Remove this column", "aria-label": "Remove column",
       onclick: () => onRemove(row) }, "✕"));
   row.spec = (index) => {
@@ -288,7 +305,7 @@ function columnRow(typesId, onRemove) {
     if (!colName) throw new Error(`Type the name of column ${index + 1}.`);
     if (!type) throw new Error(`Type the type of column ${colName}.`);
     return dropEmpty({ name: colName, type, default: inputs.default.value.trim() || undefined,
-      not_null: inputs.not_null.checked, primary_key: inputs.primary_key.checked });
+      not_null: inputs.not_null.checked, primary_key: primaryKey && inputs.primary_key.checked });
   };
   return row;
 }

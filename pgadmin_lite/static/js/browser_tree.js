@@ -10,9 +10,14 @@ const ICONS = { server: "◆", database: "◉", role: "●", tablespace: "▭", 
   materialized_view: "◫", function: "ƒ", column: "│", index: "⋮", constraint: "⊓", sequence: "#" };
 
 export class ObjectTree {
-  /** onSelect(item) is called when an object (not a collection) is clicked; onCreate(node) by a "+" button. */
-  constructor(list, { onSelect, onError, onCreate }) {
+  /**
+   * onSelect(item) is called when an object (not a collection) is clicked; onCreate(node) by a "+" button.
+   * call(method, path, body, params) reaches the server's API (default: this page's server), serverName labels the root.
+   */
+  constructor(list, { onSelect, onError, onCreate, call = serverApi, serverName }) {
     this.list = list;
+    this.call = call;
+    this.serverName = serverName;
     this.onSelect = onSelect;
     this.onCreate = onCreate;
     this.onError = onError;
@@ -21,25 +26,30 @@ export class ObjectTree {
   }
 
   load() {
-    const root = { kind: "server", name: "server", label: document.querySelector("#object-browser").dataset.serverName,
-      has_children: true, ref: { kind: "server" } };
-    const node = this.node(root, null);
+    const node = this.createRoot();
     this.list.replaceChildren(node.li);
     return this.expand(node);
+  }
+
+  /** The server's node, not yet placed nor expanded. */
+  createRoot() {
+    const label = this.serverName ?? document.querySelector("#object-browser").dataset.serverName;
+    return this.node({ kind: "server", name: "server", label, has_children: true, ref: { kind: "server" } }, null);
   }
 
   node(item, parent) {
     const children = h("ul", { class: "tree-children", role: "group", hidden: true });
     const toggle = h("span", { class: "tree-toggle", "aria-hidden": "true" }, item.has_children ? "▸" : "");
     const count = item.is_collection ? h("span", { class: "tree-count" }, String(item.info?.count ?? "")) : null;
-    const label = h("button", { type: "button", class: "tree-label", title: item.name },
+    const label = h("button", { type: "button", class: "tree-label", title: item.name, tabindex: "-1" },
       toggle, h("span", { class: "tree-icon" }, item.is_collection ? "▪" : (ICONS[item.kind] ?? "•")),
       h("span", { class: "tree-text" }, item.label ?? item.name), count);
     const li = h("li", {
       class: `tree-node${item.is_collection ? " collection" : ""}`, role: "treeitem",
       "data-kind": item.kind, "data-name": item.name, "aria-expanded": item.has_children ? "false" : null,
+      "aria-selected": "false", tabindex: "-1",
     }, label, this.createButton(item), children);
-    const node = { item, parent, li, label, toggle, count, children, loaded: false, q: "", offset: 0 };
+    const node = { item, parent, li, label, toggle, count, children, loaded: false, q: "", offset: 0, tree: this };
     li.node = node;
     label.addEventListener("click", () => this.activate(node));
     return node;
@@ -59,8 +69,10 @@ export class ObjectTree {
 
   select(node) {
     this.selected?.label.classList.remove("selected");
+    this.selected?.li.setAttribute("aria-selected", "false");
     this.selected = node;
     node.label.classList.add("selected");
+    node.li.setAttribute("aria-selected", "true");
     this.onSelect(node);
   }
 
@@ -81,11 +93,11 @@ export class ObjectTree {
     if (this.system) params.system = "true";
     node.li.classList.add("loading");
     try {
-      const page = await serverApi("GET", "tree", undefined, params);
+      const page = await this.call("GET", "tree", undefined, params);
       const nodes = page.items.map((item) => this.node(item, node));
       if (append) node.childList.append(...nodes.map((n) => n.li));
       else {
-        node.childList = h("ul", { class: "tree-items" }, nodes.map((n) => n.li));
+        node.childList = h("ul", { class: "tree-items", role: "none" }, nodes.map((n) => n.li));
         node.children.replaceChildren(...(node.item.is_collection ? [this.collectionTools(node)] : []), node.childList);
       }
       node.offset = (append ? node.offset : 0) + page.items.length;
@@ -111,7 +123,7 @@ export class ObjectTree {
       value: node.q, oninput: () => { node.q = input.value.trim(); run(); },
     });
     node.note = h("div", { class: "tree-note" });
-    return h("li", { class: "tree-tools" }, input, node.note);
+    return h("li", { class: "tree-tools", role: "none" }, input, node.note);
   }
 
   pageNote(node, page) {

@@ -1,6 +1,9 @@
 // The server dashboard: sessions (cancel/terminate), locks with blocking chains, settings, pg_hba, live graphs.
 import { api, h } from "./api.js";
 import { uPlot } from "../vendor/uplot/uplot.bundle.js";
+import { confirmAction } from "./components/dialog.js";
+import { cssColor } from "./components/theme.js";
+import { readyAfter } from "./page_ready.js";
 import { installSessionGuard } from "./session_guard.js";
 import { debounce, showError } from "./ui.js";
 
@@ -43,7 +46,10 @@ function age(seconds) {
 
 async function signal(session, action) {
   const verb = action === "cancel" ? "Cancel the running query of" : "Terminate";
-  if (!confirm(`${verb} session ${session.pid} (${session.user ?? "?"} on ${session.database ?? "?"})?`)) return;
+  const isConfirmed = await confirmAction({ title: `${verb} session ${session.pid}?`, isDanger: action !== "cancel",
+    message: `${session.user ?? "?"} on ${session.database ?? "?"}`,
+    confirmLabel: action === "cancel" ? "Cancel query" : "Terminate" });
+  if (!isConfirmed) return;
   try {
     await call("POST", `sessions/${session.pid}/${action}`);
     showError(errorBox, null);
@@ -118,7 +124,7 @@ async function refreshHba() {
   }
 }
 
-const COLORS = ["#2f5d8a", "#1e7b34", "#b3261e", "#8a5a00", "#5b2c91"];
+const COLORS = ["--accent", "--ok", "--danger", "--warn", "--shared-fg"];  // palette variables (app.css)
 const CHART_HEIGHT = 120;
 
 function shortNumber(n) {
@@ -132,6 +138,8 @@ function shortNumber(n) {
 // The chart's box carries data-points (points per series), for tests and debugging.
 class LiveChart {
   constructor(container, { id, title, series, capacity = 60 }) {
+    const axis = { font: "10px sans-serif", stroke: cssColor("--muted"), grid: { stroke: cssColor("--line") },
+      ticks: { show: false } };
     this.keys = series.map((s) => s.key);
     this.capacity = capacity;
     this.data = [[], ...series.map(() => [])];
@@ -146,14 +154,14 @@ class LiveChart {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
       axes: [
-        { size: 24, space: 70, font: "10px sans-serif", stroke: "#666", grid: { stroke: "#eee" }, ticks: { show: false },
+        { ...axis, size: 24, space: 70,
           values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString()) },
-        { size: 36, font: "10px sans-serif", stroke: "#666", grid: { stroke: "#eee" }, ticks: { show: false },
+        { ...axis, size: 36,
           values: (u, splits) => splits.map(shortNumber) },
       ],
       series: [
         { label: "time", value: (u, v) => (v === null ? "" : new Date(v * 1000).toLocaleTimeString()) },
-        ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.8,
+        ...series.map((s, i) => ({ label: s.label, stroke: cssColor(COLORS[i % COLORS.length]), width: 1.8,
           value: (u, v) => shortNumber(v), points: { show: false } })),
       ],
     }, this.data, plot);
@@ -235,8 +243,7 @@ $("#dash-db").addEventListener("change", (event) => {
 });
 $("#settings-q").addEventListener("input", debounce(() => refreshSettings().catch((err) => showError(errorBox, err)), 300));
 
-(async () => {
+readyAfter((async () => {
   await poll();
   await Promise.all([refreshPrepared(), refreshSettings(), refreshHba(), loadDatabases()]).catch((err) => showError(errorBox, err));
-  setInterval(poll, REFRESH_MS);
-})();
+})()).then(() => setInterval(poll, REFRESH_MS));

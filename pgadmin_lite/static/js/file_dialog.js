@@ -43,12 +43,14 @@ class FileDialog {
       this.navigate("/");
     });
     const newFolder = this.mode === "save"
-      ? h("button", { type: "button", id: "file-dialog-new-folder", onclick: () => this.makeFolder() }, "New folder")
+      ? h("button", { type: "button", id: "file-dialog-new-folder", onclick: () => this.showFolderRow(true) }, "New folder")
       : null;
     els.newFolder = newFolder;
+    els.folderRow = newFolder ? this.buildFolderRow() : null;
     const form = h("form", { method: "dialog", onsubmit: (event) => this.submit(event) },
       h("h2", {}, title),
       h("div", { class: "file-dialog-bar" }, els.rootLabel, els.crumbs, h("span", { class: "spacer" }), newFolder),
+      els.folderRow,
       els.list,
       h("label", { class: "file-dialog-name" }, "File name", els.name),
       els.error,
@@ -56,6 +58,31 @@ class FileDialog {
         h("button", { type: "button", id: "file-dialog-cancel", onclick: () => this.dialog.close("cancel") }, "Cancel"),
         els.ok));
     return h("dialog", { class: "modal file-dialog", id: "file-dialog", "data-mode": this.mode }, form);
+  }
+
+  /** The inline "new folder" row: a name and Create (Enter creates it; Escape hides the row, not the dialog). */
+  buildFolderRow() {
+    const name = h("input", { type: "text", id: "file-dialog-folder-name", autocomplete: "off", spellcheck: "false",
+      "aria-label": "Name of the new folder", placeholder: "Name of the new folder" });
+    name.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.makeFolder();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this.showFolderRow(false);
+      }
+    });
+    this.els.folderName = name;
+    return h("div", { class: "file-dialog-folder-row", hidden: true }, name,
+      h("button", { type: "button", id: "file-dialog-folder-create", onclick: () => this.makeFolder() }, "Create"),
+      h("button", { type: "button", onclick: () => this.showFolderRow(false) }, "Cancel"));
+  }
+
+  showFolderRow(isShown) {
+    this.els.folderRow.hidden = !isShown;
+    this.els.folderName.value = "";
+    (isShown ? this.els.folderName : this.els.name).focus();
   }
 
   get currentRoot() {
@@ -146,11 +173,13 @@ class FileDialog {
     }
   }
 
+  /** Create the folder named in the folder row inside the current folder, and go into it. */
   async makeFolder() {
-    const name = window.prompt("Name of the new folder:");
+    const name = this.els.folderName.value.trim();
     if (!name) return;
     try {
       const made = await api("POST", "api/v1/storage/mkdir", { root: this.root, path: joinPath(this.dir, name) });
+      this.showFolderRow(false);
       await this.navigate(made.path);
     } catch (err) {
       this.showError(err);

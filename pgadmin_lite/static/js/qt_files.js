@@ -2,6 +2,7 @@
 // replacing a file), and Export the result as CSV straight into storage. The file this tab works on is
 // remembered per tab (sessionStorage), so a reload keeps it; the editor's draft autosave is unchanged.
 import { api, h, url } from "./api.js";
+import { confirmAction } from "./components/dialog.js";
 import { chooseFile, startingPoint } from "./file_dialog.js";
 import { withSession } from "./session_guard.js";
 import { formatBytes } from "./storage_format.js";
@@ -119,7 +120,8 @@ export class FileActions {
       const text = this.getText();
       const isUnsaved = text.trim() !== "" && (this.file === null ? true : this.isDirty);
       if (isUnsaved && text !== file.text
-          && !window.confirm(`Replace the editor's text with “${baseName(file.path)}”? Your changes in the editor are not saved to a file.`)) return;
+          && !await confirmAction({ title: `Replace the editor's text with “${baseName(file.path)}”?`,
+            message: "Your changes in the editor are not saved to a file.", confirmLabel: "Replace" })) return;
       this.setText(file.text);
       this.file = { root: file.root, path: file.path };
       this.remember(file.text);
@@ -159,7 +161,9 @@ export class FileActions {
     } catch (err) {
       if (err.code !== "exists" || overwrite) throw err;
       const where = parentOf(target.path);
-      if (!window.confirm(`“${baseName(target.path)}” already exists in ${rootPrefix(target.root)}${where}. Replace it?`)) return null;
+      const isReplaced = await confirmAction({ title: "Replace the file?", confirmLabel: "Replace", isDanger: true,
+        message: `“${baseName(target.path)}” already exists in ${rootPrefix(target.root)}${where}. Replace it?` });
+      if (!isReplaced) return null;
       return call(true);
     }
   }
@@ -180,7 +184,8 @@ export class FileActions {
       }
       if (!done) return;
       const folder = url("storage", { root: done.root, path: parentOf(done.path) });
-      this.notify(`Exported ${done.rows ?? "all"} rows to ${rootPrefix(done.root)}${done.path} (${formatBytes(done.size)}).`,
+      const letGo = done.rows_let_go ? " Only the rows still held were written: the rest had been let go, and a statement that changed data is never run again." : "";
+      this.notify(`Exported ${done.rows ?? "all"} rows to ${rootPrefix(done.root)}${done.path} (${formatBytes(done.size)}).${letGo}`,
         { link: h("a", { href: folder, target: "_blank", id: "qt-export-folder" }, "Show in Files") });
     });
   }

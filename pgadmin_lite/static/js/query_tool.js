@@ -1,12 +1,15 @@
 // The query tool page: connect (or re-attach after a reload), run SQL, show rows, messages and plans.
 import { api, h, url } from "./api.js";
+import { confirmAction } from "./components/dialog.js";
 import { DraftStore } from "./drafts.js";
 import { HistoryPanel } from "./history_panel.js";
+import { CatalogFeed } from "./qt_catalog.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
 import { renderPlan } from "./plan_view.js";
 import { FileActions } from "./qt_files.js";
 import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
+import { markReady } from "./page_ready.js";
 import { installSessionGuard } from "./session_guard.js";
 import { SqlEditor } from "./sql_editor.js";
 import { StatementResults } from "./statement_results.js";
@@ -33,6 +36,8 @@ const SESSION_GONE = new Set([404, 409, 410]);
 
 const params = new URLSearchParams(window.location.search);
 const serverId = Number(params.get("server_id"));
+const tabId = params.get("tab");  // the workspace tab this tool is in: its own connection, draft and file
+const tabKey = tabId ? `:${tabId}` : "";
 const state = { connected: false, running: false, hasRows: false, interrupted: false, closing: false, startedAt: 0 };
 let session = null;
 let editor = null;
@@ -112,9 +117,12 @@ function setRunning(isRunning, label = "Running") {
 // --- Connection problems and connecting -------------------------------------------------------------------
 
 function showProblem(err, { offerNew = false, offerRetry = false } = {}) {
+  const sessionsUrl = err.body?.error?.sessions_url;  // the per-user cap: close one there
   problemEl.replaceChildren(
     h("div", { class: "problem-text" }, errorText(err)),
     h("div", { class: "problem-actions" },
+      sessionsUrl ? h("a", { href: sessionsUrl, id: "open-my-sessions", class: "button primary" }, "Open My sessions")
+        : null,
       offerNew ? h("button", { type: "button", class: "primary", id: "open-new-connection",
         onclick: () => connect({ isFresh: true }) }, "Open a new connection") : null,
       offerRetry ? h("button", { type: "button", id: "retry-connect", onclick: () => connect() }, "Retry") : null,
@@ -123,11 +131,16 @@ function showProblem(err, { offerNew = false, offerRetry = false } = {}) {
 }
 
 function attached(info) {
+  if (!state.connected) catalog.load();
   state.connected = true;
   problemEl.hidden = true;
   setBadge(info);
   showModes(info.modes);
+  session.keepLease(info.lease, (err) => {
+    if (!state.running) handleError(err);
+  });
   updateButtons();
+  markReady();  // attached (a running statement is followed after this)
 }
 
 /** The badge from a describe (or a result): status, transaction age, and what the connection holds. */
@@ -168,10 +181,12 @@ function showWarnings(warnings) {
 }
 
 function detached(status = "closed") {
+  session?.stopLease();
   state.connected = false;
   state.hasRows = false;
   badge.set(status);
   updateButtons();
+  markReady();
 }
 
 async function openNew() {
@@ -182,6 +197,7 @@ async function openNew() {
       return;
     } catch (err) {
       if (err.code === "password_required") {
+        markReady();  // the page now waits for the user
         password = await promptPassword(`Password for ${$("#qt-target").textContent || "this server"}`, err.message);
         if (password !== null) continue;
       }
@@ -208,8 +224,23 @@ async function connect({ isFresh = false } = {}) {
     attached(info);
     if (info.is_running || info.has_result) await follow(() => session.waitResult(), null);
   } catch (err) {
+    if (tabId && SESSION_GONE.has(err.status) && err.code !== "busy" && err.code !== "connection_lost") {
+      await reopenInTab(err);
+      return;
+    }
     handleError(err);
   }
+}
+
+/** A workspace tab that comes back (a reload, a restart) to a connection that is gone opens a new one and says so. */
+async function reopenInTab(err) {
+  session.forget();
+  await openNew();
+  if (!state.connected) return;
+  const notice = $("#qt-notice");
+  notice.replaceChildren(`This tab's previous connection ended (${err.message}); this is a new connection.`,
+    h("button", { type: "button", class: "link", "aria-label": "Dismiss", onclick: () => { notice.hidden = true; } }, " ×"));
+  notice.hidden = false;
 }
 
 // --- Running ----------------------------------------------------------------------------------------------
@@ -250,13 +281,13 @@ async function follow(getResult, run) {
   historyPanel.refresh();
 }
 
-/** Run sql; run = {from, prefixLength, docText, mode} locates errors in the editor. */
+/** Run sql; run = {from, docText, mode, explain} locates errors in the editor (explain: the options). */
 function runSql(sql, run) {
   if (!state.connected || state.running || !sql.trim()) return;
   editor.clearErrorMark();
   state.lastRun = { sql, run };
   showWarnings([]);
-  return follow(() => session.execute(sql), run);
+  return follow(() => session.execute(sql, undefined, run?.explain ? { explain: run.explain } : {}), run);
 }
 
 function runEditor() {
@@ -264,11 +295,9 @@ function runEditor() {
   runSql(current.sql, { ...current, mode: "query" });
 }
 
-function runExplain(isAnalyze) {
-  const current = editor.current();
-  const prefix = isAnalyze ? "EXPLAIN (ANALYZE, FORMAT JSON) " : "EXPLAIN (FORMAT JSON) ";
-  const body = current.sql.replace(/[\s;]+$/, "");
-  runSql(prefix + body, { ...current, prefixLength: prefix.length, mode: "explain" });
+/** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. */
+function runExplain(isAnalyze, current = editor.current()) {
+  runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
 }
 
 function showResult(result, run) {
@@ -280,6 +309,7 @@ function showResult(result, run) {
   let lineNumber = null;
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
   const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
+  catalog.afterRun(result);
   grid.show(result);
   resultSets.show(result);
   state.hasRows = grid.columns.length > 0 && result.rows_statement_index != null;
@@ -312,7 +342,10 @@ async function reconnect() {
 }
 
 async function closeTool() {
-  if (badge.isInTransaction && !window.confirm("A transaction is open. Close the query tool and roll it back?")) return;
+  if (badge.isInTransaction && !await confirmAction({ title: "Close the query tool?", isDanger: true,
+    message: "A transaction is open. Close the query tool and roll it back?", confirmLabel: "Roll back and close" })) {
+    return;
+  }
   state.closing = true;
   drafts.flush();
   try {
@@ -320,18 +353,28 @@ async function closeTool() {
   } catch {
     // already gone: nothing left to close
   }
-  window.location.assign(url(""));
+  if (tabId) window.dispatchEvent(new CustomEvent("pgadmin-lite:tool-closed"));  // the workspace closes the tab
+  else window.location.assign(url(""));
 }
 
 // --- Start-up ---------------------------------------------------------------------------------------------
 
 const historyPanel = new HistoryPanel({
-  panel: $("#history-panel"), list: $("#history-list"), search: $("#history-search"), toggle: $("#history-toggle"),
-  onPick: (sql) => {
-    editor.setText(sql);
+  els: { panel: $("#history-panel"), list: $("#history-list"), search: $("#history-search"),
+    toggle: $("#history-toggle"), scope: $("#history-scope"), status: $("#history-status"), note: $("#history-note") },
+  target: { serverId, get database() { return params.get("database"); } },
+  onInsert: (sql) => {
+    editor.insertAtCursor(sql);
     editor.focus();
   },
+  onRun: (entry) => {
+    const run = { sql: entry.sql, from: 0, docText: null };
+    if (entry.kind === "query") runSql(entry.sql, { ...run, mode: "query" });
+    else runExplain(entry.kind === "explain_analyze", run);
+  },
 });
+const catalog = new CatalogFeed({ session: () => session, onCatalog: (snapshot) => editor.setCatalog(snapshot),
+  el: $("#editor") });
 
 async function resolveTarget() {
   let database = params.get("database");
@@ -380,6 +423,17 @@ function wireControls() {
       event.returnValue = "";
     }
   });
+  // The tab's connection ends with the page (a reload re-attaches within the server's grace); a page back from
+  // the back-forward cache re-attaches, or learns what became of its connection.
+  window.addEventListener("pagehide", () => {
+    if (!state.closing) session?.sayGoodbye();
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && session) connect();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && state.connected) session.renewLease();
+  });
   window.addEventListener("pgadmin-lite:logged-in", () => {
     if (state.interrupted) connect();
   });
@@ -415,9 +469,17 @@ function createFileActions() {
     onBusy: exportBusy,
     onTitle: (name) => { document.title = name ? `${name} — ${pageTitle}` : pageTitle; },
     els: { name: $("#qt-file"), notice: $("#qt-file-notice") },
-    storeKey: `pgadmin-lite:qt-file:${serverId}:${params.get("database")}`,
+    storeKey: `pgadmin-lite:qt-file:${serverId}:${params.get("database")}${tabKey}`,
   });
   files.restore(editor.text);
+}
+
+/** From My sessions' Open: take up a connection kept after its page closed (its transaction open). */
+function adoptFromPanel() {
+  if (!params.has("attach")) return;
+  session.adopt(params.get("attach"));
+  params.delete("attach");
+  window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
 }
 
 async function main() {
@@ -442,7 +504,7 @@ async function main() {
   pageTitle = `${database} on ${server.name} · Query tool`;
   document.title = pageTitle;
   const userId = document.querySelector('meta[name="user-id"]')?.content;
-  drafts = new DraftStore({ key: `qt:${serverId}:${database}`, userId, statusEl: $("#draft-status") });
+  drafts = new DraftStore({ key: `qt:${serverId}:${database}${tabKey}`, userId, statusEl: $("#draft-status") });
   let isTouched = false;
   editor = new SqlEditor($("#editor"), {
     doc: drafts.localText(),
@@ -454,8 +516,10 @@ async function main() {
     },
     onSelection: updateButtons,
   });
-  session = new ToolSession(serverId, database);
+  const searchPath = params.get("search_path");
+  session = new ToolSession(serverId, database, { tabId, searchPath: searchPath ? [searchPath] : null });
   createFileActions();
+  adoptFromPanel();
   drafts.reconcile().then((text) => {
     if (text !== null && !isTouched) {
       editor.setText(text, { isUserEdit: false });

@@ -1,5 +1,7 @@
 // The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
 import { api, h, url } from "./api.js";
+import { confirmAction } from "./components/dialog.js";
+import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
 import { installSessionGuard, withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
@@ -94,10 +96,11 @@ function serverRows(server) {
     server.is_owner ? h("button", { type: "button", class: "edit-button", onclick: () => edit(server) }, "Edit") : null,
     server.is_owner ? h("button", {
       type: "button", class: "danger delete-button",
-      onclick: () => confirm(`Delete the server “${server.name}”? Saved passwords for it are erased.`)
+      onclick: async () => await confirmAction({ title: `Delete the server “${server.name}”?`, isDanger: true,
+        message: "Saved passwords for it are erased.", confirmLabel: "Delete" })
         && act(async () => {
           await withSession(() => api("DELETE", `api/v1/servers/${server.id}`));
-          await load();
+          await changed();
         }),
     }, "Delete") : null);
   return [
@@ -133,11 +136,28 @@ async function load() {
   render();
 }
 
+/** After a save or a delete: reload, and tell a workspace showing this page in a tab (it reloads its tree). */
+async function changed() {
+  await load();
+  window.dispatchEvent(new CustomEvent("pgadmin-lite:servers-changed"));
+}
+
 function edit(server) {
-  openServerForm(server, load);
+  openServerForm(server, changed);
+}
+
+/** ?add=1 or ?edit=<id> (how the workspace opens this page): the dialog opens at once. */
+function openAsked() {
+  const params = new URLSearchParams(window.location.search);
+  const editing = servers.find((server) => String(server.id) === params.get("edit") && server.is_owner);
+  if (editing) edit(editing);
+  else if (params.get("add")) openServerForm(null, changed);
 }
 
 installSessionGuard();
-document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, load));
+document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, changed));
 window.addEventListener("pgadmin-lite:logged-in", () => act(load));
-act(load);
+readyAfter(act(async () => {
+  await load();
+  openAsked();
+}));

@@ -1,6 +1,10 @@
-// The query tool's CodeMirror editor: run keys, "the selection or everything", and the error-line mark.
-import { createSqlEditor, EditorView, getSelectedText } from "../vendor/codemirror/codemirror.bundle.js";
+// The query tool's CodeMirror editor: run keys, "the selection or everything", completion from the catalog,
+// and the error-line mark.
+import {
+  configureSql, createSqlEditor, EditorView, getSelectedText, HighlightStyle, syntaxHighlighting, tags,
+} from "../vendor/codemirror/codemirror.bundle.js";
 import { h } from "./api.js";
+import { completionSetup, sqlSchemaConfig } from "./sql_completion.js";
 
 /**
  * A shadow root for the editor. CodeMirror injects its styles as a <style> element into a document
@@ -33,6 +37,38 @@ const replaceSelectionInput = EditorView.domEventHandlers({
   },
 });
 
+/**
+ * The editor's colours are the page's palette variables (app.css), so one theme serves light and dark:
+ * custom properties inherit into the shadow root, and light-dark() follows the page's color-scheme.
+ */
+const paletteTheme = EditorView.theme({
+  "&": { color: "var(--fg)", backgroundColor: "var(--editor-bg)" },
+  ".cm-content": { caretColor: "var(--fg)" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--fg)" },
+  "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, ::selection":
+    { backgroundColor: "var(--editor-selection)" },
+  ".cm-gutters": { backgroundColor: "var(--editor-gutter-bg)", color: "var(--muted)", borderRight: "1px solid var(--line)" },
+  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "var(--editor-active-line)" },
+  ".cm-selectionMatch, .cm-searchMatch": { backgroundColor: "var(--warn-bg)" },
+  "&.cm-focused .cm-matchingBracket": { backgroundColor: "var(--selected)", outline: "1px solid var(--selected-line)" },
+  ".cm-panels, .cm-tooltip": { backgroundColor: "var(--card)", color: "var(--fg)", border: "1px solid var(--line)" },
+  ".cm-tooltip-autocomplete > ul > li[aria-selected]": { backgroundColor: "var(--accent)", color: "var(--on-accent)" },
+  ".cm-textfield": { backgroundColor: "var(--surface)", color: "var(--fg)", border: "1px solid var(--line)" },
+  ".cm-button": { backgroundImage: "none", backgroundColor: "var(--surface)", color: "var(--fg)" },
+});
+
+const paletteHighlight = syntaxHighlighting(HighlightStyle.define([
+  { tag: [tags.keyword, tags.operatorKeyword, tags.modifier], color: "var(--syn-keyword)" },
+  { tag: tags.string, color: "var(--syn-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--syn-number)" },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "var(--syn-comment)", fontStyle: "italic" },
+  { tag: [tags.typeName, tags.standard(tags.name)], color: "var(--syn-type)" },
+  { tag: [tags.special(tags.string), tags.special(tags.name)], color: "var(--syn-literal)" },  // "quoted", :var
+  { tag: [tags.name, tags.propertyName], color: "var(--syn-name)" },
+  { tag: [tags.operator, tags.punctuation, tags.bracket], color: "var(--syn-operator)" },
+  { tag: tags.invalid, color: "var(--danger)" },
+]));
+
 export class SqlEditor {
   /** onRun() for F5 / Ctrl|Cmd+Enter; onText(text) after user edits; onSelection() when the selection changes. */
   constructor(parent, { doc, onRun, onText, onSelection }) {
@@ -43,6 +79,7 @@ export class SqlEditor {
       onRun();
       return true;
     };
+    const completion = completionSetup();
     this.view = createSqlEditor(shadowMount(parent), {
       doc,
       onChange: (text) => {
@@ -51,8 +88,10 @@ export class SqlEditor {
       extraKeys: [
         { key: "F5", run, preventDefault: true },
         { key: "Mod-Enter", run, preventDefault: true },
+        ...completion.keys,
       ],
-      extensions: [replaceSelectionInput, EditorView.updateListener.of((update) => {
+      extensions: [paletteTheme, paletteHighlight, replaceSelectionInput, completion.extensions,
+        EditorView.updateListener.of((update) => {
         if (update.selectionSet || update.docChanged) {
           onSelection();
           this.dropErrorMarkIfMoved(update.docChanged);
@@ -86,15 +125,31 @@ export class SqlEditor {
     }
   }
 
+  /** Insert text at the cursor, on a line of its own, and select it (a history pick: nothing is replaced). */
+  insertAtCursor(text) {
+    const { state } = this.view;
+    const at = state.selection.main.head;
+    const before = at > 0 && state.sliceDoc(at - 1, at) !== "\n" ? "\n" : "";
+    const after = at < state.doc.length && state.sliceDoc(at, at + 1) !== "\n" ? "\n" : "";
+    const from = at + before.length;
+    this.view.dispatch({ changes: { from: at, insert: before + text + after },
+      selection: { anchor: from, head: from + text.length }, scrollIntoView: true, userEvent: "input.paste" });
+  }
+
+  /** Complete names from a catalog snapshot (GET …/catalog) instead of keywords only. */
+  setCatalog(catalog) {
+    configureSql(this.view, sqlSchemaConfig(catalog));
+  }
+
   /**
-   * Where an error sits in the editor: run = {from, prefixLength, docText} of the script that ran,
+   * Where an error sits in the editor: run = {from, docText} of the script that ran,
    * error = {position (1-based in the script), line}. Returns the editor line number or null.
    */
   locate(error, run) {
     const doc = this.view.state.doc;
     if (!run || run.docText !== this.text) return error.line ?? null;
     if (error.position) {
-      const pos = run.from + error.position - 1 - (run.prefixLength ?? 0);
+      const pos = run.from + error.position - 1;
       if (pos >= run.from && pos <= doc.length) return doc.lineAt(pos).number;
     }
     if (error.line) {
@@ -111,7 +166,7 @@ export class SqlEditor {
     const line = doc.line(lineNumber);
     let pos = line.from;
     if (error.position && run && run.docText === this.text) {
-      pos = Math.min(Math.max(run.from + error.position - 1 - (run.prefixLength ?? 0), line.from), line.to);
+      pos = Math.min(Math.max(run.from + error.position - 1, line.from), line.to);
     }
     this.errorLine = lineNumber;
     this.view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });

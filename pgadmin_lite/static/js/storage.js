@@ -1,6 +1,8 @@
 // The file manager: browse a storage root with breadcrumbs, upload (progress, drag and drop), download,
 // new folder, rename, delete. Every path is virtual ("/reports/q1.sql"); the server's sandbox decides.
 import { ApiError, api, h, refreshSession, url } from "./api.js";
+import { askText, confirmAction } from "./components/dialog.js";
+import { readyAfter } from "./page_ready.js";
 import { formatBytes } from "./storage_format.js";
 import { joinPath as join, parentOf, renderBreadcrumbs } from "./storage_paths.js";
 import { errorText, showError } from "./ui.js";
@@ -41,14 +43,16 @@ function renderCrumbs() {
 }
 
 async function renameEntry(entry, path) {
-  const name = prompt(`Rename “${entry.name}” to:`, entry.name);
+  const name = await askText({ title: `Rename “${entry.name}”`, label: "New name", value: entry.name,
+    confirmLabel: "Rename" });
   if (!name || name === entry.name) return;
   const body = { root: state.root, path, new_path: join(parentOf(path), name) };
   try {
     await api("POST", "api/v1/storage/rename", body);
   } catch (err) {
     if (!(err instanceof ApiError && err.code === "exists" && !entry.is_dir)) throw err;
-    if (!confirm(`“${name}” already exists. Replace it?`)) return;
+    if (!await confirmAction({ title: "Replace the file?", message: `“${name}” already exists. Replace it?`,
+      confirmLabel: "Replace", isDanger: true })) return;
     await api("POST", "api/v1/storage/rename", { ...body, overwrite: true });
   }
 }
@@ -57,7 +61,7 @@ async function deleteEntry(entry, path) {
   const question = entry.is_dir
     ? `Delete the folder “${entry.name}” and everything in it? This cannot be undone.`
     : `Delete “${entry.name}”? This cannot be undone.`;
-  if (!confirm(question)) return;
+  if (!await confirmAction({ title: "Delete?", message: question, confirmLabel: "Delete", isDanger: true })) return;
   await api("DELETE", "api/v1/storage", undefined,
     { root: state.root, path, ...(entry.is_dir ? { recursive: "true" } : {}) });
 }
@@ -168,7 +172,8 @@ async function uploadOne(file) {
     const { status, body } = await send(file, { overwrite, onProgress: line.progress });
     if (status === 201) return line.finish(true, "uploaded");
     if (status === 409 && body?.error?.code === "exists" && !overwrite
-        && confirm(`“${file.name}” already exists in ${state.path}. Replace it?`)) {
+        && await confirmAction({ title: "Replace the file?", confirmLabel: "Replace", isDanger: true,
+          message: `“${file.name}” already exists in ${state.path}. Replace it?` })) {
       overwrite = true;
       continue;
     }
@@ -210,8 +215,8 @@ els.drop.addEventListener("drop", (event) => {
   els.drop.classList.remove("dragging");
   uploadFiles(event.dataTransfer.files);
 });
-els.newFolder.addEventListener("click", () => {
-  const name = prompt("Name of the new folder:");
+els.newFolder.addEventListener("click", async () => {
+  const name = await askText({ title: "New folder", label: "Name of the new folder", confirmLabel: "Create" });
   if (name) act(() => api("POST", "api/v1/storage/mkdir", { root: state.root, path: join(state.path, name) }));
 });
 els.hidden.addEventListener("change", () => reload());
@@ -229,4 +234,4 @@ async function start() {
   await load();
 }
 
-start().catch((err) => showError(els.error, err));
+readyAfter(start()).catch((err) => showError(els.error, err));

@@ -1,5 +1,5 @@
 // Small UI helpers shared by the console pages: error text, debounce, a password prompt.
-import { h } from "./api.js";
+import { askText } from "./components/dialog.js";
 
 /** "message — hint" for an ApiError (or any Error), as the server worded it. */
 export function errorText(err) {
@@ -43,22 +43,6 @@ export function debounce(fn, ms) {
 
 /** Ask for a database password in a modal; resolves to the password, or null when cancelled. */
 export function promptPassword(title, detail) {
-  return new Promise((resolve) => {
-    const input = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
-    const dialog = h("dialog", { class: "modal password-dialog" },
-      h("form", { method: "dialog" },
-        h("h2", {}, title),
-        detail ? h("p", { class: "hint" }, detail) : null,
-        h("label", {}, "Password", input),
-        h("div", { class: "dialog-buttons" },
-          h("button", { type: "button", value: "cancel", onclick: () => dialog.close("cancel") }, "Cancel"),
-          h("button", { type: "submit", class: "primary", value: "ok" }, "Connect"))));
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(dialog.returnValue === "ok" ? input.value : null);
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
-  });
+  return askText({ title, detail, label: "Password", type: "password", name: "password",
+    autocomplete: "current-password", confirmLabel: "Connect" });
 }

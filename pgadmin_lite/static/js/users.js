@@ -1,5 +1,7 @@
 // Administrator page: list, add, promote/demote, (de)activate, unlock, reset password, delete users.
 import { api, h } from "./api.js";
+import { askText, confirmAction } from "./components/dialog.js";
+import { readyAfter } from "./page_ready.js";
 import { formatBytes } from "./storage_format.js";
 
 const table = document.querySelector("#users-table tbody");
@@ -35,14 +37,17 @@ function row(user) {
       h("button", { onclick: () => patch({ is_active: !user.is_active }) }, user.is_active ? "Deactivate" : "Activate"),
       user.locked_until ? h("button", { onclick: () => patch({ unlock: true }) }, "Unlock") : null,
       h("button", {
-        onclick: () => {
-          const password = prompt(`New temporary password for ${user.email}:`);
+        onclick: async () => {
+          const password = await askText({ title: `Reset the password of ${user.email}`, type: "password",
+            name: "new_password", autocomplete: "new-password", label: "New temporary password",
+            detail: "They must choose a new one at their next login.", confirmLabel: "Reset password" });
           if (password) patch({ password });
         },
       }, "Reset password"),
       h("button", {
         class: "danger",
-        onclick: () => confirm(`Delete ${user.email}?`) && act(() => api("DELETE", `api/v1/users/${user.id}`)),
+        onclick: async () => await confirmAction({ title: `Delete ${user.email}?`, confirmLabel: "Delete",
+          isDanger: true }) && act(() => api("DELETE", `api/v1/users/${user.id}`)),
       }, "Delete"),
     ));
 }
@@ -63,4 +68,4 @@ document.querySelector("#add-user-form").addEventListener("submit", (event) => {
   });
 });
 
-load().catch(showError);
+readyAfter(load()).catch(showError);
