@@ -9,7 +9,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,10 @@ class ConnectionManager:
             self._reserved[user_id] -= 1
 
     def open_session(self, user_id: int, server_id: int, database: str, connect: Connect,
-                     login_id: str | None = None, client: str | None = None) -> QuerySession:
+                     login_id: str | None = None, client: str | None = None,
+                     params: Mapping[str, Any] | None = None) -> QuerySession:
         """login_id: the login session opening it, so logging out there ends it and nothing else;
-        client: the browser's user agent, to tell the user's sessions apart."""
+        client: the browser's user agent, to tell the user's sessions apart; params: what connect connects with."""
         problem = self.guard.problem()
         if problem:
             raise Conflict(problem, hint="See docs/deployment.md, 'Exactly one process'.")
@@ -123,7 +124,7 @@ class ConnectionManager:
             sizes = Sizes(self.limits.page_size, self.limits.max_rows, self.limits.preview_rows)
             session = QuerySession(tx_id, user_id, server_id, database, connect, sizes=sizes,
                                    run_in=self._workers.submit, on_finish=self.on_finish,
-                                   holding=self.limits.holding, login_id=login_id, client=client,
+                                   holding=self.limits.holding, login_id=login_id, client=client, params=params,
                                    lease=Lease(self.limits.lease_s, self.limits.close_grace_s))
             with self._lock:
                 self._sessions[tx_id] = session

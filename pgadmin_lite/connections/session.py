@@ -6,7 +6,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -52,11 +52,15 @@ class QuerySession:
     def __init__(self, tx_id: str, user_id: int, server_id: int, database: str, connect: Connect,
                  *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
                  modes: Modes | None = None, holding: Holding | None = None,
-                 login_id: str | None = None, lease: Lease | None = None, client: str | None = None) -> None:
+                 login_id: str | None = None, lease: Lease | None = None, client: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
         self.login_id = login_id  # the login session that opened it: logging out there ends it
         self.lease = lease or Lease(0, 0)  # kept alive by the open page (the manager renews it)
         self.client = client  # the browser that opened it (its user agent), for the My sessions panel
+        # What its connection connects with: a short-lived read of ours beside it (the catalog) needs the same
+        # credentials, and a password the user typed for this tab is kept nowhere else.
+        self.params: Mapping[str, Any] = params or {}
         self.opened_at = time.time()
         self.last_sql: str | None = None
         self.sizes, self.modes = sizes, modes or Modes()

@@ -121,7 +121,7 @@ def open_tool() -> ResponseReturnValue:
     server_id, name = server.id, server.name
     session = manager().open_session(current_user.id, server_id, kwargs["dbname"],
                                      lambda: _connect(kwargs, search_path), login_id=current_login_id(),
-                                     client=request.user_agent.string[:300])
+                                     client=request.user_agent.string[:300], params=kwargs)
     if not servers.is_still_usable(current_user, server_id):  # lost while connecting: its signal saw no tab yet
         reason = f"The server {name!r} was unshared or deleted while the query tool opened; it was not opened."
         manager().close(session.tx_id, current_user.id, reason)
@@ -212,7 +212,7 @@ def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
     if row is not None:
         path = catalog.SearchPath(row[0], list(row[1]), "session")
     target = targets.request_target(session.server_id)
-    with targets.connect(target, session.database) as conn:
+    with targets.connect(target, session.database, password=session.params.get("password")) as conn:
         etag, path = catalog.fingerprint(conn, path)
         response = Response(status=304) if request.if_none_match.contains(etag) else None
         if response is None:

@@ -74,12 +74,14 @@ def request_target(server_id: int) -> Target:
 
 @contextmanager
 def connect(target: Target, dbname: str | None = None, *, autocommit: bool = False, timeout_ms: int | None = None,
-            context: AdaptersMap | None = None) -> Iterator[psycopg.Connection[Any]]:
+            context: AdaptersMap | None = None, password: str | None = None) -> Iterator[psycopg.Connection[Any]]:
     """A short-lived connection to dbname (default: the maintenance DB), reused while the user keeps browsing.
 
     Rows are dicts; values load as the query tool's (context: catalog_adapters, which parses the JSON our SQL builds).
+    password: one the user typed for a query tool tab (else the saved one, as every connect).
     """
-    params = connect_params(target.server, target.user, dbname=dbname, connect_timeout=target.connect_timeout)
+    params = connect_params(target.server, target.user, password=password, dbname=dbname,
+                            connect_timeout=target.connect_timeout)
     limit = timeout_ms if timeout_ms is not None else target.statement_timeout_ms
     with ExitStack() as stack:
         try:

@@ -69,7 +69,8 @@ def seeded(live_server: LiveServer, server_id: int) -> int:
 def main_pages(server: int, database: str) -> list[tuple[str, str]]:
     """(path, the selector that says the page has rendered its data) of every page of the console."""
     return [
-        ("/", ".server-row"),
+        ("/", "html[data-ready=true] #ws-tree li"),
+        ("/servers", ".server-row"),
         (f"/servers/{server}/browser", 'li.tree-node[data-kind="databases"]'),
         (f"/servers/{server}/dashboard", "tr.session-row, #sessions p"),
         ("/storage", "#storage-table tbody tr"),

@@ -116,3 +116,15 @@ def test_snapshot_of_five_thousand_tables(admin_client: Any, pg_server: PgServer
     print(f"catalog snapshot of {TABLES} tables: {min(timings):.0f} ms (best of 3), {len(response.data)} bytes; "
           f"304 revalidation {unchanged_ms:.0f} ms")
     assert min(timings) < 5000 and unchanged_ms < min(timings)
+
+
+def test_a_tab_opened_with_a_typed_password_completes_from_its_catalog(admin_client: Any, pw_pg_server: PgServer,
+                                                                        make_pw_role: Any) -> None:
+    role = make_pw_role()  # its password is saved nowhere: the user types it when the tab opens
+    server_id = register_server(admin_client, pw_pg_server, "postgres", username=role.name)
+    assert admin_client.post("/api/v1/query-tool", json={"server_id": server_id}).status_code == 400
+    opened = admin_client.post("/api/v1/query-tool", json={"server_id": server_id, "password": role.password})
+    assert opened.status_code == 201, opened.get_json()
+    response = snapshot(QueryTool(admin_client, opened.get_json()["tx_id"]))
+    assert response.status_code == 200, response.get_json()
+    assert ("pg_catalog", "pg_class") in {(r["schema"], r["name"]) for r in response.get_json()["relations"]}
