@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from tests.browser.test_look import LAYOUT_PROBLEMS
 from tests.plugins.browser import http_session, login, register_server, run_sql, wait_idle
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
@@ -407,3 +410,163 @@ def test_tabs_the_server_never_got_come_back_from_the_local_copy(workspace: Any,
     saved = page.evaluate("fetch(document.querySelector('meta[name=app-prefix]').content + '/api/v1/workspace')"
                           ".then((r) => r.json())")
     assert [tab["id"] for tab in saved["tabs"]] == ids and saved["active"] == ids[1]
+
+
+def frame_ready(page: Any, tab_id: str) -> FramePage:
+    """An object or jobs tab's iframe once its page says it is ready (page_ready.js)."""
+    handle = page.wait_for_selector(f"#frame-{tab_id}", state="attached")
+    frame = handle.content_frame()
+    frame.wait_for_selector(READY, state="attached")
+    return FramePage(page, frame)
+
+
+def backend_is_gone(pg_server: PgServer, pid: int) -> bool:
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        return not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall()
+
+
+def test_a_day_of_work_through_the_workspace_only(workspace: Any, live_server: LiveServer, pg_server: PgServer,
+                                                  pg_database: str) -> None:
+    """Log in, expand the server, a query tool from the database's menu with a transaction over two runs, the
+    table's data from the tree, a column altered after its SQL was reviewed, a backup into a new folder, a reload
+    that brings every tab back, and a closed tab whose backend leaves pg_stat_activity within seconds."""
+    page = workspace
+    with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (id int PRIMARY KEY, amount integer NOT NULL);"
+                     " INSERT INTO orders VALUES (1, 10), (2, 20)")
+    db = open_path(page, pg_database, ("database", pg_database))
+    menu_choose(page, db, "Query tool here")
+    tool_id = active_tab(page)
+    tool = tool_frame(page, tool_id)
+    run_sql(tool, "BEGIN; INSERT INTO orders VALUES (3, 30);")
+    assert tool.locator("#tx-badge").get_attribute("data-status") == "in_transaction"
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (2,)  # not yet committed
+    run_sql(tool, "UPDATE orders SET amount = amount + 1 WHERE id = 3; COMMIT;")
+    assert tool.locator("#tx-badge").get_attribute("data-status") == "idle"
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        assert conn.execute("SELECT amount FROM orders WHERE id = 3").fetchone() == (31,)
+
+    tables = node(page, "schemas", "schemas")
+    expand(page, tables)
+    expand(page, node(page, "schema", "public"))
+    expand(page, node(page, "tables", "tables"))
+    table = node(page, "table", "orders")
+    menu_choose(page, table, "View/Edit data ▸", "First 100 rows")
+    object_id = active_tab(page)
+    data = frame_ready(page, object_id)
+    cells = data.locator("#panel-data table.data-table tbody tr td[data-column=id]")
+    cells.nth(2).wait_for()
+    assert cells.all_inner_texts()[:3] == ["1", "2", "3"]
+
+    menu_choose(page, table, "Properties / Alter…")  # the same object's tab, on its properties
+    assert active_tab(page) == object_id
+    props = frame_ready(page, object_id)
+    props.wait_for_selector("#action-alter")
+    props.click("#action-alter")
+    dialog = props.locator("#alter-dialog")
+    dialog.wait_for()
+    dialog.locator(".existing-column[data-column=amount] input[name=col-type]").fill("bigint")
+    props.wait_for_function("() => document.querySelector('#alter-dialog .sql-preview')?.textContent"
+                            ".includes('TYPE bigint')"
+                            " && !document.querySelector('#alter-dialog .dialog-apply').disabled")
+    assert props.inner_text("#alter-dialog .sql-preview").strip() == (
+        'ALTER TABLE "public"."orders"\n    ALTER COLUMN "amount" TYPE bigint;')
+    amount_type = ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                   " WHERE attrelid = 'orders'::regclass AND attname = 'amount'")
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        assert conn.execute(amount_type).fetchone() == ("integer",)  # the review ran nothing
+    dialog.locator(".dialog-apply").click()
+    dialog.wait_for(state="detached")
+    with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
+        assert conn.execute(amount_type).fetchone() == ("bigint",)
+
+    folder = f"day-{pg_database}"
+    menu_choose(page, db, "Backup…")
+    jobs_id = active_tab(page)
+    jobs = frame_ready(page, jobs_id)
+    assert jobs.input_value("#job-kind") == "backup" and jobs.input_value("#job-database") == pg_database
+    jobs.click("#job-output-browse")
+    picker = jobs.locator("#file-dialog")
+    picker.wait_for()
+    picker.locator("#file-dialog-new-folder").click()
+    picker.locator("#file-dialog-folder-name").fill(folder)
+    picker.locator("#file-dialog-folder-name").press("Enter")
+    picker.locator("#file-dialog-crumbs [aria-current=page]", has_text=folder).wait_for()
+    picker.locator("#file-dialog-name").fill("orders.dump")
+    picker.locator("#file-dialog-ok").click()
+    picker.wait_for(state="detached")
+    jobs.click("#job-start")
+    jobs.wait_for_selector('#job-progress[value="100"]', timeout=30_000)
+    assert jobs.inner_text("#job-state") == "succeeded"
+    dump = live_server.data_dir / "storage" / "u1" / folder / "orders.dump"
+    assert dump.stat().st_size > 0
+
+    before = tab_ids(page)
+    assert before == [tool_id, object_id, jobs_id]
+    wait_saved(page)
+    page.reload()
+    page.wait_for_selector(READY)
+    assert tab_ids(page) == before and active_tab(page) == jobs_id
+    page.locator(f'#ws-tabs [data-tab-id="{tool_id}"]').click()
+    tool = tool_frame(page, tool_id)
+    run_sql(tool, "select pg_backend_pid()")
+    pid = int(tool.locator("table.results-grid tbody tr td:nth-child(2)").first.inner_text())
+    assert not backend_is_gone(pg_server, pid)
+    page.locator(f'#ws-tabs [data-tab-id="{tool_id}"] .ws-tab-close').click()
+    assert tab_ids(page) == [object_id, jobs_id]
+    wait_until(lambda: backend_is_gone(pg_server, pid), f"backend {pid} of the closed tab is still connected",
+               timeout=10)
+
+
+@pytest.fixture
+def shop(workspace: Any, live_server: LiveServer, pg_server: PgServer) -> Iterator[Any]:
+    """The workspace on a server named as a team names one ("Production", group "Team"), its database "shop"."""
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS shop WITH (FORCE)")
+        conn.execute("CREATE DATABASE shop")
+    with psycopg.connect(pg_server.conninfo("shop"), autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (id int PRIMARY KEY, customer text, amount numeric(10,2), placed_at"
+                     " timestamptz DEFAULT now()); INSERT INTO orders SELECT g, 'customer ' || g, g * 9.5,"
+                     " '2026-12-01 18:00+00'::timestamptz - g * interval '1 hour' FROM generate_series(1, 40) g;"
+                     " CREATE TABLE customers (id int PRIMARY KEY, name text); CREATE VIEW big_orders AS"
+                     " SELECT * FROM orders WHERE amount > 100")
+    fixture_server = workspace.server_id
+    workspace.server_id = register_server(live_server.url, pg_server, "Production", group="Team",
+                                          maintenance_db="shop")
+    workspace.reload()
+    workspace.wait_for_selector(READY)
+    try:
+        yield workspace
+    finally:
+        http_session(live_server.url).delete(f"{live_server.url}/api/v1/servers/{workspace.server_id}", timeout=10)
+        workspace.server_id = fixture_server
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS shop WITH (FORCE)")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_workspace_in_both_themes_at_both_widths(shop: Any, scheme: str, tmp_path: Path) -> None:
+    """The theme follows prefers-color-scheme and the layout holds at 1024 and 1920 px; the pictures are the ones in
+    docs/screenshots (PGADMIN_LITE_SCREENSHOTS=docs/screenshots writes them there)."""
+    page = shop
+    page.emulate_media(color_scheme=scheme)
+    db = open_path(page, "shop", ("database", "shop"))
+    expand(page, node(page, "schemas", "schemas"))
+    expand(page, node(page, "schema", "public"))
+    expand(page, node(page, "tables", "tables"))
+    menu_choose(page, node(page, "table", "orders"), "Properties / Alter…")
+    menu_choose(page, db, "Query tool here")
+    tool = tool_frame(page, active_tab(page))
+    run_sql(tool, "SELECT id, customer, amount, placed_at\n  FROM orders\n WHERE amount > 100\n"
+                  " ORDER BY placed_at DESC;")
+    out = Path(os.environ.get("PGADMIN_LITE_SCREENSHOTS") or tmp_path)
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    channels = [int(part) for part in background[background.index("(") + 1:-1].split(",")[:3]]
+    assert (sum(channels) / 3 < 80) if scheme == "dark" else (sum(channels) / 3 > 200), background
+    for width in (1024, 1920):
+        page.set_viewport_size({"width": width, "height": 700 if width < 1920 else 1000})
+        for where in (page, tool):
+            problems = where.evaluate(LAYOUT_PROBLEMS)
+            assert problems == [], f"{width} px, {scheme}: {problems}"
+        page.screenshot(path=str(out / f"workspace-{width}-{scheme}.png"))

@@ -499,8 +499,9 @@ async function main() {
     return;
   }
   const { server, database } = target;
-  $("#qt-title").textContent = `${database}`;
-  $("#qt-target").textContent = `${server.username}@${server.name}`;
+  for (const [selector, text] of [["#qt-title", database], ["#qt-target", `${server.username}@${server.name}`]]) {
+    Object.assign($(selector), { textContent: text, title: text });  // the whole name when the header cuts it
+  }
   pageTitle = `${database} on ${server.name} · Query tool`;
   document.title = pageTitle;
   const userId = document.querySelector('meta[name="user-id"]')?.content;
