@@ -86,7 +86,7 @@ def _exact_number(text: str) -> float | None:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
         return None
-    digits = number.as_tuple().digits
+    digits = number.normalize().as_tuple().digits  # trailing zeros of the scale are not significant
     return float(number) if number.is_finite() and len(digits) <= EXACT_DIGITS else None
 
 
