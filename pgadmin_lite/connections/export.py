@@ -19,6 +19,7 @@ from pgadmin_lite.errors import Conflict, ConnectionLostError, StatementFailed
 if TYPE_CHECKING:
     from pgadmin_lite.connections.session import QuerySession
 
+COPY_TEXT_HEADER_VERSION = 150000  # COPY … (FORMAT text, HEADER) is accepted from PostgreSQL 15
 STREAM_ROWS = 1000  # rows read again arrive in chunks of this many (libpq's chunked mode): flat memory
 EXPORT_SAVEPOINT = sql.Identifier("pgl_export")
 READ_ONLY_SQLSTATE = "25006"
@@ -198,6 +199,13 @@ def rows_reader(statement: str, fmt: Format, target: Target) -> Read:
         yield from encode(fmt, target, counted)
         stream.rows = counted.count
     return read
+
+
+def reader_for(source: ExportSource, fmt: Format, target: Target, server_version: int) -> Read:
+    """COPY where PostgreSQL writes the format itself (CSV; TSV from 15 on, where text has HEADER), else the rows."""
+    if source.is_copy or fmt.name == "csv" or (fmt.copy_options and server_version >= COPY_TEXT_HEADER_VERSION):
+        return copy_reader(rerun_copy(source, fmt))
+    return rows_reader(source.statement, fmt, target)
 
 
 def _roll_back(conn: psycopg.Connection[Any], in_tx: bool) -> None:

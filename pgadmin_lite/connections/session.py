@@ -24,15 +24,8 @@ from pgadmin_lite.connections.execution import (
     run_script,
     transaction_status,
 )
-from pgadmin_lite.connections.export import (
-    ExportSource,
-    RerunStream,
-    RowsStream,
-    copy_reader,
-    rerun_copy,
-    rows_reader,
-)
-from pgadmin_lite.connections.export_formats import FORMATS, Format, Target
+from pgadmin_lite.connections.export import ExportSource, RerunStream, RowsStream, reader_for
+from pgadmin_lite.connections.export_formats import FORMATS, Target
 from pgadmin_lite.connections.export_names import DEFAULT_TABLE, file_stem, source_table
 from pgadmin_lite.connections.leases import Lease
 from pgadmin_lite.connections.protocol import NotSent
@@ -45,7 +38,6 @@ Connect = Callable[[], psycopg.Connection[Any]]
 RunIn = Callable[[Callable[[], None]], None]
 OnFinish = Callable[["QuerySession", "RunNote", dict[str, Any]], None]
 READ_AHEAD_MAX_ROWS = 10_000  # rows held beyond the page being sent
-COPY_TEXT_HEADER_VERSION = 150000  # COPY … (FORMAT text, HEADER) is accepted from PostgreSQL 15
 READ_AHEAD_MAX_S = 0.25  # a page slower than this is not read ahead: it would hold the connection that long
 
 
@@ -481,8 +473,7 @@ class QuerySession:
             target = Target(source.columns, source_table(source.statement) or DEFAULT_TABLE, self._export_dir())
             if source.rows is not None or not source.may_rerun:
                 return RowsStream(source, fmt, target)  # never run again: what is held; the response says what went
-            read = copy_reader(rerun_copy(source, fmt)) if self._copies(fmt, source) else \
-                rows_reader(source.statement, fmt, target)
+            read = reader_for(source, fmt, target, self.conn.info.server_version)
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
@@ -490,12 +481,6 @@ class QuerySession:
             in_user_tx = self._is_in_transaction()
             self.is_running, self._cancel_asked = True, False
         return RerunStream(self, read, in_user_tx=in_user_tx).start()
-
-    def _copies(self, fmt: Format, source: ExportSource) -> bool:
-        """Whether PostgreSQL's COPY writes the format itself (CSV; TSV from 15 on, where text has HEADER)."""
-        if source.is_copy or fmt.name == "csv":
-            return True
-        return fmt.copy_options is not None and self.conn.info.server_version >= COPY_TEXT_HEADER_VERSION
 
     def _export_dir(self) -> Path:
         """Where an XLSX export builds its workbook: beside the spools, under DATA_DIR."""
