@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from flask import Flask
 
+from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD, api_client
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
 
 FORMATS = ["csv", "tsv", "json", "ndjson", "sql", "xlsx"]
@@ -222,3 +223,19 @@ def test_csv_is_still_the_default_and_export_csv_still_answers(tool: QueryTool) 
     plain = tool.client.post(f"{tool.base}/export")
     assert plain.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert list(csv.reader(io.StringIO(plain.get_data(as_text=True)))) == [["id", "label"], ["1", "plain"], ["2", ""]]
+
+
+def test_only_the_tabs_owner_exports_and_csrf_is_needed(app: Flask, tool: QueryTool, home: Path) -> None:
+    tool.run(HELD)
+    user = api_client(app, USER_EMAIL, USER_PASSWORD)
+    user_home = Path(app.config["STORAGE_DIR"]) / "u2"
+    for fmt in ("json", "xlsx"):
+        assert user.post(f"{tool.base}/export", query_string={"format": fmt}).status_code == 404
+        assert user.get(f"{tool.base}/export-name", query_string={"format": fmt}).status_code == 404
+        stolen = user.post(f"{tool.base}/export-to-storage", json={"path": f"/stolen.{fmt}", "format": fmt})
+        assert stolen.status_code == 404 and not (user_home / f"stolen.{fmt}").exists()
+    no_token = tool.client.client.post(f"{tool.base}/export", query_string={"format": "json"})  # the owner's cookies
+    assert no_token.status_code == 400 and no_token.get_json()["error"]["code"] == "csrf_failed"
+    no_token = tool.client.client.post(f"{tool.base}/export-to-storage", json={"path": "/x.json", "format": "json"})
+    assert no_token.status_code == 400 and not (home / "x.json").exists()
+    assert tool.client.get(tool.base).get_json()["is_running"] is False
