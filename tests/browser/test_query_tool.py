@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,19 @@ def test_more_rows_history_and_csv(tool: Any) -> None:
     tool.wait_for_function("() => document.querySelectorAll('.history-entry').length === 1")
     entry.click()
     assert "generate_series(1, 2500)" in editor_text(tool)
+
+
+def test_choosing_a_format_and_downloading(tool: Any) -> None:
+    """Issue 16 point 6: the format chosen beside Download ▸ is the file's, named after the query."""
+    run_sql(tool, "select 1 as n, 'it''s' as t, null as nothing")
+    tool.select_option("#export-format", "json")
+    with tool.expect_download() as download_info:
+        tool.click("#download-csv")
+    download = download_info.value
+    assert download.suggested_filename == "select_1_as.json"
+    assert json.loads(Path(download.path()).read_text(encoding="utf-8")) == [{"n": 1, "t": "it's", "nothing": None}]
+    assert tool.evaluate("localStorage.getItem('pgadmin-lite:export-format')") == "json"  # the next page offers it
+    tool.select_option("#export-format", "csv")  # as the other tests of this browser expect
 
 
 def test_screenshot_of_a_result(tool: Any) -> None:

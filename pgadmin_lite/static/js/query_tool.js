@@ -22,7 +22,9 @@ const buttons = {
   commit: $("#commit"), rollback: $("#rollback"), reconnect: $("#reconnect"), close: $("#close-tool"),
   open: $("#file-open"), save: $("#file-save"), saveAs: $("#file-save-as"), exportStorage: $("#export-storage"),
 };
-const csvLink = $("#download-csv");
+const downloadLink = $("#download-csv");  // its id from the CSV-only days: scripts and tests use it
+const formatSelect = $("#export-format");
+const FORMAT_KEY = "pgadmin-lite:export-format";
 const statusEl = $("#qt-status");
 const messagesEl = $("#messages");
 const problemEl = $("#qt-problem");
@@ -98,8 +100,9 @@ function updateButtons() {
   buttons.reconnect.disabled = running;
   const canDownload = ready && state.hasRows;
   buttons.exportStorage.disabled = !canDownload;
-  csvLink.classList.toggle("disabled", !canDownload);
-  csvLink.setAttribute("aria-disabled", String(!canDownload));
+  formatSelect.disabled = !canDownload;
+  downloadLink.classList.toggle("disabled", !canDownload);
+  downloadLink.setAttribute("aria-disabled", String(!canDownload));
 }
 
 function setRunning(isRunning, label = "Running") {
@@ -399,11 +402,14 @@ function wireControls() {
   buttons.open.addEventListener("click", () => files?.open());
   buttons.save.addEventListener("click", () => files?.save());
   buttons.saveAs.addEventListener("click", () => files?.saveAs());
-  buttons.exportStorage.addEventListener("click", () => files?.exportCsv());
+  buttons.exportStorage.addEventListener("click", () => files?.exportTo(formatSelect.value));
+  formatSelect.value = localStorage.getItem(FORMAT_KEY) || "csv";
+  if (!formatSelect.value) formatSelect.value = "csv";  // a stored format this page no longer offers
+  formatSelect.addEventListener("change", () => localStorage.setItem(FORMAT_KEY, formatSelect.value));
   for (const name of Object.keys(modeBoxes)) modeBoxes[name].addEventListener("change", () => changeMode(name));
-  csvLink.addEventListener("click", (event) => {
+  downloadLink.addEventListener("click", (event) => {
     event.preventDefault();
-    if (!csvLink.classList.contains("disabled")) session.downloadCsv();
+    if (!downloadLink.classList.contains("disabled")) session.download(formatSelect.value);
   });
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   document.addEventListener("keydown", (event) => {
