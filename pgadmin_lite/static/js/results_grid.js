@@ -14,7 +14,7 @@ export { cell } from "./grid_values.js";
 const OVERSCAN = 20;       // rows rendered above and below the visible ones
 const JUMP_PAGE = 10_000;  // rows per fetch while jumping to the end
 const SAMPLE_ROWS = 500;   // rows measured to size a column
-const WIDTHS = { min: 48, max: 360, fitMax: 800, header: 30, cell: 14 };
+const WIDTHS = { min: 48, max: 360, fitMax: 800, header: 30, cell: 18 };
 const FALLBACK_VIEW_HEIGHT = 600;  // px rendered while the grid is hidden (its size is known once shown)
 
 export class ResultsGrid {
@@ -95,7 +95,8 @@ export class ResultsGrid {
     this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.countNote, this.infoNote, this.footerNote);
     this.container.replaceChildren(h("div", { class: "grid-toolbar" }, this.filterInput, this.viewNote,
       h("span", { class: "spacer" }), this.copyButton, this.jumpButton), this.scroller, this.footer);
-    this.font = getComputedStyle(this.table).font;
+    const style = getComputedStyle(this.table);  // a canvas takes no "font" shorthand with font-stretch in it
+    this.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     this.rowHeight = 0;
     this.rownumDigits = 0;
     this.buildHead();
