@@ -99,9 +99,9 @@ def test_sort_and_filter_apply_to_the_loaded_rows(tool: Any) -> None:
     assert tool.get_attribute("#results .grid-filter", "placeholder") == "Filter loaded rows"
 
 
-def test_the_value_viewer_pretty_prints_json_and_folds_it(tool: Any) -> None:
+def test_the_value_viewer_folds_json_and_shows_xml_and_bytea(tool: Any) -> None:
     run_sql(tool, """select '{"a": [1, 2.50], "b": {"c": null}, "big": 12345678901234567890}'::jsonb as doc,"""
-                  " 'plain' as t")
+                  """ 'plain' as t, '\\xdeadbeef41'::bytea as b, '<a><b k="v">x</b></a>'::xml as x""")
     cell(tool, 0, 0).dblclick()
     viewer = tool.locator("dialog.value-viewer[data-kind='json']")
     viewer.wait_for()
@@ -120,3 +120,13 @@ def test_the_value_viewer_pretty_prints_json_and_folds_it(tool: Any) -> None:
     plain.wait_for()
     assert plain.locator(".value-text").inner_text() == "plain"
     plain.locator(".value-close").click()
+    plain.wait_for(state="detached")
+    cell(tool, 0, 2).dblclick()
+    dump = tool.inner_text("dialog.value-viewer[data-kind='bytea'] .value-text")
+    assert dump == "00000000  de ad be ef 41" + " " * 35 + "....A"  # offset, hex, the printable characters
+    tool.keyboard.press("Escape")
+    cell(tool, 0, 3).dblclick()
+    xml = tool.inner_text("dialog.value-viewer[data-kind='xml'] .value-text")
+    assert xml == '<a>\n  <b k="v">\n    x\n  </b>\n</a>'
+    tool.keyboard.press("Escape")
+    tool.locator("dialog.value-viewer").wait_for(state="detached")

@@ -56,6 +56,15 @@ export const COPY_FORMATS = [
   { id: "sql", label: "SQL INSERT statements", write: inserts },
 ];
 
+/** The Copy ▸ menu: each format with headers (column names, JSON keys, an INSERT's column list) or without. */
+export function copyMenuItems(subject, copy) {
+  const items = (isWithHeaders) => COPY_FORMATS.map((f) => ({ label: f.label, action: () => copy(f.id, isWithHeaders) }));
+  return [
+    { label: `Copy ${subject} with headers`, items: items(true) },
+    { label: `Copy ${subject} without headers`, items: items(false) },
+  ];
+}
+
 export function formatRows(formatId, columns, rows, isWithHeaders) {
   return COPY_FORMATS.find((f) => f.id === formatId).write(columns, rows, isWithHeaders);
 }

@@ -36,7 +36,7 @@ export function cellText(value) {
 }
 
 /** Order of two values of one column: NULL last (as PostgreSQL's ASC), numbers as numbers, text naturally. */
-export function compareValues(a, b, isNumeric) {
+function compareValues(a, b, isNumeric) {
   if (a === null || b === null) return (a === null) - (b === null);
   if (isNumeric) {
     const x = Number(a);
@@ -46,6 +46,25 @@ export function compareValues(a, b, isNumeric) {
   }
   if (typeof a === "boolean") return a - b;
   return collator.compare(valueText(a), valueText(b));
+}
+
+/** The shown order of rows (indexes), or null for all in their own order: those containing needle (any column,
+ * case-insensitive), sorted by sort = {c, dir} (ties keep their order). */
+export function viewOrder(rows, { needle, sort, numeric }) {
+  let order = null;
+  if (needle) {
+    order = [];
+    rows.forEach((row, i) => {
+      if (row.some((v) => v !== null && valueText(v).toLowerCase().includes(needle))) order.push(i);
+    });
+  }
+  if (sort) {
+    const { c, dir } = sort;
+    const sign = dir === "asc" ? 1 : -1;
+    order ??= rows.map((_, i) => i);
+    order.sort((a, b) => sign * compareValues(rows[a][c], rows[b][c], numeric[c]) || a - b);
+  }
+  return order;
 }
 
 /** One <td> of a plain (non-virtual) table, as View data uses: NULL is a styled marker, never the text "NULL". */

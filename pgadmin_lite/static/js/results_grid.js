@@ -3,9 +3,9 @@
 // rows on scroll, on demand or up to the end.
 import { h } from "./api.js";
 import { menuPointFor, openMenu } from "./components/context_menu.js";
-import { COPY_FORMATS, formatRows } from "./grid_copy.js";
+import { copyMenuItems, formatRows } from "./grid_copy.js";
 import { GridSelection } from "./grid_selection.js";
-import { cellText, compareValues, isNumericType, valueText } from "./grid_values.js";
+import { cellText, isNumericType, viewOrder } from "./grid_values.js";
 import { errorText } from "./ui.js";
 import { openValueViewer } from "./value_viewer.js";
 
@@ -277,19 +277,7 @@ export class ResultsGrid {
 
   applyView() {
     const needle = this.filterText.toLowerCase();
-    let order = null;
-    if (needle) {
-      order = [];
-      this.rows.forEach((row, i) => {
-        if (row.some((v) => v !== null && valueText(v).toLowerCase().includes(needle))) order.push(i);
-      });
-    }
-    if (this.sort) {
-      const { c, dir } = this.sort;
-      const sign = dir === "asc" ? 1 : -1;
-      order ??= this.rows.map((_, i) => i);
-      order.sort((a, b) => sign * compareValues(this.rows[a][c], this.rows[b][c], this.numeric[c]) || a - b);
-    }
+    const order = viewOrder(this.rows, { needle, sort: this.sort, numeric: this.numeric });
     this.order = order;
     this.selection.reset();
     for (const th of this.headRow.querySelectorAll("th[data-column]")) {
@@ -328,11 +316,8 @@ export class ResultsGrid {
 
   openCopyMenu() {
     const subject = this.selection.range() ? "the selection" : "all loaded rows";
-    const items = (isWithHeaders) => COPY_FORMATS.map((f) => ({ label: f.label, action: () => this.copy(f.id, isWithHeaders) }));
-    openMenu({ label: `Copy ${subject}`, ...menuPointFor(this.copyButton), items: [
-      { label: `Copy ${subject} with headers`, items: items(true) },
-      { label: `Copy ${subject} without headers`, items: items(false) },
-    ] });
+    openMenu({ label: `Copy ${subject}`, ...menuPointFor(this.copyButton),
+      items: copyMenuItems(subject, (formatId, isWithHeaders) => this.copy(formatId, isWithHeaders)) });
   }
 
   openViewer(i, c) {
