@@ -34,7 +34,9 @@ bp = Blueprint("query_tool", __name__)
 API = "/api/v1/query-tool"
 ADAPTERS = build_adapters()
 MAX_SEARCH_PATH = 32
-SEARCH_PATH_SQL = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_schemas(false)"
+# The tab's loaders keep arrays as PostgreSQL's text: the schemas come as JSON (a name may hold a comma or a brace).
+SEARCH_PATH_SQL = ("SELECT pg_catalog.current_setting('search_path'),"
+                   " pg_catalog.to_json(pg_catalog.current_schemas(false))")
 
 
 def manager() -> ConnectionManager:
@@ -212,7 +214,7 @@ def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
     path = None
     row = session.read_when_idle(SEARCH_PATH_SQL, [])
     if row is not None:
-        path = catalog.SearchPath(row[0], list(row[1]), "session")
+        path = catalog.SearchPath(row[0], orjson.loads(row[1]), "session")
     target = targets.request_target(session.server_id)
     with targets.connect(target, session.database, password=session.params.get("password")) as conn:
         etag, path = catalog.fingerprint(conn, path)

@@ -51,8 +51,8 @@ let holdTimer = null;
 
 const badge = new TxBadge($("#tx-badge"));
 const grid = new ResultsGrid($("#results"), {
-  loadMore: async () => {
-    const page = await session.fetch(FETCH_LIMIT);
+  loadMore: async (limit = FETCH_LIMIT) => {
+    const page = await session.fetch(limit);
     if (page.released) refreshBadge();
     return page;
   },
