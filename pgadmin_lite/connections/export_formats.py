@@ -54,23 +54,10 @@ class Target:
 
 
 def pg_text(value: Any) -> str:
-    """The server's text form of a value our loaders turned into JSON (booleans, numbers, arrays)."""
+    """The server's text form of a value our loaders turned into JSON (booleans, numbers; arrays come as text)."""
     if isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, list):
-        return "{" + ",".join(_array_item(item) for item in value) + "}"
     return str(value)
-
-
-def _array_item(item: Any) -> str:
-    if item is None:
-        return "NULL"
-    text = pg_text(item)
-    if isinstance(item, list):
-        return text
-    if text == "" or text.upper() == "NULL" or any(ch in text for ch in ' {},"\\') or text != text.strip():
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
 
 
 def csv_field(value: Any) -> str:

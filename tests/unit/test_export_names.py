@@ -37,7 +37,7 @@ def test_a_unicode_name_has_an_ascii_fallback() -> None:
 
 @pytest.mark.parametrize(("value", "literal"), [
     (None, "NULL"), (True, "TRUE"), (3, "3"), (0.1, "0.1"), ("it's", "'it''s'"), ("a\\b", "E'a\\\\b'"),
-    ("\\x00ff", "E'\\\\x00ff'"), (["a b", None], "'{\"a b\",NULL}'"), ("NaN", "'NaN'"),
+    ("\\x00ff", "E'\\\\x00ff'"), ('{"a b",NULL}', "'{\"a b\",NULL}'"), ("NaN", "'NaN'"),
 ])
 def test_values_are_quoted_as_quote_literal_does(value: object, literal: str) -> None:
     assert sql_value(value) == literal
