@@ -6,6 +6,7 @@ import { HistoryPanel } from "./history_panel.js";
 import { CatalogFeed } from "./qt_catalog.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
 import { renderPlan } from "./plan_view.js";
+import { ResultChart } from "./result_chart.js";
 import { FileActions } from "./qt_files.js";
 import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
@@ -46,20 +47,35 @@ let files = null;
 let runTimer = null;
 let pageTitle = document.title;
 let holdTimer = null;
+let loaded = { columns: [], rows: [], hasMore: false };  // the paged result's rows so far: the Chart tab draws them
 
 const badge = new TxBadge($("#tx-badge"));
 const grid = new ResultsGrid($("#results"), {
   loadMore: async () => {
+    const target = loaded;
     const page = await session.fetch(FETCH_LIMIT);
     if (page.released) refreshBadge();
+    for (const row of page.rows ?? []) target.rows.push(row);
+    target.hasMore = Boolean(page.has_more);
     return page;
   },
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
-const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview") });
+const chart = new ResultChart($("#chart-panel"));
+const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview"),
+  onSelect: () => chart.setSource(chartSource()) });
 grid.onChange = () => {
   if (!state.running && state.lastResult) setStatus(resultSummary(state.lastResult));
+  chart.setSource(chartSource());
 };
+
+/** What the Chart tab draws: the result set in view under Data output (the paged one as far as it is loaded). */
+function chartSource() {
+  const st = resultSets.previewSet;
+  if (!st) return loaded;
+  const rows = st.rows ?? [];
+  return { columns: st.columns, rows, hasMore: (st.row_count ?? 0) > rows.length };
+}
 
 function showTab(name) {
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) {
@@ -310,6 +326,7 @@ function showResult(result, run) {
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
   const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
   catalog.afterRun(result);
+  loaded = { columns: result.columns ?? [], rows: [...(result.rows ?? [])], hasMore: Boolean(result.has_more) };
   grid.show(result);
   resultSets.show(result);
   state.hasRows = grid.columns.length > 0 && result.rows_statement_index != null;
