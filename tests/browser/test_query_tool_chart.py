@@ -64,15 +64,36 @@ def test_a_line_chart_of_two_columns_downloads_as_png(tool: Any, tmp_path: Path)
     assert width >= 400 and len(data) > 5_000
 
 
-def test_stacked_bars_stack_positives_up_and_negatives_down(tool: Any) -> None:
-    got = tool.evaluate("""async () => {
+STAMPS = ["2026-12-04", "2026-12-04 06:30:00.25", "2026-12-04 09:00:00+05:30", "2026-12-03 22:30:00-08",
+          "1901-12-13 20:45:52+00:09:21", "0099-01-01 00:00:00", "infinity", "0044-03-15 BC", "04/12/2026"]
+
+
+def test_the_chart_reads_numbers_stamps_and_stacks(tool: Any) -> None:
+    got = tool.evaluate("""async (stamps) => {
         const prefix = document.querySelector('meta[name=app-prefix]').content;
-        const { stack } = await import(`${prefix}/static/js/lib/chart_data.js`);
-        return stack([[1, -2, null, 4], [3, -1, 5, -4], [2, 2, 1, null]]);
-    }""")
-    assert got == [[[0, 0, None, 0], [1, -2, None, 4]],
-                   [[1, -2, 0, 0], [4, -3, 5, -4]],
-                   [[4, 0, 5, None], [6, 2, 6, None]]]
+        const { columnKind, parseStamp, stack, toNumber } = await import(`${prefix}/static/js/lib/chart_data.js`);
+        return {
+          kinds: ["int4", "int8", "numeric(10,2)", "float8", "timestamptz(3)", "timestamp", "date", "text", "int4[]",
+                  "money"].map(columnKind),
+          numbers: [1, "12345678901234567890", "1.5", "NaN", "Infinity", null].map(toNumber),
+          stamps: stamps.map(parseStamp),
+          stack: stack([[1, -2, null, 4], [3, -1, 5, -4], [2, 2, 1, null]]),
+        };
+    }""", STAMPS)
+    assert got["kinds"] == ["number"] * 4 + ["time"] * 3 + ["other"] * 3
+    numbers = [None if n is None else float(n) for n in got["numbers"]]
+    assert numbers == [1, float(12345678901234567890), 1.5, None, None, None]  # a float, for the chart only
+    day = 1_796_342_400  # 2026-12-04 00:00 UTC
+    assert got["stamps"] == [{"at": day, "offset": 0}, {"at": day + 23_400.25, "offset": 0},
+                             {"at": day + 12_600, "offset": 19_800}, {"at": day + 23_400, "offset": -28_800},
+                             {"at": -2_147_484_209, "offset": 561},
+                             {"at": -59_042_995_200, "offset": 0}, None, None, None]
+    assert got["stack"] == [[[0, 0, None, 0], [1, -2, None, 4]],
+                            [[1, -2, 0, 0], [4, -3, 5, -4]],
+                            [[4, 0, 5, None], [6, 2, 6, None]]]
+
+
+def test_stacked_bars_of_numerics(tool: Any) -> None:
     run_sql(tool, "select g, g::numeric(20,2) as a, case when g % 2 = 0 then null else -g end as b,"
                   " 12345678901234567890::numeric + g as big from generate_series(1,5) g")
     open_chart(tool)

@@ -11,6 +11,7 @@ const BARS = new Set(["bar", "stacked"]);
 const FONT = "system-ui, sans-serif";
 const BAR_SHARE = 0.8;  // of the step between xs; the rest is the gap between groups of bars
 const MIN_HEIGHT = 140;
+const LABEL_CHARS = 18;  // a text x's tick labels are cut to this (the legend shows the whole text)
 const DAY = 86_400;
 const pad = (n, width = 2) => String(n).padStart(width, "0");
 
@@ -112,8 +113,9 @@ export class ResultChart {
     this.message = h("p", { class: "hint chart-message", id: "chart-message", hidden: true });
     this.area = h("div", { class: "chart-plot", id: "chart-plot" });
     panel.replaceChildren(this.controls, this.message, this.area);
-    new ResizeObserver(() => this.fit()).observe(this.area);
-    const redraw = () => this.plot && this.draw();  // the colours are drawn into the canvas: draw again
+    this.resizes = new ResizeObserver(() => this.fit());  // the area's size, and the legend's (it wraps)
+    this.resizes.observe(this.area);
+    const redraw = () => this.plot && this.refresh();  // the colours are drawn into the canvas: draw again
     new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redraw);
   }
@@ -127,6 +129,11 @@ export class ResultChart {
       this.chooseDefaults();
       this.renderChoices();
     }
+    this.refresh();
+  }
+
+  /** Draw now if the tab is shown, else once it is (fit). */
+  refresh() {
     this.isStale = true;
     if (this.hasRoom()) this.draw();
   }
@@ -191,8 +198,11 @@ export class ResultChart {
 
   draw() {
     this.isStale = false;
-    this.plot?.destroy();
-    this.plot = null;
+    if (this.plot) {
+      this.resizes.unobserve(this.legend());
+      this.plot.destroy();
+      this.plot = null;
+    }
     Object.assign(this.area.dataset, { series: "0", points: "0" });
     const problem = this.problem();
     this.message.textContent = problem ?? "";
@@ -210,7 +220,12 @@ export class ResultChart {
     // uPlot's data: the xs, then each y series (a stack's tops for stacked bars, so the y scale holds the totals)
     const columnar = [data.xs, ...(this.bands ? this.bands.map((band) => band[1]) : data.ys)];
     this.plot = new uPlot(this.options(data), columnar, this.area);
+    this.resizes.observe(this.legend());
     this.fit();
+  }
+
+  legend() {
+    return this.plot.root.querySelector(".u-legend");
   }
 
   options(data) {
@@ -233,7 +248,11 @@ export class ResultChart {
       };
     } else if (isIndex) {
       xAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
-      if (data.kind === "other") xAxis.values = (u, splits) => splits.map((i) => data.labels[i] ?? "");
+      if (data.kind === "other") {
+        const short = data.labels.map((text) => (text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text));
+        xAxis.space = 12 + 7 * Math.max(...short.map((text) => text.length));  // about a 11px character each
+        xAxis.values = (u, splits) => splits.map((i) => short[i] ?? "");
+      }
     }
     const card = cssColor("--card");
     return {
@@ -283,9 +302,8 @@ export class ResultChart {
       return;
     }
     if (!this.plot) return;
-    const legend = this.plot.root.querySelector(".u-legend")?.offsetHeight ?? 0;
     const width = this.area.clientWidth;
-    const height = Math.max(MIN_HEIGHT, this.area.clientHeight - legend - 4);
+    const height = Math.max(MIN_HEIGHT, this.area.clientHeight - this.legend().offsetHeight - 4);
     if (width !== this.plot.width || height !== this.plot.height) this.plot.setSize({ width, height });
   }
 
