@@ -134,3 +134,14 @@ def test_the_chart_follows_the_theme(tool: Any) -> None:
     tool.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
     # the axes' and grid's colours are in the canvas: it is drawn again
     tool.wait_for_function(f"prev => document.querySelector('{PLOT} canvas').toDataURL() !== prev", arg=light)
+
+
+def test_the_chart_draws_the_result_set_in_view(tool: Any) -> None:
+    run_sql(tool, "select g, g*2 as a from generate_series(1,3) g; select g, g*2 as b from generate_series(1,7) g")
+    open_chart(tool)
+    assert drawn(tool, "line", 1).get_attribute("data-points") == "7"
+    tool.click(".qt-tabs .tab[data-tab=data]")
+    tool.click("#result-sets [data-statement='0']")  # the first statement's preview
+    open_chart(tool)
+    tool.wait_for_selector(f"{PLOT}[data-points='3']")
+    assert tool.locator("#chart-y input").get_attribute("value") == "a"
