@@ -18,12 +18,11 @@ from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import change_connection
 from pgadmin_lite.browser.refs import Ref
 from pgadmin_lite.browser.table_objects import check_fragment
-from pgadmin_lite.connections.encoding import build_adapters
+from pgadmin_lite.connections.encoding import keep_text_forms
 from pgadmin_lite.connections.short_lived import database_error
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
 from pgadmin_lite.servers import targets
 
-ADAPTERS = build_adapters()
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_CHANGES = 1000
@@ -118,10 +117,11 @@ def _select(ref: Ref, rel: dict[str, Any], q: RowQuery) -> tuple[sql.Composable,
 
 def read_rows(target: catalog.Target, ref: Ref, q: RowQuery) -> dict[str, Any]:
     """One page of rows, with what the grid needs to know to offer editing."""
-    with targets.connect(target, ref.db, context=ADAPTERS) as conn:
+    with targets.connect(target, ref.db) as conn:
         rel = _relation(conn, ref)
         query, params = _select(ref, rel, q)
         cur = conn.cursor(row_factory=tuple_row)
+        keep_text_forms(cur.adapters)  # the rows as the query tool shows them (the catalog read parses its own)
         cur.execute(query, params)
         rows = [list(r) for r in cur.fetchmany(q.limit + 1)]
     reason = read_only_reason(rel)

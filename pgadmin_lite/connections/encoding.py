@@ -7,7 +7,6 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import Loader
-from psycopg.types.json import JsonbLoader, JsonLoader
 from psycopg.types.string import TextLoader
 
 MAX_SAFE_INT = 2**53
@@ -43,23 +42,19 @@ SPECIAL = {"int8": Int8Loader, "float4": FloatLoader, "float8": FloatLoader}
 # Dates and times stay as PostgreSQL prints them (ISO 8601 under the default DateStyle, 'infinity' and BC
 # included): no Python call per value, and exactly what psql shows.
 AS_TEXT = (
-    "numeric", "money", "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "json", "jsonb",
-    "uuid", "inet", "cidr", "macaddr", "macaddr8", "xml", "record", "int4range", "int8range", "numrange", "daterange",
-    "tsrange", "tstzrange", "int4multirange", "int8multirange", "nummultirange", "datemultirange", "tsmultirange",
+    "numeric", "money", "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "uuid", "inet",
+    "cidr", "macaddr", "macaddr8", "xml", "record", "int4range", "int8range", "numrange", "daterange", "tsrange",
+    "tstzrange", "int4multirange", "int8multirange", "nummultirange", "datemultirange", "tsmultirange",
     "tstzmultirange", "hstore", "tsvector", "tsquery", "pg_lsn", "bit", "varbit", "point", "line", "lseg", "box",
     "path", "polygon", "circle",
 )
-# What psycopg's TextLoader serves: its text types, 'unknown' (705) and any type it does not know (oid 0).
-TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
+# What psycopg's TextLoader serves besides the types (and arrays) it knows: 'unknown' (705), any other type (oid 0).
 UNTYPED_OIDS = (0, 705)
 STRICT_TEXT_LOADER = psycopg.adapters.get_loader(0, psycopg.pq.Format.TEXT)  # TextLoader, C when available
 
 
-def build_adapters() -> psycopg.adapt.AdaptersMap:
-    """An adapters map for query-tool connections (arrays reuse these element loaders).
-
-    psycopg's TextLoader is its C one: the server's text form is kept without a Python call per value.
-    """
+def _scalar_adapters() -> psycopg.adapt.AdaptersMap:
+    """Faithful loaders of single values (psycopg's array loaders reuse them for the elements)."""
     adapters = psycopg.adapt.AdaptersMap(psycopg.adapters)
     for name in AS_TEXT:
         if adapters.types.get(name) is not None:  # extension types (hstore) are unknown until registered
@@ -69,21 +64,41 @@ def build_adapters() -> psycopg.adapt.AdaptersMap:
     return adapters
 
 
+def keep_text_forms(adapters: psycopg.adapt.AdaptersMap) -> None:
+    """JSON and arrays as the user's rows show them: PostgreSQL's text form, exactly as psql prints it.
+
+    `{1,NULL}`, `{{1,2},{3,4}}`, `[0:1]={a,b}` and `{"x y"}` are what the grid, its copies and the CSV show;
+    a JSON list could not say the bounds, the delimiter (box uses `;`) or an element's exact text.
+    """
+    adapters.register_loader("json", TextLoader)
+    adapters.register_loader("jsonb", TextLoader)
+    for info in adapters.types:
+        if info.array_oid:
+            adapters.register_loader(info.array_oid, TextLoader)
+
+
+def build_adapters() -> psycopg.adapt.AdaptersMap:
+    """An adapters map for query-tool connections.
+
+    psycopg's TextLoader is its C one: the server's text form is kept without a Python call per value.
+    """
+    adapters = _scalar_adapters()
+    keep_text_forms(adapters)
+    return adapters
+
+
 def adapt_connection(conn: psycopg.Connection[Any]) -> None:
     """A SQL_ASCII database sends bytes unchecked: decode them leniently there instead of failing the fetch."""
     if conn.info.parameter_status("server_encoding") != "SQL_ASCII":
         return
     adapters = conn.adapters
-    known = (adapters.types.get(name) for name in (*TEXT_TYPES, *AS_TEXT))
-    for oid in (*UNTYPED_OIDS, *(info.oid for info in known if info is not None)):
+    known = [oid for info in adapters.types for oid in (info.oid, info.array_oid) if oid]
+    for oid in (*UNTYPED_OIDS, *known):
         if adapters.get_loader(oid, psycopg.pq.Format.TEXT) is STRICT_TEXT_LOADER:
             adapters.register_loader(oid, LossyTextLoader)
 
 
 @cache
 def catalog_adapters() -> psycopg.adapt.AdaptersMap:
-    """The query tool's faithful loaders, except that json/jsonb (which our own catalog SQL builds) are parsed."""
-    adapters = build_adapters()
-    adapters.register_loader("json", JsonLoader)
-    adapters.register_loader("jsonb", JsonbLoader)
-    return adapters
+    """The query tool's faithful loaders, except that json/jsonb and arrays (what our catalog SQL builds) are parsed."""
+    return _scalar_adapters()

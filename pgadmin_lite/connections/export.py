@@ -1,4 +1,4 @@
-"""CSV export of a result without ever running a statement that wrote again: from what is held, or read-only."""
+"""Export of a result without ever running a statement that wrote again: from what is held, or read-only."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import pq, sql
 
+from pgadmin_lite.connections.export_formats import Format, Target, chunked, encode
 from pgadmin_lite.connections.protocol import NotSent
 from pgadmin_lite.connections.spool import Spool
 from pgadmin_lite.errors import Conflict, ConnectionLostError, StatementFailed
@@ -18,10 +19,11 @@ from pgadmin_lite.errors import Conflict, ConnectionLostError, StatementFailed
 if TYPE_CHECKING:
     from pgadmin_lite.connections.session import QuerySession
 
-EXPORT_CHUNK_BYTES = 64 * 1024  # COPY hands over one row at a time; write and send bigger pieces
+COPY_TEXT_HEADER_VERSION = 150000  # COPY … (FORMAT text, HEADER) is accepted from PostgreSQL 15
+STREAM_ROWS = 1000  # rows read again arrive in chunks of this many (libpq's chunked mode): flat memory
 EXPORT_SAVEPOINT = sql.Identifier("pgl_export")
 READ_ONLY_SQLSTATE = "25006"
-CSV_SPECIAL = (",", '"', "\n", "\r")
+Read = Callable[[psycopg.Cursor[Any], "RerunStream"], Iterator[bytes]]
 
 
 @dataclass(frozen=True)
@@ -49,73 +51,44 @@ class ExportSource:
             self.spool.close()
 
 
-def rerun_sql(source: ExportSource) -> sql.Composable:
+def rerun_copy(source: ExportSource, fmt: Format) -> sql.Composable:
     """The COPY that reads the result again (read-only: only for statements that were not seen writing)."""
     if source.is_copy:
         return sql.SQL(source.statement)
     # The newline ends a trailing "-- comment" in the user's query before our closing parenthesis.
-    return sql.SQL("COPY ({}\n) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(source.statement))
+    return sql.SQL("COPY ({}\n) TO STDOUT WITH ({})").format(sql.SQL(source.statement), sql.SQL(fmt.copy_options or ""))
 
 
-def csv_field(value: Any) -> str:
-    """One value as PostgreSQL's CSV writes it: NULL unquoted and empty, the empty string quoted."""
-    if value is None:
-        return ""
-    text = pg_text(value)
-    if text == "" or any(ch in text for ch in CSV_SPECIAL) or text == "\\.":
-        return '"' + text.replace('"', '""') + '"'
-    return text
+class Counted:
+    """Rows passed through, counted (the response says how many were written)."""
 
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self.rows, self.count = rows, 0
 
-def pg_text(value: Any) -> str:
-    """The server's text form of a value our loaders turned into JSON (booleans, numbers, arrays)."""
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, list):
-        return "{" + ",".join(_array_item(item) for item in value) + "}"
-    return str(value)
-
-
-def _array_item(item: Any) -> str:
-    if item is None:
-        return "NULL"
-    text = pg_text(item)
-    if isinstance(item, list):
-        return text
-    if text == "" or text.upper() == "NULL" or any(ch in text for ch in ' {},"\\') or text != text.strip():
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
+    def __iter__(self) -> Iterator[Any]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 class RowsStream:
-    """CSV of the rows held for a result (memory, its spool): nothing is sent to the server.
+    """The rows held for a result (memory, its spool) in the export's format: nothing is sent to the server.
 
     `rows_let_go` says the result had more rows than are held (the response says so).
     """
 
-    def __init__(self, source: ExportSource) -> None:
-        self.rows: int | None = 0
+    def __init__(self, source: ExportSource, fmt: Format, target: Target) -> None:
         self.rows_let_go = source.rows_let_go and source.rows is None
         self._spool = source.spool.share() if source.spool is not None and source.rows is None else None
-        rows = source.rows if source.rows is not None else source.held_rows()
-        self._chunks = self._generate(source, rows)
+        self._counted = Counted(source.rows if source.rows is not None else source.held_rows())
+        if source.is_copy:  # COPY … TO STDOUT: its lines are already in the format the user's COPY named
+            self._chunks = chunked(f"{row[0]}\n".encode() for row in self._counted)
+        else:
+            self._chunks = encode(fmt, target, self._counted)
 
-    def _generate(self, source: ExportSource, rows: Iterable[Any]) -> Iterator[bytes]:
-        buffer: list[str] = []
-        if not source.is_copy:
-            buffer.append(",".join(csv_field(column["name"]) for column in source.columns) + "\n")
-        size = 0
-        for row in rows:
-            line = f"{row[0]}\n" if source.is_copy else ",".join(csv_field(value) for value in row) + "\n"
-            buffer.append(line)
-            size += len(line)
-            self.rows = (self.rows or 0) + 1
-            if size >= EXPORT_CHUNK_BYTES:
-                yield "".join(buffer).encode()
-                buffer.clear()
-                size = 0
-        if buffer:
-            yield "".join(buffer).encode()
+    @property
+    def rows(self) -> int:
+        return self._counted.count
 
     def __iter__(self) -> Iterator[bytes]:
         return self._chunks
@@ -127,30 +100,31 @@ class RowsStream:
             self._spool = None
 
 
-class CopyStream:
-    """CSV chunks of one COPY; closing it (the WSGI server does, even if it never started) frees the session.
+class RerunStream:
+    """The chunks of a read-only result read again (by COPY, or its rows in the export's format); closing it (the
+    WSGI server does, even if it never started) frees the session.
 
-    The COPY runs read-only and is always rolled back: in a transaction (the user's, or the one holding an
+    The statement runs read-only and is always rolled back: in a transaction (the user's, or the one holding an
     open result's cursor) under a savepoint, otherwise in a READ ONLY transaction of its own. A statement
     that would write fails there, and the transaction stays as it was.
     """
 
-    def __init__(self, session: QuerySession, copy_sql: sql.Composable, *, in_user_tx: bool = False) -> None:
+    def __init__(self, session: QuerySession, read: Read, *, in_user_tx: bool = False) -> None:
         self.session = session
         self.rows: int | None = None
         self.rows_let_go = False  # read again in full
         self._in_user_tx = in_user_tx  # for the fate of the transaction if the connection dies
-        self._chunks = self._generate(copy_sql)
+        self._chunks = self._generate(read)
         self._closed = False
         self._first: list[bytes] = []
 
-    def start(self) -> CopyStream:
+    def start(self) -> RerunStream:
         """Read the first chunk now: an error before any byte (a refused rerun) is the request's own answer."""
         first = next(self, None)
         self._first = [first] if first is not None else []
         return self
 
-    def _generate(self, copy_sql: sql.Composable) -> Iterator[bytes]:
+    def _generate(self, read: Read) -> Iterator[bytes]:
         conn = self.session.conn
         in_tx = conn.info.transaction_status == pq.TransactionStatus.INTRANS
         began = False
@@ -160,10 +134,10 @@ class CopyStream:
             else:
                 conn.execute("BEGIN READ ONLY")
             began = True
-            with conn.cursor() as cursor, self.session.user_statement():  # a cancel stops the COPY, not our ROLLBACK
-                with cursor.copy(copy_sql) as copy:
-                    yield from _batched(copy, self.session.touch)
-                self.rows = cursor.rowcount if cursor.rowcount >= 0 else None
+            with conn.cursor() as cursor, self.session.user_statement():  # a cancel stops the read, not our ROLLBACK
+                for chunk in read(cursor, self):
+                    self.session.touch()
+                    yield chunk
         except psycopg.Error as exc:
             raise self._failure(exc) from exc
         except NotSent as exc:  # cancelled before the COPY was sent
@@ -209,17 +183,29 @@ class CopyStream:
                 self.session.end_export()
 
 
-def _batched(chunks: Iterable[Any], touch: Callable[[], None]) -> Iterator[bytes]:
-    """Join COPY's row-sized pieces into chunks of about EXPORT_CHUNK_BYTES (a bounded buffer)."""
-    buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= EXPORT_CHUNK_BYTES:
-            touch()
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
+def copy_reader(copy_sql: sql.Composable) -> Read:
+    """Read with COPY … TO STDOUT: PostgreSQL writes the format (CSV, COPY text); its bytes are passed on."""
+    def read(cursor: psycopg.Cursor[Any], stream: RerunStream) -> Iterator[bytes]:
+        with cursor.copy(copy_sql) as copy:
+            yield from chunked(bytes(piece) for piece in copy)
+        stream.rows = cursor.rowcount if cursor.rowcount >= 0 else None
+    return read
+
+
+def rows_reader(statement: str, fmt: Format, target: Target) -> Read:
+    """Read the rows themselves (typed by the connection's loaders, as the grid has them) and write the format."""
+    def read(cursor: psycopg.Cursor[Any], stream: RerunStream) -> Iterator[bytes]:
+        counted = Counted(cursor.stream(sql.SQL(statement), size=STREAM_ROWS))
+        yield from encode(fmt, target, counted)
+        stream.rows = counted.count
+    return read
+
+
+def reader_for(source: ExportSource, fmt: Format, target: Target, server_version: int) -> Read:
+    """COPY where PostgreSQL writes the format itself (CSV; TSV from 15 on, where text has HEADER), else the rows."""
+    if source.is_copy or fmt.name == "csv" or (fmt.copy_options and server_version >= COPY_TEXT_HEADER_VERSION):
+        return copy_reader(rerun_copy(source, fmt))
+    return rows_reader(source.statement, fmt, target)
 
 
 def _roll_back(conn: psycopg.Connection[Any], in_tx: bool) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,7 +24,9 @@ from pgadmin_lite.connections.execution import (
     run_script,
     transaction_status,
 )
-from pgadmin_lite.connections.export import CopyStream, ExportSource, RowsStream, rerun_sql
+from pgadmin_lite.connections.export import ExportSource, RerunStream, RowsStream, reader_for
+from pgadmin_lite.connections.export_formats import FORMATS, Target
+from pgadmin_lite.connections.export_names import DEFAULT_TABLE, file_stem, source_table
 from pgadmin_lite.connections.leases import Lease
 from pgadmin_lite.connections.protocol import NotSent
 from pgadmin_lite.connections.results import OpenResult
@@ -86,7 +90,7 @@ class QuerySession:
         self.open_result: OpenResult | None = None
         self.lost_in_transaction: bool | None = None  # None: the connection is alive
         self.tx_started: float | None = None
-        self.export_source: ExportSource | None = None  # the last result with rows, for CSV export
+        self.export_source: ExportSource | None = None  # the last result with rows, for export
         self._ahead: tuple[OpenResult, int] | None = None  # the page read_ahead() may read early
         self._holding = holding
         self._release_timer: tuple[threading.Timer, OpenResult] | None = None
@@ -440,13 +444,22 @@ class QuerySession:
                 self.export_source.discard()
                 self.export_source = None
 
-    def export_csv(self) -> CopyStream | RowsStream:
-        """The last row-returning statement's result as CSV, never by running a statement that wrote again.
+    def export_name(self, format_name: str) -> str:
+        """The file name an export of the last result suggests: its one table, else its first words."""
+        source = self.export_source
+        if source is None:
+            raise BadRequest("Nothing to export: run a statement that returns rows first.")
+        return f"{file_stem(source.statement, source_table(source.statement))}.{FORMATS[format_name].extension}"
+
+    def export(self, format_name: str) -> RerunStream | RowsStream:
+        """The last row-returning statement's result in a format (export_formats.FORMATS), never by running a
+        statement that wrote again.
 
         A result kept whole is written from memory; one whose statement wrote (or may have) from the rows still
         held (memory, then its spool); any other is read again, read-only and rolled back (export.py). The session
-        counts as running (a concurrent execute is a 409) until a COPY stream is closed.
+        counts as running (a concurrent execute is a 409) until a stream that reads again is closed.
         """
+        fmt = FORMATS[format_name]
         with self._lock:
             if self.is_running:
                 raise Busy("A statement is still running in this query tool.",
@@ -454,16 +467,24 @@ class QuerySession:
             source = self.export_source
             if source is None:
                 raise BadRequest("Nothing to export: run a statement that returns rows first.")
+            if source.is_copy and fmt.name != "csv":
+                raise BadRequest("The result of a COPY … TO STDOUT is its lines in the format the COPY named: it "
+                                 "is exported as written, with format csv.", field="format")
+            target = Target(source.columns, source_table(source.statement) or DEFAULT_TABLE, self._export_dir())
             if source.rows is not None or not source.may_rerun:
-                return RowsStream(source)  # never run again: what is held, and the response says what was let go
-            copy_sql = rerun_sql(source)
+                return RowsStream(source, fmt, target)  # never run again: what is held; the response says what went
+            read = reader_for(source, fmt, target, self.conn.info.server_version)
             self._revive()
             if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
                 raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
                                hint="Roll back the transaction, then export.")
             in_user_tx = self._is_in_transaction()
             self.is_running, self._cancel_asked = True, False
-        return CopyStream(self, copy_sql, in_user_tx=in_user_tx).start()
+        return RerunStream(self, read, in_user_tx=in_user_tx).start()
+
+    def _export_dir(self) -> Path:
+        """Where an XLSX export builds its workbook: beside the spools, under DATA_DIR."""
+        return self._holding.directory if self._holding is not None else Path(tempfile.gettempdir())
 
     def end_export(self) -> None:
         with self._lock:

@@ -15,6 +15,8 @@ from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.connections import opening
 from pgadmin_lite.connections.encoding import build_adapters
 from pgadmin_lite.connections.execution import Modes
+from pgadmin_lite.connections.export_formats import FORMATS
+from pgadmin_lite.connections.export_names import content_disposition
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
@@ -32,7 +34,9 @@ bp = Blueprint("query_tool", __name__)
 API = "/api/v1/query-tool"
 ADAPTERS = build_adapters()
 MAX_SEARCH_PATH = 32
-SEARCH_PATH_SQL = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_schemas(false)"
+# The tab's loaders keep arrays as PostgreSQL's text: the schemas come as JSON (a name may hold a comma or a brace).
+SEARCH_PATH_SQL = ("SELECT pg_catalog.current_setting('search_path'),"
+                   " pg_catalog.to_json(pg_catalog.current_schemas(false))")
 
 
 def manager() -> ConnectionManager:
@@ -210,7 +214,7 @@ def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
     path = None
     row = session.read_when_idle(SEARCH_PATH_SQL, [])
     if row is not None:
-        path = catalog.SearchPath(row[0], list(row[1]), "session")
+        path = catalog.SearchPath(row[0], orjson.loads(row[1]), "session")
     target = targets.request_target(session.server_id)
     with targets.connect(target, session.database, password=session.params.get("password")) as conn:
         etag, path = catalog.fingerprint(conn, path)
@@ -257,31 +261,53 @@ def release(tx_id: str) -> ResponseReturnValue:
     return "", 204
 
 
+def export_format(raw: Any) -> str:
+    """The export's format (csv when not given), checked before anything else happens."""
+    if raw is None or raw == "":
+        return "csv"
+    if not isinstance(raw, str) or raw.lower() not in FORMATS:
+        raise BadRequest(f"format must be one of: {', '.join(FORMATS)}.", field="format")
+    return raw.lower()
+
+
+@bp.post(f"{API}/<tx_id>/export")
 @bp.post(f"{API}/<tx_id>/export.csv")
-def export_csv(tx_id: str) -> ResponseReturnValue:
-    stream = session_for(tx_id).export_csv()
-    headers = {"Content-Disposition": 'attachment; filename="result.csv"', "X-Accel-Buffering": "no",
+def export_download(tx_id: str) -> ResponseReturnValue:
+    """The last result as a download in ?format= (or the form field format): csv, tsv, json, ndjson, sql, xlsx."""
+    format_name = export_format(request.values.get("format"))
+    session = session_for(tx_id)
+    name = session.export_name(format_name)
+    stream = session.export(format_name)
+    headers = {"Content-Disposition": content_disposition(name), "X-Accel-Buffering": "no",
                "Cache-Control": "no-store"}
     if stream.rows_let_go:  # a statement that wrote is never run again: only the rows still held are written
         headers["X-Rows-Let-Go"] = "true"
-    return Response(stream, mimetype="text/csv", headers=headers)
+    return Response(stream, content_type=FORMATS[format_name].content_type, headers=headers)
+
+
+@bp.get(f"{API}/<tx_id>/export-name")
+def export_name(tx_id: str) -> ResponseReturnValue:
+    """The file name an export in ?format= suggests (the result's one table, else the query's first words)."""
+    format_name = export_format(request.args.get("format"))
+    return json_response({"name": session_for(tx_id).export_name(format_name), "format": format_name})
 
 
 @bp.post(f"{API}/<tx_id>/export-to-storage")
 def export_to_storage(tx_id: str) -> ResponseReturnValue:
-    """Export the last result as CSV into the caller's storage, streamed from COPY into an atomic write."""
+    """Export the last result into the caller's storage in `format`, streamed into an atomic write."""
     body = json_body()
-    session = session_for(tx_id)
+    format_name = export_format(body.get("format"))
     root_name, path = body.get("root"), body.get("path")
     if root_name is not None and not isinstance(root_name, str):
         raise BadRequest("root must be a string.")
     overwrite = bool(optional_bool(body, "overwrite"))
     sandbox.split_parent(path)  # a bad path is refused before the session is touched
+    session = session_for(tx_id)
     root = resolve_root(root_name)
-    with closing(session.export_csv()) as stream:
+    with closing(session.export(format_name)) as stream:
         entry, created = files.write_stream(root, path, stream, overwrite=overwrite)
-    return json_response({**entry, "rows": stream.rows, "rows_let_go": stream.rows_let_go, "replaced": not created},
-                         201)
+    return json_response({**entry, "rows": stream.rows, "rows_let_go": stream.rows_let_go, "replaced": not created,
+                          "format": format_name}, 201)
 
 
 @bp.get("/api/v1/query-history")

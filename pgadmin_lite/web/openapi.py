@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from pgadmin_lite.connections.export_formats import FORMATS
 from pgadmin_lite.web.converters import INT_MAX
 
 bp = Blueprint("openapi", __name__)
@@ -90,6 +91,7 @@ BOOLEAN = {"type": "boolean"}
 STORAGE_ENTRY = {"root": {"type": "string", "description": "home (the default) or a shared folder's name"},
                  "path": {"type": "string", "description": "a virtual path such as /reports/q1.sql"}}
 FLAG = {"type": "string", "enum": ["true", "false"]}
+EXPORT_FORMAT = {"type": "string", "enum": list(FORMATS), "default": "csv"}
 # Request and response schemas of the endpoints whose shapes matter most to API clients.
 Schemas = dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]  # endpoint: (request, response)
 Query = dict[str, dict[str, Any]]  # endpoint: an object schema whose properties are its query parameters
@@ -110,7 +112,7 @@ SCHEMAS: Schemas = {
     "storage.write_text": ({"type": "object", "required": ["path", "text"], "properties": {
         **STORAGE_ENTRY, "text": STRING, "overwrite": BOOLEAN}}, None),
     "query_tool.export_to_storage": ({"type": "object", "required": ["path"], "properties": {
-        **STORAGE_ENTRY, "overwrite": BOOLEAN}}, None),
+        **STORAGE_ENTRY, "overwrite": BOOLEAN, "format": EXPORT_FORMAT}}, None),
     "storage.upload": ({"type": "object", "required": ["file"], "properties": {
         "path": {"type": "string", "description": "the target folder, sent before the files"}, "root": STRING,
         "overwrite": {"enum": ["true", "false"]},
@@ -141,6 +143,8 @@ QUERY: Query = {
     "storage.read_text": {"type": "object", "required": ["path"], "properties": STORAGE_ENTRY},
     "storage.upload": {"type": "object", "properties": {**STORAGE_ENTRY, "overwrite": FLAG}},
     "query_tool.result": {"type": "object", "properties": {"wait_ms": {"type": "integer"}}},
+    "query_tool.export_download": {"type": "object", "properties": {"format": EXPORT_FORMAT}},
+    "query_tool.export_name": {"type": "object", "properties": {"format": EXPORT_FORMAT}},
     "query_tool.history_list": {"type": "object", "properties": {"q": STRING, "limit": {"type": "integer"}}},
 }
 # URL converters as schemas: our int (web.converters) takes 0 … 2^63-1 or a route's own max=, the default any

@@ -163,6 +163,7 @@ def test_logout_asks_before_it_rolls_back_another_browsers_transaction(
     pid = backend_pid(page)
     elsewhere = new_context().new_page()
     login(elsewhere, live_server.url, user_email, PASSWORD)
+    elsewhere.wait_for_selector("form[data-guarded=true] #logout")  # its script is in: Log out will ask
     elsewhere.click("#logout")
     dialog = elsewhere.locator("#logout-dialog")
     dialog.wait_for()

@@ -23,7 +23,7 @@ class HttpClient:
 
     def login_token(self) -> str:
         """The CSRF token of the login form, as a browser reads it from the page."""
-        page = self.http.get(f"{self.base_url}/login", timeout=10)
+        page = self.http.get(f"{self.base_url}/login", timeout=30)
         match = CSRF_INPUT.search(page.text)
         assert match, page.text
         return match.group(1)

@@ -46,10 +46,11 @@ export async function api(method, path, body, params, { isBackground = false } =
   return data;
 }
 
-/** POST a form (the CSRF token as its field) so the browser saves the answer as a download. */
-export function postDownload(path) {
+/** POST a form (the CSRF token and `fields` as its fields) so the browser saves the answer as a download. */
+export function postDownload(path, fields = {}) {
   const form = h("form", { method: "POST", action: url(path), hidden: true },
-    h("input", { type: "hidden", name: "csrf_token", value: csrfToken }));
+    h("input", { type: "hidden", name: "csrf_token", value: csrfToken }),
+    ...Object.entries(fields).map(([name, value]) => h("input", { type: "hidden", name, value })));
   document.body.append(form);
   form.submit();
   form.remove();

@@ -29,3 +29,4 @@ form?.addEventListener("submit", async (event) => {
   isAsked = true;
   form.requestSubmit();
 });
+if (form) form.dataset.guarded = "true";  // from here on Log out asks (tests wait for it; before, the form keeps them)

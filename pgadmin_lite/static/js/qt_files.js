@@ -1,5 +1,5 @@
 // The query tool's files: Open a text file from storage into the editor, Save / Save As (asking before
-// replacing a file), and Export the result as CSV straight into storage. The file this tab works on is
+// replacing a file), and Export the result (CSV, TSV, JSON, NDJSON, SQL, XLSX) straight into storage. The file this tab works on is
 // remembered per tab (sessionStorage), so a reload keeps it; the editor's draft autosave is unchanged.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
@@ -168,17 +168,19 @@ export class FileActions {
     }
   }
 
-  exportCsv() {
+  /** Export into storage in a format; the name offered is the server's (the result's table, else the query). */
+  exportTo(format) {
     return this.guard("Export", async () => {
-      const stem = this.file ? baseName(this.file.path).replace(/\.[^.]*$/, "") : "result";
-      const start = { ...startingPoint(this.file), name: `${stem}.csv` };
-      const choice = await chooseFile({ mode: "save", title: "Export the result as CSV", okLabel: "Export", ...start });
+      const suggested = await withSession(() => api("GET", `${this.session().base}/export-name`, undefined, { format }));
+      const start = { ...startingPoint(this.file), name: suggested.name };
+      const choice = await chooseFile({ mode: "save", title: `Export the result as ${format.toUpperCase()}`,
+        okLabel: "Export", ...start });
       if (!choice) return;
       this.onBusy("Exporting");
       let done;
       try {
         done = await this.withOverwrite(choice, false, (replace) => withSession(() =>
-          api("POST", `${this.session().base}/export-to-storage`, { ...choice, overwrite: replace })));
+          api("POST", `${this.session().base}/export-to-storage`, { ...choice, format, overwrite: replace })));
       } finally {
         this.onBusy(null);
       }

@@ -124,8 +124,8 @@ export class ToolSession {
     if (this.txId) beacon(`${this.base}/release`);
   }
 
-  /** The CSV download is a POST (it may read the result again, so a link must not trigger it). */
-  downloadCsv() {
-    postDownload(`${this.base}/export.csv`);
+  /** The export download is a POST (it may read the result again, so a link must not trigger it). */
+  download(format) {
+    postDownload(`${this.base}/export`, { format });
   }
 }

@@ -23,7 +23,9 @@ const buttons = {
   commit: $("#commit"), rollback: $("#rollback"), reconnect: $("#reconnect"), close: $("#close-tool"),
   open: $("#file-open"), save: $("#file-save"), saveAs: $("#file-save-as"), exportStorage: $("#export-storage"),
 };
-const csvLink = $("#download-csv");
+const downloadLink = $("#download-csv");  // its id from the CSV-only days: scripts and tests use it
+const formatSelect = $("#export-format");
+const FORMAT_KEY = "pgadmin-lite:export-format";
 const statusEl = $("#qt-status");
 const messagesEl = $("#messages");
 const problemEl = $("#qt-problem");
@@ -47,16 +49,12 @@ let files = null;
 let runTimer = null;
 let pageTitle = document.title;
 let holdTimer = null;
-let loaded = { columns: [], rows: [], hasMore: false };  // the paged result's rows so far: the Chart tab draws them
 
 const badge = new TxBadge($("#tx-badge"));
 const grid = new ResultsGrid($("#results"), {
-  loadMore: async () => {
-    const target = loaded;
-    const page = await session.fetch(FETCH_LIMIT);
+  loadMore: async (limit = FETCH_LIMIT) => {
+    const page = await session.fetch(limit);
     if (page.released) refreshBadge();
-    for (const row of page.rows ?? []) target.rows.push(row);
-    target.hasMore = Boolean(page.has_more);
     return page;
   },
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
@@ -72,7 +70,7 @@ grid.onChange = () => {
 /** What the Chart tab draws: the result set in view under Data output (the paged one as far as it is loaded). */
 function chartSource() {
   const st = resultSets.previewSet;
-  if (!st) return loaded;
+  if (!st) return { columns: grid.columns, rows: grid.rows, hasMore: grid.hasMore };  // the grid's loaded rows
   const rows = st.rows ?? [];
   return { columns: st.columns, rows, hasMore: (st.row_count ?? 0) > rows.length };
 }
@@ -114,8 +112,9 @@ function updateButtons() {
   buttons.reconnect.disabled = running;
   const canDownload = ready && state.hasRows;
   buttons.exportStorage.disabled = !canDownload;
-  csvLink.classList.toggle("disabled", !canDownload);
-  csvLink.setAttribute("aria-disabled", String(!canDownload));
+  formatSelect.disabled = !canDownload;
+  downloadLink.classList.toggle("disabled", !canDownload);
+  downloadLink.setAttribute("aria-disabled", String(!canDownload));
 }
 
 function setRunning(isRunning, label = "Running") {
@@ -326,7 +325,6 @@ function showResult(result, run) {
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
   const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
   catalog.afterRun(result);
-  loaded = { columns: result.columns ?? [], rows: [...(result.rows ?? [])], hasMore: Boolean(result.has_more) };
   grid.show(result);
   resultSets.show(result);
   state.hasRows = grid.columns.length > 0 && result.rows_statement_index != null;
@@ -416,11 +414,14 @@ function wireControls() {
   buttons.open.addEventListener("click", () => files?.open());
   buttons.save.addEventListener("click", () => files?.save());
   buttons.saveAs.addEventListener("click", () => files?.saveAs());
-  buttons.exportStorage.addEventListener("click", () => files?.exportCsv());
+  buttons.exportStorage.addEventListener("click", () => files?.exportTo(formatSelect.value));
+  formatSelect.value = localStorage.getItem(FORMAT_KEY) || "csv";
+  if (!formatSelect.value) formatSelect.value = "csv";  // a stored format this page no longer offers
+  formatSelect.addEventListener("change", () => localStorage.setItem(FORMAT_KEY, formatSelect.value));
   for (const name of Object.keys(modeBoxes)) modeBoxes[name].addEventListener("change", () => changeMode(name));
-  csvLink.addEventListener("click", (event) => {
+  downloadLink.addEventListener("click", (event) => {
     event.preventDefault();
-    if (!csvLink.classList.contains("disabled")) session.downloadCsv();
+    if (!downloadLink.classList.contains("disabled")) session.download(formatSelect.value);
   });
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   document.addEventListener("keydown", (event) => {
