@@ -2,7 +2,7 @@
 import { api, h } from "./api.js";
 import { uPlot } from "../vendor/uplot/uplot.bundle.js";
 import { confirmAction } from "./components/dialog.js";
-import { cssColor } from "./components/theme.js";
+import { cssColor, SERIES_COLORS } from "./components/theme.js";
 import { readyAfter } from "./page_ready.js";
 import { installSessionGuard } from "./session_guard.js";
 import { debounce, showError } from "./ui.js";
@@ -124,7 +124,6 @@ async function refreshHba() {
   }
 }
 
-const COLORS = ["--accent", "--ok", "--danger", "--warn", "--shared-fg"];  // palette variables (app.css)
 const CHART_HEIGHT = 120;
 
 function shortNumber(n) {
@@ -161,7 +160,7 @@ class LiveChart {
       ],
       series: [
         { label: "time", value: (u, v) => (v === null ? "" : new Date(v * 1000).toLocaleTimeString()) },
-        ...series.map((s, i) => ({ label: s.label, stroke: cssColor(COLORS[i % COLORS.length]), width: 1.8,
+        ...series.map((s, i) => ({ label: s.label, stroke: cssColor(SERIES_COLORS[i % SERIES_COLORS.length]), width: 1.8,
           value: (u, v) => shortNumber(v), points: { show: false } })),
       ],
     }, this.data, plot);

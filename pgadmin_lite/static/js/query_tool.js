@@ -6,6 +6,7 @@ import { HistoryPanel } from "./history_panel.js";
 import { CatalogFeed } from "./qt_catalog.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
 import { renderPlan } from "./plan_view.js";
+import { ResultChart } from "./result_chart.js";
 import { FileActions } from "./qt_files.js";
 import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
@@ -58,10 +59,21 @@ const grid = new ResultsGrid($("#results"), {
   },
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
-const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview") });
+const chart = new ResultChart($("#chart-panel"));
+const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview"),
+  onSelect: () => chart.setSource(chartSource()) });
 grid.onChange = () => {
   if (!state.running && state.lastResult) setStatus(resultSummary(state.lastResult));
+  chart.setSource(chartSource());
 };
+
+/** What the Chart tab draws: the result set in view under Data output (the paged one as far as it is loaded). */
+function chartSource() {
+  const st = resultSets.previewSet;
+  if (!st) return { columns: grid.columns, rows: grid.rows, hasMore: grid.hasMore };  // the grid's loaded rows
+  const rows = st.rows ?? [];
+  return { columns: st.columns, rows, hasMore: (st.row_count ?? 0) > rows.length };
+}
 
 function showTab(name) {
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) {

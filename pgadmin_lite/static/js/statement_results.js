@@ -7,9 +7,12 @@ function label(st) {
 }
 
 export class StatementResults {
-  /** strip: the tab list; main: the paged result's ResultsGrid; previewEl: where another statement's preview shows. */
-  constructor({ strip, main, previewEl }) {
+  /** strip: the tab list; main: the paged result's ResultsGrid; previewEl: where another statement's preview shows;
+   * onSelect(): another set is in view (previewSet: its statement, null for the paged one). */
+  constructor({ strip, main, previewEl, onSelect = () => {} }) {
     this.strip = strip;
+    this.onSelect = onSelect;
+    this.previewSet = null;
     this.main = main;
     this.previewEl = previewEl;
     this.preview = new ResultsGrid(previewEl, { loadMore: null });
@@ -19,6 +22,7 @@ export class StatementResults {
 
   clear() {
     this.sets = [];
+    this.previewSet = null;
     this.strip.replaceChildren();
     this.strip.hidden = true;
     this.previewEl.replaceChildren();
@@ -41,6 +45,7 @@ export class StatementResults {
 
   select(index) {
     const isPaged = index === null || index === this.pagedIndex;
+    this.previewSet = isPaged ? null : this.sets.find((s) => s.index === index);
     for (const tab of this.strip.children) {
       const isActive = Number(tab.dataset.statement) === index;
       tab.classList.toggle("active", isActive);
@@ -50,13 +55,15 @@ export class StatementResults {
     this.previewEl.hidden = isPaged;
     if (isPaged) {
       this.previewEl.replaceChildren();  // one grid's rows in the page at a time
+      this.onSelect();
       return;
     }
-    const st = this.sets.find((s) => s.index === index);
+    const st = this.previewSet;
     this.preview.show({ columns: st.columns, rows: st.rows ?? [], has_more: false });
     const shown = (st.rows ?? []).length;
     if (st.row_count != null && st.row_count > shown) {
       this.preview.setNote(`A preview: the first ${shown} of ${st.row_count} rows. Run this statement on its own to page through all.`);
     }
+    this.onSelect();
   }
 }

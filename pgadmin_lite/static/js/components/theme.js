@@ -17,3 +17,6 @@ export function cssColor(name) {
   probe.remove();
   return color;
 }
+
+/** The palette variables (app.css) that colour a chart's series, in order: the dashboard and the Chart tab share them. */
+export const SERIES_COLORS = ["--accent", "--ok", "--danger", "--warn", "--shared-fg"];
