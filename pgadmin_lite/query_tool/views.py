@@ -21,6 +21,7 @@ from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
 from pgadmin_lite.preferences import service as preferences
+from pgadmin_lite.preferences import shortcuts
 from pgadmin_lite.query_tool import catalog, editor_text, history
 from pgadmin_lite.query_tool.explain import explain_run
 from pgadmin_lite.servers import service as servers
@@ -102,7 +103,8 @@ def search_path_from(body: dict[str, Any]) -> list[str] | None:
 
 @bp.get("/query-tool")
 def page() -> ResponseReturnValue:
-    return render_template("query_tool.html")
+    keys = preferences.load(current_user.id)["shortcuts"]
+    return render_template("query_tool.html", shortcuts=shortcuts.table(keys))
 
 
 @bp.post(API)
