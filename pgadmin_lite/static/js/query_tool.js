@@ -317,24 +317,30 @@ function runEditor() {
 
 /** Run only the statement under the cursor (psql's boundaries: the server's splitter finds it). */
 async function runStatement() {
-  if (!state.connected || state.running) return;
+  const current = await cursorStatement();
+  if (current) runSql(current.sql, { ...current, mode: "query" });
+}
+
+/** The cursor's statement, asked of the server while the page shows itself busy (no second run meanwhile). */
+async function cursorStatement() {
+  if (!state.connected || state.running) return null;
+  setRunning(true, "Finding the statement");
+  let current = null;
+  let failure = null;
   try {
-    const current = await statementAtCursor(editor);
-    if (current) runSql(current.sql, { ...current, mode: "query" });
+    current = await statementAtCursor(editor);
   } catch (err) {
-    handleError(err);
+    failure = err;
   }
+  setRunning(false);  // runSql, called next in the same task, shows the run at once
+  if (failure) handleError(failure);
+  else if (!current) setStatus("No statement at the cursor.");
+  return current;
 }
 
 /** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. No selection: the cursor's. */
 async function runExplain(isAnalyze, current = null) {
-  if (!state.connected || state.running) return;
-  try {
-    current ??= editor.hasSelection ? editor.current() : await statementAtCursor(editor);
-  } catch (err) {
-    handleError(err);
-    return;
-  }
+  current ??= editor.hasSelection ? editor.current() : await cursorStatement();
   if (current) runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
 }
 
