@@ -71,7 +71,8 @@ def normalize(key: Any, where: str) -> str:
 
 def _conflict_key(key: str) -> str:
     """Mod is Ctrl on Linux and Windows: the two clash."""
-    return "-".join(sorted(set(key.replace("Mod-", "Ctrl-").split("-")[:-1]))) + "|" + key.rsplit("-", 1)[-1]
+    *mods, base = re.split(r"-(?=.)", key)
+    return "-".join(sorted({"Ctrl" if mod == "Mod" else mod for mod in mods})) + "|" + base
 
 
 def check(value: Any, current: Mapping[str, list[str]]) -> dict[str, list[str]]:
