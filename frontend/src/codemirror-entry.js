@@ -5,6 +5,8 @@ import { basicSetup } from "codemirror";
 import { Decoration, EditorView, keymap } from "@codemirror/view";
 import { EditorState, Prec, Compartment, StateEffect, StateField } from "@codemirror/state";
 import { defaultKeymap, indentWithTab } from "@codemirror/commands";
+import { toggleComment } from "@codemirror/commands";
+import { openSearchPanel } from "@codemirror/search";
 import { sql, PostgreSQL } from "@codemirror/lang-sql";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
@@ -40,6 +42,8 @@ export {
   selectedCompletionIndex,
   setSelectedCompletion,
   startCompletion,
+  toggleComment,
+  openSearchPanel,
 };
 
 // The SQL language of each editor sits in this compartment, so configureSql() can give it a catalog later.

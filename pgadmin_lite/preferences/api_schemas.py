@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pgadmin_lite.preferences.service import FONT_SIZES, MODE_NAMES, THEMES
+from pgadmin_lite.preferences.shortcuts import BY_NAME, MAX_KEYS
 
+KEYS = {"type": ["array", "null"], "maxItems": MAX_KEYS, "items": {"type": "string"}}
 MODE = {"type": ["boolean", "null"], "description": "null: the server's default"}
 PREFERENCES: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {
     "theme": {"enum": list(THEMES)},
@@ -14,6 +16,9 @@ PREFERENCES: dict[str, Any] = {"type": "object", "additionalProperties": False, 
                       "properties": dict.fromkeys(MODE_NAMES, MODE)},
     "result_preview_rows": {"type": ["integer", "null"], "minimum": 1,
                             "description": "at most RESULT_PREVIEW_ROWS; null: that setting"},
+    "shortcuts": {"type": "object", "additionalProperties": False, "description": "the query tool's keys per action "
+                  "(CodeMirror notation, Mod = Ctrl or Cmd); null: the default; a key serves one action only",
+                  "properties": {name: KEYS for name in BY_NAME}},
 }}
 SCHEMAS = {"preferences.get_preferences": (None, PREFERENCES),
            "preferences.put_preferences": (PREFERENCES, PREFERENCES)}

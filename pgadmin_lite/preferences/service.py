@@ -8,13 +8,15 @@ from typing import Any
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models.workspace import UserPreferences
+from pgadmin_lite.preferences import shortcuts
 
 THEMES = ("system", "light", "dark")
 FONT_SIZES = range(10, 25)
 MODE_NAMES = ("autocommit", "auto_rollback", "single_transaction")  # servers.fields.QUERY_MODES, by name
 # null: no preference (the server's query_modes, else the QUERY_* settings; the preview: RESULT_PREVIEW_ROWS).
 DEFAULTS: dict[str, Any] = {"theme": "system", "editor_font_size": 13,
-                            "default_modes": dict.fromkeys(MODE_NAMES), "result_preview_rows": None}
+                            "default_modes": dict.fromkeys(MODE_NAMES), "result_preview_rows": None,
+                            "shortcuts": {}}  # the query tool's: overrides only, {action: [keys]}
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -56,6 +58,8 @@ def validate(body: Mapping[str, Any], current: Mapping[str, Any], *, max_preview
         rows = body["result_preview_rows"]
         merged["result_preview_rows"] = None if rows is None else _check_int(
             rows, "result_preview_rows", 1, max_preview_rows)
+    if "shortcuts" in body:
+        merged["shortcuts"] = shortcuts.check(body["shortcuts"], current["shortcuts"])
     return merged
 
 
@@ -70,6 +74,8 @@ def load(user_id: int) -> dict[str, Any]:
     merged = {**DEFAULTS, **{key: value for key, value in data.items() if key in DEFAULTS}}
     stored_modes = data.get("default_modes") or {}
     merged["default_modes"] = {name: stored_modes.get(name) for name in MODE_NAMES}
+    merged["shortcuts"] = {name: keys for name, keys in (data.get("shortcuts") or {}).items()
+                           if name in shortcuts.BY_NAME}  # an action since removed is forgotten
     return merged
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.preferences import service
+from pgadmin_lite.preferences import service, shortcuts
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("preferences", __name__)
@@ -19,7 +19,8 @@ def max_preview_rows() -> int:
 
 @bp.get("/preferences")
 def preferences_page() -> ResponseReturnValue:
-    return render_template("preferences.html", preferences=service.load(current_user.id),
+    chosen = service.load(current_user.id)
+    return render_template("preferences.html", preferences=chosen, shortcuts=shortcuts.table(chosen["shortcuts"]),
                            themes=service.THEMES, font_sizes=service.FONT_SIZES, mode_names=service.MODE_NAMES,
                            max_preview_rows=max_preview_rows())
 

@@ -23,7 +23,14 @@ EXECUTE = {"type": "object", "required": ["sql"], "properties": {
     "explain": {"type": "object", "description": "Explain the one statement given (FORMAT JSON) with these options",
                 "properties": {name: {"type": "boolean"} for name in EXPLAIN_OPTIONS},
                 "additionalProperties": False}}}
+SQL_TEXT = {"type": "object", "required": ["sql"], "properties": {"sql": STRING}}
+STATEMENT_AT = {"type": "object", "required": ["sql", "cursor"],
+                "properties": {"sql": STRING, "cursor": {"type": "integer", "minimum": 0}}}
+SPAN = {"type": "object", "description": "UTF-16 offsets of the statement (null, null: none)",
+        "properties": {"from": {"type": ["integer", "null"]}, "to": {"type": ["integer", "null"]}}}
 SCHEMAS: Schemas = {
+    "query_tool.statement_at": (STATEMENT_AT, SPAN),
+    "query_tool.format_sql": (SQL_TEXT, SQL_TEXT),
     "query_tool.execute": (EXECUTE, QUERY_RESULT),
     "query_tool.catalog_snapshot": (None, CATALOG),
 }

@@ -21,7 +21,8 @@ from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
 from pgadmin_lite.preferences import service as preferences
-from pgadmin_lite.query_tool import catalog, history
+from pgadmin_lite.preferences import shortcuts
+from pgadmin_lite.query_tool import catalog, editor_text, history
 from pgadmin_lite.query_tool.explain import explain_run
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers import targets
@@ -102,7 +103,8 @@ def search_path_from(body: dict[str, Any]) -> list[str] | None:
 
 @bp.get("/query-tool")
 def page() -> ResponseReturnValue:
-    return render_template("query_tool.html")
+    keys = preferences.load(current_user.id)["shortcuts"]
+    return render_template("query_tool.html", shortcuts=shortcuts.table(keys))
 
 
 @bp.post(API)
@@ -333,3 +335,20 @@ def history_clear() -> ResponseReturnValue:
     current_app.extensions["history_writer"].flush()
     history.clear(current_user.id)
     return "", 204
+
+
+@bp.post(f"{API}/statement-at")
+def statement_at() -> ResponseReturnValue:
+    """{sql, cursor} → {from, to} of the statement under the cursor, as psql splits the script (UTF-16 offsets)."""
+    body = json_body()
+    text, cursor = editor_text.check_text(body), body.get("cursor")
+    if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor <= len(text) * 2:
+        raise BadRequest("cursor must be an offset into sql (an integer from 0).", field="cursor")
+    span = editor_text.statement_at(text, cursor) or (None, None)  # nothing but white space and comments
+    return jsonify({"from": span[0], "to": span[1]})
+
+
+@bp.post(f"{API}/format")
+def format_sql() -> ResponseReturnValue:
+    """{sql} → {sql} pretty-printed by PostgreSQL's parser (pglast), comments kept; a syntax error is a 400."""
+    return jsonify({"sql": editor_text.format_sql(editor_text.check_text(json_body()))})

@@ -13,7 +13,7 @@ from tests.plugins.query_tool_helpers import open_tool, register_server
 API = "/api/v1/preferences"
 DEFAULTS = {"theme": "system", "editor_font_size": 13,
             "default_modes": {"autocommit": None, "auto_rollback": None, "single_transaction": None},
-            "result_preview_rows": None}
+            "result_preview_rows": None, "shortcuts": {}}
 
 
 def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClient) -> None:
@@ -34,12 +34,38 @@ def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClien
     {"default_modes": {"autocommit": "on"}}, {"default_modes": {"read_only": True}}, {"default_modes": []},
     {"result_preview_rows": 0}, {"result_preview_rows": 101}, {"result_preview_rows": "5"},
     {"theme": "dark", "unknown": 1},
+    {"shortcuts": []}, {"shortcuts": {"teleport": ["F2"]}}, {"shortcuts": {"execute": "F5"}},
+    {"shortcuts": {"execute": ["x"]}}, {"shortcuts": {"execute": ["Shift-x"]}}, {"shortcuts": {"execute": ["Hyper-x"]}},
+    {"shortcuts": {"execute": ["Mod-Mod-x"]}}, {"shortcuts": {"execute": ["Mod-Ünter"]}},
+    {"shortcuts": {"execute": ["F1", "F2", "F3", "F4"]}},
+    {"shortcuts": {"format": ["F5"]}},  # execute's default
+    {"shortcuts": {"format": ["Ctrl-s"]}},  # Mod-s saves: Mod is Ctrl here
+    {"shortcuts": {"format": ["Alt-q"], "find": ["alt-Q"]}},
 ])
 def test_bad_preferences_are_refused_and_nothing_is_saved(admin_client: ApiClient, body: dict[str, Any]) -> None:
     refused = admin_client.put(API, json=body)
     assert refused.status_code == 400, refused.get_json()
     assert refused.get_json()["error"]["code"] == "bad_request"
     assert admin_client.get(API).get_json() == DEFAULTS
+
+
+def test_shortcuts_are_normalized_merged_and_reset(admin_client: ApiClient) -> None:
+    saved = admin_client.put(API, json={"shortcuts": {"execute_statement": ["shift-ctrl-R", "F9"]}})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["shortcuts"] == {"execute_statement": ["Ctrl-Shift-r", "F9"]}
+    swapped = admin_client.put(API, json={"shortcuts": {"execute": ["F9"], "execute_statement": ["F5"]}})
+    assert swapped.status_code == 200, swapped.get_json()  # judged on the result, not one key at a time
+    reset = admin_client.put(API, json={"shortcuts": {"execute": None, "execute_statement": None}})
+    assert reset.get_json()["shortcuts"] == {}
+
+
+def test_a_duplicate_shortcut_names_the_action_that_has_it(admin_client: ApiClient) -> None:
+    admin_client.put(API, json={"shortcuts": {"format": ["Alt-q"]}})
+    refused = admin_client.put(API, json={"shortcuts": {"find": ["Alt-Q"]}})
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert "Format SQL" in error["message"] and error["field"] == "shortcuts.find"
+    assert admin_client.get(API).get_json()["shortcuts"] == {"format": ["Alt-q"]}
 
 
 def test_a_body_that_is_not_an_object_is_refused(admin_client: ApiClient) -> None:

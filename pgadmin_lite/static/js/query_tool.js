@@ -8,6 +8,8 @@ import { formatDuration, renderApiError, renderMessages } from "./messages.js";
 import { renderPlan } from "./plan_view.js";
 import { ResultChart } from "./result_chart.js";
 import { FileActions } from "./qt_files.js";
+import { formatEditor, statementAtCursor } from "./qt_editor_actions.js";
+import { actionFor, editorKeys, readShortcuts, showShortcutHelp, titleButtons } from "./qt_shortcuts.js";
 import { ToolSession } from "./qt_session.js";
 import { ResultsGrid } from "./results_grid.js";
 import { markReady } from "./page_ready.js";
@@ -19,8 +21,9 @@ import { errorText, promptPassword } from "./ui.js";
 
 const $ = (selector) => document.querySelector(selector);
 const buttons = {
-  execute: $("#execute"), cancel: $("#cancel"), explain: $("#explain"), analyze: $("#explain-analyze"),
+  execute: $("#execute"), executeStatement: $("#execute-statement"), cancel: $("#cancel"), explain: $("#explain"), analyze: $("#explain-analyze"),
   commit: $("#commit"), rollback: $("#rollback"), reconnect: $("#reconnect"), close: $("#close-tool"),
+  format: $("#format-sql"), find: $("#find"), comment: $("#toggle-comment"), help: $("#shortcuts-button"),
   open: $("#file-open"), save: $("#file-save"), saveAs: $("#file-save-as"), exportStorage: $("#export-storage"),
 };
 const downloadLink = $("#download-csv");  // its id from the CSV-only days: scripts and tests use it
@@ -33,6 +36,7 @@ const warningsEl = $("#qt-warnings");
 const modeBoxes = {
   autocommit: $("#mode-autocommit"), auto_rollback: $("#mode-auto-rollback"), single_transaction: $("#mode-single-transaction"),
 };
+const shortcuts = readShortcuts($("#query-tool"));
 const HOLD_CHECK_MS = 5000;
 const FETCH_LIMIT = 1000;
 const SESSION_GONE = new Set([404, 409, 410]);
@@ -102,6 +106,7 @@ function updateButtons() {
   const ready = connected && !running;
   buttons.execute.disabled = !ready;
   buttons.execute.textContent = editor?.hasSelection ? "Execute selection" : "Execute";
+  buttons.executeStatement.disabled = !ready;
   buttons.explain.disabled = !ready;
   buttons.analyze.disabled = !ready;
   buttons.cancel.disabled = !(connected && running);
@@ -310,10 +315,64 @@ function runEditor() {
   runSql(current.sql, { ...current, mode: "query" });
 }
 
-/** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. */
-function runExplain(isAnalyze, current = editor.current()) {
-  runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
+/** Run only the statement under the cursor (psql's boundaries: the server's splitter finds it). */
+async function runStatement() {
+  const current = await cursorStatement();
+  if (current) runSql(current.sql, { ...current, mode: "query" });
 }
+
+/** The cursor's statement, asked of the server while the page shows itself busy (no second run meanwhile). */
+async function cursorStatement() {
+  if (!state.connected || state.running) return null;
+  setRunning(true, "Finding the statement");
+  let current = null;
+  let failure = null;
+  try {
+    current = await statementAtCursor(editor);
+  } catch (err) {
+    failure = err;
+  }
+  setRunning(false);  // runSql, called next in the same task, shows the run at once
+  if (failure) handleError(failure);
+  else if (!current) setStatus("No statement at the cursor.");
+  return current;
+}
+
+/** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. No selection: the cursor's. */
+async function runExplain(isAnalyze, current = null) {
+  current ??= editor.hasSelection ? editor.current() : await cursorStatement();
+  if (current) runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
+}
+
+/** Format SQL: on a syntax error the text stays as it is and the error shows, its line marked. */
+async function formatSql() {
+  try {
+    if (await formatEditor(editor)) setStatus("Formatted.");
+  } catch (err) {
+    if (err.status === 401) return handleError(err);
+    renderApiError(messagesEl, err);
+    showTab("messages");
+    setStatus("Not formatted");
+    const position = err.body?.error?.position;
+    const lineNumber = position ? editor.locate({ position }, err.run) : null;
+    if (lineNumber) editor.markErrorLine(lineNumber, { position }, err.run);
+  }
+}
+
+/** What each action of the shortcut table does (qt_shortcuts.js). */
+const actions = {
+  execute: runEditor,
+  execute_statement: runStatement,
+  explain: () => runExplain(false),
+  explain_analyze: () => runExplain(true),
+  format: formatSql,
+  find: () => editor.openSearch(),
+  toggle_comment: () => editor.toggleComment(),
+  file_open: () => files?.open(),
+  file_save: () => files?.save(),
+  file_save_as: () => files?.saveAs(),
+  shortcuts_help: () => showShortcutHelp(shortcuts),
+};
 
 function showResult(result, run) {
   state.lastResult = result;
@@ -404,6 +463,12 @@ async function resolveTarget() {
 
 function wireControls() {
   buttons.execute.addEventListener("click", runEditor);
+  buttons.executeStatement.addEventListener("click", runStatement);
+  buttons.format.addEventListener("click", formatSql);
+  buttons.find.addEventListener("click", () => editor.openSearch());
+  buttons.comment.addEventListener("click", () => editor.toggleComment());
+  buttons.help.addEventListener("click", () => showShortcutHelp(shortcuts));
+  titleButtons(shortcuts);
   buttons.explain.addEventListener("click", () => runExplain(false));
   buttons.analyze.addEventListener("click", () => runExplain(true));
   buttons.cancel.addEventListener("click", cancelRun);
@@ -424,15 +489,12 @@ function wireControls() {
     if (!downloadLink.classList.contains("disabled")) session.download(formatSelect.value);
   });
   for (const tab of document.querySelectorAll(".qt-tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
-  document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented) return;
-    const isRunKey = (event.key === "F5" && !event.ctrlKey && !event.metaKey)
-      || (event.key === "Enter" && (event.ctrlKey || event.metaKey));
-    if (isRunKey) {
-      event.preventDefault();
-      runEditor();
-    }
-    handleFileKey(event);
+  document.addEventListener("keydown", (event) => {  // outside the editor (its keymap has the same table)
+    if (event.defaultPrevented || !editor) return;
+    const name = actionFor(shortcuts, event);
+    if (!name) return;
+    event.preventDefault();
+    actions[name]();
   });
   window.addEventListener("beforeunload", (event) => {
     drafts?.flush();
@@ -455,20 +517,6 @@ function wireControls() {
   window.addEventListener("pgadmin-lite:logged-in", () => {
     if (state.interrupted) connect();
   });
-}
-
-/** Ctrl/Cmd+S saves, with Shift saves as; Ctrl/Cmd+O opens. */
-function handleFileKey(event) {
-  if (!(event.ctrlKey || event.metaKey) || event.altKey || !files) return;
-  const key = event.key.toLowerCase();
-  if (key === "s") {
-    event.preventDefault();
-    if (event.shiftKey) files.saveAs();
-    else files.save();
-  } else if (key === "o" && !event.shiftKey) {
-    event.preventDefault();
-    files.open();
-  }
 }
 
 /** An export keeps the session busy like a run: the same running state, then the badge as it is now. */
@@ -527,7 +575,7 @@ async function main() {
   let isTouched = false;
   editor = new SqlEditor($("#editor"), {
     doc: drafts.localText(),
-    onRun: runEditor,
+    keys: editorKeys(shortcuts, actions),
     onText: (text) => {
       isTouched = true;
       drafts.change(text);

@@ -1,7 +1,8 @@
 // The query tool's CodeMirror editor: run keys, "the selection or everything", completion from the catalog,
 // and the error-line mark.
 import {
-  configureSql, createSqlEditor, EditorView, getSelectedText, HighlightStyle, syntaxHighlighting, tags,
+  configureSql, createSqlEditor, EditorView, getSelectedText, HighlightStyle, openSearchPanel, syntaxHighlighting, tags,
+  toggleComment,
 } from "../vendor/codemirror/codemirror.bundle.js";
 import { h } from "./api.js";
 import { completionSetup, sqlSchemaConfig } from "./sql_completion.js";
@@ -70,26 +71,18 @@ const paletteHighlight = syntaxHighlighting(HighlightStyle.define([
 ]));
 
 export class SqlEditor {
-  /** onRun() for F5 / Ctrl|Cmd+Enter; onText(text) after user edits; onSelection() when the selection changes. */
-  constructor(parent, { doc, onRun, onText, onSelection }) {
+  /** keys: CodeMirror bindings (qt_shortcuts.js); onText(text) after user edits; onSelection() when it changes. */
+  constructor(parent, { doc, keys, onText, onSelection }) {
     this.parent = parent;
     this.errorLine = null;
     this.isApplying = false;
-    const run = () => {
-      onRun();
-      return true;
-    };
     const completion = completionSetup();
     this.view = createSqlEditor(shadowMount(parent), {
       doc,
       onChange: (text) => {
         if (!this.isApplying) onText(text);
       },
-      extraKeys: [
-        { key: "F5", run, preventDefault: true },
-        { key: "Mod-Enter", run, preventDefault: true },
-        ...completion.keys,
-      ],
+      extraKeys: [...keys, ...completion.keys],
       extensions: [paletteTheme, paletteHighlight, replaceSelectionInput, completion.extensions,
         EditorView.updateListener.of((update) => {
         if (update.selectionSet || update.docChanged) {
@@ -113,6 +106,31 @@ export class SqlEditor {
     const selected = getSelectedText(this.view);
     if (selected.trim()) return { sql: selected, from: this.view.state.selection.main.from, docText: this.text };
     return { sql: this.text, from: 0, docText: this.text };
+  }
+
+  get cursor() {
+    return this.view.state.selection.main.head;
+  }
+
+  /** The selection's range, or the whole text's when nothing is selected. */
+  selectionOrAll() {
+    const { from, to } = this.view.state.selection.main;
+    return from === to ? { from: 0, to: this.view.state.doc.length } : { from, to };
+  }
+
+  /** Replace from..to with text as one undoable user edit, and select what was put there. */
+  replaceRange(from, to, text) {
+    this.view.dispatch({ changes: { from, to, insert: text }, selection: { anchor: from, head: from + text.length },
+      scrollIntoView: true, userEvent: "input.format" });
+  }
+
+  toggleComment() {
+    toggleComment(this.view);
+    this.view.focus();
+  }
+
+  openSearch() {
+    openSearchPanel(this.view);
   }
 
   /** Replace the whole text (history pick, newer server draft); isUserEdit decides if it autosaves. */
