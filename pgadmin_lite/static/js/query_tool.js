@@ -1,10 +1,12 @@
 // The query tool page: connect (or re-attach after a reload), run SQL, show rows, messages and plans.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
+import { ExplainOptions } from "./components/explain_options.js";
 import { DraftStore } from "./drafts.js";
 import { HistoryPanel } from "./history_panel.js";
 import { CatalogFeed } from "./qt_catalog.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
+import { isPlanResult } from "./lib/plan_math.js";
 import { renderPlan } from "./plan_view.js";
 import { ResultChart } from "./result_chart.js";
 import { FileActions } from "./qt_files.js";
@@ -60,6 +62,7 @@ const grid = new ResultsGrid($("#results"), {
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
 const chart = new ResultChart($("#chart-panel"));
+const explainOptions = new ExplainOptions($("#explain-options"), document.querySelector('meta[name="user-id"]')?.content);
 const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview"),
   onSelect: () => chart.setSource(chartSource()) });
 grid.onChange = () => {
@@ -310,9 +313,9 @@ function runEditor() {
   runSql(current.sql, { ...current, mode: "query" });
 }
 
-/** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. */
+/** The server wraps the statement in EXPLAIN (options…, FORMAT JSON): the history keeps it as typed. */
 function runExplain(isAnalyze, current = editor.current()) {
-  runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
+  runSql(current.sql, { ...current, mode: "explain", explain: explainOptions.options(isAnalyze) });
 }
 
 function showResult(result, run) {
@@ -323,7 +326,7 @@ function showResult(result, run) {
   const error = result.error;
   let lineNumber = null;
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
-  const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
+  const hasPlan = !error && (run?.mode === "explain" || isPlanResult(result)) && renderPlan($("#plan"), result);
   catalog.afterRun(result);
   grid.show(result);
   resultSets.show(result);
@@ -404,7 +407,7 @@ async function resolveTarget() {
 
 function wireControls() {
   buttons.execute.addEventListener("click", runEditor);
-  buttons.explain.addEventListener("click", () => runExplain(false));
+  buttons.explain.addEventListener("click", () => runExplain(undefined));
   buttons.analyze.addEventListener("click", () => runExplain(true));
   buttons.cancel.addEventListener("click", cancelRun);
   buttons.commit.addEventListener("click", () => runSql("COMMIT", { mode: "tx" }));
