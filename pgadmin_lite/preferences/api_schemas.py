@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgadmin_lite.preferences.service import FONT_SIZES, MODE_NAMES, THEMES
+from pgadmin_lite.preferences.service import EXPLAIN_NAMES, FONT_SIZES, MODE_NAMES, THEMES
 
 MODE = {"type": ["boolean", "null"], "description": "null: the server's default"}
 PREFERENCES: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {
@@ -14,6 +14,8 @@ PREFERENCES: dict[str, Any] = {"type": "object", "additionalProperties": False, 
                       "properties": dict.fromkeys(MODE_NAMES, MODE)},
     "result_preview_rows": {"type": ["integer", "null"], "minimum": 1,
                             "description": "at most RESULT_PREVIEW_ROWS; null: that setting"},
+    "explain_options": {"type": "object", "additionalProperties": False, "description": "the query tool's Explain",
+                        "properties": {name: {"type": "boolean"} for name in EXPLAIN_NAMES}},
 }}
 SCHEMAS = {"preferences.get_preferences": (None, PREFERENCES),
            "preferences.put_preferences": (PREFERENCES, PREFERENCES)}

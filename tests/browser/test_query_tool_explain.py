@@ -37,10 +37,17 @@ def explain(page: Any, sql: str, button: str = "#explain-analyze") -> Any:
 
 
 def tick(page: Any, *names: str) -> None:
+    """Open the options menu and tick these options, waiting until the preferences have each."""
     if page.locator("#explain-options").get_attribute("open") is None:
         page.click("#explain-options > summary")
     for name in names:
-        page.check(f"input[data-explain-option={name}]")
+        def is_saving(response: Any, name: str = name) -> bool:
+            return (response.url.endswith("/api/v1/preferences") and response.request.method == "PUT"
+                    and json.loads(response.request.post_data)["explain_options"][name] is True)
+
+        with page.expect_response(is_saving) as saved:
+            page.check(f"input[data-explain-option={name}]")
+        assert saved.value.json()["explain_options"][name] is True
 
 
 def test_the_options_menu_asks_for_buffers_and_is_remembered(tool: Any) -> None:
@@ -57,7 +64,7 @@ def test_the_options_menu_asks_for_buffers_and_is_remembered(tool: Any) -> None:
     assert buffers.inner_text().startswith("Buffers: shared ")
     assert "actual " in tool.inner_text("#plan .plan-tree")
 
-    goto_ready(tool, tool.url)  # a reload: the same choices
+    goto_ready(tool, tool.url)  # a reload: the same choices, from the preferences
     tool.wait_for_selector("#tx-badge[data-status=idle]")
     assert tool.locator("input[data-explain-option=buffers]").is_checked()
     assert tool.locator("input[data-explain-option=analyze]").is_checked()

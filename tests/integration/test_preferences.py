@@ -13,7 +13,9 @@ from tests.plugins.query_tool_helpers import open_tool, register_server
 API = "/api/v1/preferences"
 DEFAULTS = {"theme": "system", "editor_font_size": 13,
             "default_modes": {"autocommit": None, "auto_rollback": None, "single_transaction": None},
-            "result_preview_rows": None}
+            "result_preview_rows": None,
+            "explain_options": {"analyze": False, "verbose": False, "costs": True, "settings": False,
+                                "buffers": False, "wal": False, "timing": True, "summary": True}}
 
 
 def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClient) -> None:
@@ -33,13 +35,22 @@ def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClien
     {"editor_font_size": "14"}, {"editor_font_size": True}, {"editor_font_size": 14.0},
     {"default_modes": {"autocommit": "on"}}, {"default_modes": {"read_only": True}}, {"default_modes": []},
     {"result_preview_rows": 0}, {"result_preview_rows": 101}, {"result_preview_rows": "5"},
-    {"theme": "dark", "unknown": 1},
+    {"theme": "dark", "unknown": 1}, {"explain_options": {"format": True}}, {"explain_options": {"wal": None}},
+    {"explain_options": []},
 ])
 def test_bad_preferences_are_refused_and_nothing_is_saved(admin_client: ApiClient, body: dict[str, Any]) -> None:
     refused = admin_client.put(API, json=body)
     assert refused.status_code == 400, refused.get_json()
     assert refused.get_json()["error"]["code"] == "bad_request"
     assert admin_client.get(API).get_json() == DEFAULTS
+
+
+def test_explain_options_are_merged_option_by_option(admin_client: ApiClient) -> None:
+    saved = admin_client.put(API, json={"explain_options": {"buffers": True, "costs": False}})
+    assert saved.status_code == 200, saved.get_json()
+    expected = {**DEFAULTS["explain_options"], "buffers": True, "costs": False}
+    assert admin_client.put(API, json={"explain_options": {"analyze": True}}).get_json()["explain_options"] == {
+        **expected, "analyze": True} == admin_client.get(API).get_json()["explain_options"]
 
 
 def test_a_body_that_is_not_an_object_is_refused(admin_client: ApiClient) -> None:

@@ -62,7 +62,7 @@ const grid = new ResultsGrid($("#results"), {
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
 const chart = new ResultChart($("#chart-panel"));
-const explainOptions = new ExplainOptions($("#explain-options"), document.querySelector('meta[name="user-id"]')?.content);
+const explainOptions = new ExplainOptions($("#explain-options"));
 const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview"),
   onSelect: () => chart.setSource(chartSource()) });
 grid.onChange = () => {

@@ -1,20 +1,20 @@
-// The EXPLAIN options menu next to Explain: eight checkboxes, remembered per user in this browser.
+// The EXPLAIN options menu next to Explain: eight checkboxes, remembered in the user's preferences.
+import { api } from "../api.js";
+import { errorText } from "../ui.js";
 
-const DEFAULTS = { analyze: false, verbose: false, costs: true, settings: false, buffers: false, wal: false,
-  timing: true, summary: true };
 const NEEDS_ANALYZE = ["timing", "wal"];  // PostgreSQL refuses these true without ANALYZE
 
 export class ExplainOptions {
-  /** root holds input[data-explain-option] boxes and the [data-analyze-warning] note; userId keys the memory. */
-  constructor(root, userId) {
+  /** root (data-options: the saved choices) holds input[data-explain-option] boxes, [data-analyze-warning], [data-note]. */
+  constructor(root) {
     this.root = root;
-    this.key = `pgadmin-lite:explain-options:${userId ?? "anonymous"}`;
     this.boxes = Object.fromEntries([...root.querySelectorAll("input[data-explain-option]")]
       .map((box) => [box.dataset.explainOption, box]));
     this.warning = root.querySelector("[data-analyze-warning]");
-    const stored = this.stored();
+    this.note = root.querySelector("[data-note]");
+    const saved = JSON.parse(root.dataset.options);
     for (const [name, box] of Object.entries(this.boxes)) {
-      box.checked = stored[name] ?? DEFAULTS[name];
+      box.checked = Boolean(saved[name]);
       box.addEventListener("change", () => this.changed());
     }
     this.sync();
@@ -26,19 +26,18 @@ export class ExplainOptions {
     });
   }
 
-  stored() {
-    try {
-      const value = JSON.parse(localStorage.getItem(this.key) ?? "{}");
-      return value && typeof value === "object" ? value : {};
-    } catch {
-      return {};  // a value some other version wrote: the defaults
-    }
-  }
-
+  /** Save every box, one request after the other (the last click is what the preferences keep). */
   changed() {
-    localStorage.setItem(this.key, JSON.stringify(Object.fromEntries(
-      Object.entries(this.boxes).map(([name, box]) => [name, box.checked]))));
     this.sync();
+    const choices = Object.fromEntries(Object.entries(this.boxes).map(([name, box]) => [name, box.checked]));
+    this.saving = (this.saving ?? Promise.resolve()).then(async () => {
+      try {
+        await api("PUT", "api/v1/preferences", { explain_options: choices });
+        this.note.textContent = "";
+      } catch (err) {
+        this.note.textContent = `Not remembered: ${errorText(err)}`;
+      }
+    });
   }
 
   sync() {
