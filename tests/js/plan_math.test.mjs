@@ -115,3 +115,11 @@ test("the text view indents like EXPLAIN's text format", () => {
     "Planning Time: 0.050 ms",
   ].join("\n"));
 });
+
+test("a subplan's label comes first and its nodes shift under it", () => {
+  const leaf = (extra) => ({ "Node Type": "Seq Scan", "Relation Name": "t", Alias: "t", ...extra });
+  const doc = { Plan: { "Node Type": "Result", Plans: [
+    { ...leaf({ "Parent Relationship": "InitPlan", "Subplan Name": "CTE c", Filter: "(x)" }), Plans: [leaf({})] }] } };
+  assert.deepEqual(planText(doc).split("\n"), [
+    "Result", "  CTE c", "    ->  Seq Scan on t", "          Filter: (x)", "          ->  Seq Scan on t"]);
+});

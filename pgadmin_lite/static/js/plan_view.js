@@ -147,10 +147,10 @@ export function renderPlan(container, result) {
     text: h("pre", { class: "plan-text" }, planText(doc)),
   };
   const raw = typeof cell === "string" ? JSON.parse(cell) : cell;
-  container.replaceChildren(toolbar(views, doc, raw),
-    isAnalyzed && modifiesData(doc.Plan) ? h("p", { class: "warning plan-modified", role: "status" },
-      "ANALYZE really ran this data-changing statement: its changes were made in this tab's transaction, "
-      + "as any statement's are (committed already under auto-commit; otherwise Commit or Rollback).") : null,
-    summary(doc, tree), views.tree, views.text);
+  const ran = isAnalyzed && modifiesData(doc.Plan) ? h("p", { class: "warning plan-modified", role: "status" },
+    "ANALYZE really ran this data-changing statement: its changes were made in this tab's transaction, "
+    + "as any statement's are (committed already under auto-commit; otherwise Commit or Rollback).") : null;
+  container.replaceChildren(...[toolbar(views, doc, raw), ran, summary(doc, tree), views.tree, views.text]
+    .filter(Boolean));
   return true;
 }

@@ -79,13 +79,18 @@ export function detailLines(node) {
   return lines;
 }
 
-function writeNode(node, depth, out) {
-  const pad = depth === 0 ? "" : " ".repeat(6 * depth - 4);
-  if (node["Subplan Name"]) out.push(`${" ".repeat(Math.max(0, 6 * depth - 4))}${node["Subplan Name"]}`);
+/** A node at depth (shifted by shift spaces under InitPlan/SubPlan/CTE labels, as EXPLAIN does). */
+function writeNode(node, depth, out, shift = 0) {
+  let indent = shift;
+  if (node["Subplan Name"]) {
+    out.push(`${" ".repeat(6 * depth - 4 + indent)}${node["Subplan Name"]}`);
+    indent += 2;
+  }
+  const pad = depth === 0 ? "" : " ".repeat(6 * depth - 4 + indent);
   out.push(`${pad}${depth ? "->  " : ""}${nodeName(node)}${target(node)}${estimates(node)}`);
-  const detailPad = " ".repeat(depth === 0 ? 2 : 6 * depth + 2);
+  const detailPad = " ".repeat((depth === 0 ? 2 : 6 * depth + 2) + indent);
   for (const line of detailLines(node)) out.push(detailPad + line);
-  for (const child of node.Plans ?? []) writeNode(child, depth + 1, out);
+  for (const child of node.Plans ?? []) writeNode(child, depth + 1, out, indent);
 }
 
 /** The whole plan document as EXPLAIN's text format shows it (the indentation is the tree). */
