@@ -98,6 +98,7 @@ def test_the_slowest_path_is_highlighted(tool: Any) -> None:
     hash_node = tool.locator("#plan .plan-node[data-node-type=Hash]")
     assert hash_node.evaluate("el => el.parentElement.classList.contains('plan-slow')") is False
     assert tool.locator("#plan .plan-exclusive").count() == 4  # self time on every node
+    assert "null" not in tool.inner_text("#plan")
 
 
 def test_the_text_view_keeps_the_indentation_and_copy_puts_the_plan_on_the_clipboard(
