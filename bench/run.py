@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import floors, scenarios
+from bench import browser_figures, floors, scenarios
 from bench.client import Client
-from bench.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, BIG_ROWS, postgres, prepare_data_dir, seed
+from bench.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, BENCH_DB, BIG_ROWS, postgres, prepare_data_dir, seed
 from bench.procs import ROOT, gunicorn, pss_mib, settle
 from bench.stats import Metric, metric, ms
 from bench.targets import evaluate, table, verdict_lines
@@ -45,12 +45,13 @@ class Plan:
     wide_page_rows: int = 10_000
     csv_reps: int = 3
     tree_runs: int = 20
+    completion_runs: int = 20
     users: int = 50
 
     @classmethod
     def quick(cls, page_rows: int) -> Plan:
         return cls(starts=2, logins=5, select1_runs=100, load_seconds=2.0, load_reps=1, first_page_runs=5,
-                   paging_reps=3, page_rows=page_rows, csv_reps=1, tree_runs=5)
+                   paging_reps=3, page_rows=page_rows, csv_reps=1, tree_runs=5, completion_runs=5)
 
 
 def log(message: str) -> None:
@@ -154,6 +155,14 @@ def measure_app(manager: Manager, env: dict[str, str], log_dir: Path, plan: Plan
         extra["tree_note"] = note
         for m in tree:
             out[m.key] = m
+        missing = browser_figures.available()
+        if missing:
+            log(f"browser figures skipped: {missing}")
+            extra["browser_note"] = f"browser figures not measured: {missing}"
+        else:
+            log("browser: completion on 5,000 tables, then a 100,000-row grid (heap, frames)")
+            out.update(browser_figures.measure(served.url, server_id, BENCH_DB, ADMIN_EMAIL, ADMIN_PASSWORD,
+                                               plan.completion_runs))
         for clients in (10, 50):
             log(f"SELECT 1 with {clients} concurrent clients")
             rates, lat = scenarios.concurrent_select_one(app, clients, plan.load_seconds, plan.load_reps)
@@ -221,7 +230,8 @@ def _add_floors(out: dict[str, Metric], start: dict[str, list[float]], floor: di
 ORDER = ("ready", "cold_ready", "idle_rss", "idle_pss", "login_post", "login_flow", "select1", "select1_requests",
          "qps_10", "lat_10", "qps_50", "lat_50", "big_first_page", "big_paging", "big_paging_wide", "big_growth",
          "big_after_close", "big_wide_after", "csv_rate", "csv_growth", "tree_2000", "tree_5000", "tree_columns",
-         "databases_list", "tools20_open", "tools20_after")
+         "databases_list", "tools20_open", "tools20_after", "completion_tables", "completion_alias", "grid_heap",
+         "grid_dom_rows", "grid_frame")
 
 
 def main(argv: list[str] | None = None) -> int:

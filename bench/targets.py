@@ -1,4 +1,4 @@
-"""Issue 8's targets and DESIGN §10's budgets, checked against the measured metrics, and the printed table."""
+"""Issues 8 and 16's targets and DESIGN §10's budgets, checked against the measured metrics; the printed table."""
 
 from __future__ import annotations
 
@@ -89,7 +89,17 @@ def _tree(key: str, limit: float) -> Callable[[dict[str, Metric], dict[str, Any]
     return check
 
 
+def _p95_below(key: str, limit: float, unit: str) -> Callable[[dict[str, Metric], dict[str, Any]],
+                                                               tuple[bool, str] | None]:
+    def check(m: dict[str, Metric], _: dict[str, Any]) -> tuple[bool, str] | None:
+        if key not in m:
+            return None
+        return m[key].p95 < limit, f"p95 {m[key].p95:.1f} {unit} (median {m[key].median:.1f}; {m[key].note})"
+    return check
+
+
 ISSUE = "issue 8"
+EDITOR = "issue 16"
 DESIGN = "DESIGN §10"
 TARGETS = (
     Target(ISSUE, "ready in under 0.8 s", _below("ready", 800, "ms")),
@@ -102,6 +112,12 @@ TARGETS = (
     Target(ISSUE, "100,000 rows paged within 1.5x of psycopg alone", _ratio_within("big_paging", 1.5)),
     Target(ISSUE, "CSV export at least half of psql COPY's speed, flat memory (<20 MiB growth)", _export(0.5, 20)),
     Target(ISSUE, "5,000 tables listed (first page of the node) under 50 ms", _tree("tree_5000", 50)),
+    Target(EDITOR, "completion popup within 50 ms on a 5,000-table schema", _below("completion_tables", 50, "ms")),
+    Target(EDITOR, "completion of an alias's columns within 50 ms", _below("completion_alias", 50, "ms")),
+    Target(EDITOR, "100,000 loaded rows: fewer than 500 rows in the DOM", _below("grid_dom_rows", 500, "rows")),
+    Target(EDITOR, "100,000 loaded rows (3 columns) in under 100 MiB of JS heap", _below("grid_heap", 100, "MiB")),
+    Target(EDITOR, "scrolling a screen per frame: p95 frame interval under 33.4 ms (30 fps)",
+           _p95_below("grid_frame", 33.4, "ms")),
     Target(DESIGN, "ready in under 1.5 s", _below("ready", 1500, "ms")),
     Target(DESIGN, "idle memory under 80 MB (76.3 MiB)", _below("idle_rss", 80e6 / 2**20, "MiB")),
     Target(DESIGN, "SELECT 1 within 3x of the bare endpoint", _ratio_within("select1", 3.0)),

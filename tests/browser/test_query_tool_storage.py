@@ -128,6 +128,7 @@ def test_save_as_save_and_overwrite_confirmation(tool: Any, live_server: LiveSer
     page.click("#file-save-as")
     pick_in_dialog(page, click="saved.sql")
     answer_dialog(page)
+    page.wait_for_function("() => document.querySelector('#qt-file').dataset.dirty === 'false'")  # saved
     notice(page, "Saved /saved.sql")
     assert (home / "saved.sql").read_text() == "select 3 as third_version"
     api = http_session(live_server.url)

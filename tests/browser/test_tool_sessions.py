@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.plugins.browser import VIEWPORT, http_session, login, open_query_tool, run_sql
+from tests.plugins.browser import VIEWPORT, http_session, login, open_query_tool, outlive_the_page, run_sql
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.waiting import wait_until
@@ -41,8 +41,9 @@ def user_email(live_server: LiveServer) -> str:
 
 
 @pytest.fixture
-def new_context(browser: Any, page_errors: Any) -> Any:
+def new_context(browser: Any, page_errors: Any, request: pytest.FixtureRequest) -> Any:
     """More browser contexts (other browsers of the same person, or an administrator's), closed after the test."""
+    outlive_the_page(request)
     contexts: list[Any] = []
 
     def make() -> Any:

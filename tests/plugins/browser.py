@@ -78,8 +78,9 @@ def page_errors() -> PageErrors:
 
 
 @pytest.fixture
-def page(browser: Any, page_errors: PageErrors) -> Iterator[Any]:
+def page(browser: Any, page_errors: PageErrors, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A page in a fresh browser context; the test fails if the page logged an error or a CSP violation."""
+    outlive_the_page(request)
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(15_000)
     context.add_init_script(CSP_REPORTER)
@@ -92,6 +93,13 @@ def page(browser: Any, page_errors: PageErrors) -> Iterator[Any]:
         context.close()
     problems = page_errors.unexpected()
     assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+def outlive_the_page(request: pytest.FixtureRequest) -> None:
+    """The test's database is made before the page, so it is dropped after the page is closed: dropped while the
+    page still asks for its catalog, it answered 502 and the page logged it."""
+    if "pg_database" in request.fixturenames:
+        request.getfixturevalue("pg_database")
 
 
 def close_query_tools(context: Any) -> None:

@@ -57,3 +57,13 @@ def test_rates_and_exports() -> None:
 def test_a_figure_not_measured_is_a_skip_not_a_pass() -> None:
     lines = verdict_lines(evaluate({}, {})).splitlines()
     assert lines and all(line.startswith("SKIP") for line in lines)
+
+
+def test_the_grid_frame_target_is_judged_on_the_p95_interval() -> None:
+    def frames(gaps: list[float]) -> bool | None:
+        found = [v for v in evaluate({"grid_frame": metric("grid_frame", "frames", "ms", gaps)}, {})
+                 if v["target"].startswith("scrolling a screen per frame")]
+        return found[0]["passed"]  # type: ignore[no-any-return]
+
+    assert frames([16.7] * 95 + [30.0] * 5) is True
+    assert frames([16.7] * 90 + [50.0] * 10) is False  # a smooth median hides one frame in ten dropped

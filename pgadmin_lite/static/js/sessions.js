@@ -48,17 +48,22 @@ function row(item, showUser) {
     h("button", { type: "button", class: "danger session-close", onclick: () => closeOne(item) }, "Close")));
 }
 
+let latestLoad = 0; // only the last load started fills the table: an older answer may predate a close
+
 /** Fill the table; isQuiet: the periodic refresh, which leaves the page's ready state alone. */
 async function load({ isQuiet = false } = {}) {
   if (!isQuiet) pageEl.dataset.ready = "false";
   const showAll = Boolean(allBox?.checked);
+  const thisLoad = ++latestLoad;
   try {
     const items = await api("GET", "api/v1/sessions", undefined, showAll ? { all: "1" } : undefined);
+    if (thisLoad !== latestLoad) return;
     for (const cell of document.querySelectorAll("th.col-user")) cell.hidden = !showAll;
     $("#sessions-table tbody").replaceChildren(...items.map((item) => row(item, showAll)));
     $("#sessions-empty").hidden = items.length > 0;
     showError(errorEl, null);
   } catch (err) {
+    if (thisLoad !== latestLoad) return;
     showError(errorEl, err);
   }
   pageEl.dataset.ready = "true";
@@ -66,9 +71,13 @@ async function load({ isQuiet = false } = {}) {
 
 async function closeOne(item) {
   const isOthers = isAdmin && !item.browser.is_this_browser && item.user.id !== currentUserId();
+  latestLoad += 1; // a refresh in flight would show the row again, and say ready
+  pageEl.dataset.ready = "false"; // from the question on: the table is about to change
   const choice = await closeDialog(item, { askReason: isOthers });
-  if (choice === null) return;
-  pageEl.dataset.ready = "false";
+  if (choice === null) {
+    pageEl.dataset.ready = "true";
+    return;
+  }
   try {
     await withSession(() => api("DELETE", `api/v1/sessions/${encodeURIComponent(item.tx_id)}`,
       choice.reason ? { reason: choice.reason } : undefined));
