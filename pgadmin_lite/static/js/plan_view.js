@@ -8,6 +8,8 @@ const fmt = (n, digits = 2) => (typeof n === "number" ? n.toFixed(digits) : Stri
 const ms = (n) => `${fmt(n, n >= 100 ? 0 : n >= 1 ? 2 : 3)} ms`;
 const DETAIL_KEYS = ["Join Type", "Strategy", "Sort Key", "Hash Cond", "Index Cond", "Filter", "Join Filter",
   "Merge Cond", "Recheck Cond", "Group Key", "Rows Removed by Filter", "Workers Launched"];
+const SLOW_TITLE = { true: "on the slowest path: from the top, each time the child that took longest",
+  false: "on the costliest path (no actual times): from the top, each time the child of highest total cost" };
 let chosenView = "tree";  // the last view the user picked, kept for the next plan
 
 function target(node) {
@@ -77,7 +79,7 @@ function nodeItem(step, total) {
   const relation = node["Parent Relationship"];
   return h("li", { class: step.isSlowPath ? "plan-slow" : null },
     h("div", { class: "plan-node", "data-node-type": node["Node Type"],
-      title: step.isSlowPath ? "on the slowest path: from the top, the child that took longest each time" : null },
+      title: step.isSlowPath ? SLOW_TITLE[total > 0] : null },
     h("div", { class: "plan-title" },
       h("strong", { class: "plan-type" }, node["Node Type"]),
       node["Subplan Name"] ? h("span", { class: "plan-rel" }, ` (${node["Subplan Name"]})`)
