@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.plugins.browser import goto_ready, module_server, run_sql, set_editor_text, wait_idle
+from tests.plugins.browser import goto_ready, http_session, module_server, run_sql, set_editor_text, wait_idle
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.waiting import wait_until
@@ -16,8 +16,20 @@ from tests.plugins.waiting import wait_until
 server_id = module_server()
 
 
+DEFAULT_OPTIONS = {"analyze": False, "verbose": False, "costs": True, "settings": False, "buffers": False,
+                   "wal": False, "timing": True, "summary": True}
+
+
 @pytest.fixture
-def tool(query_tool_page: Any, pg_server: PgServer, pg_database: str) -> Any:
+def default_options(live_server: LiveServer) -> None:
+    """The admin's Explain options as PostgreSQL's defaults (the module's tests share the config DB)."""
+    saved = http_session(live_server.url).put(f"{live_server.url}/api/v1/preferences",
+                                              json={"explain_options": DEFAULT_OPTIONS}, timeout=10)
+    assert saved.status_code == 200, saved.text
+
+
+@pytest.fixture
+def tool(default_options: None, query_tool_page: Any, pg_server: PgServer, pg_database: str) -> Any:
     """The query tool on a database with a big and a small table, their statistics up to date."""
     with psycopg.connect(pg_server.conninfo(pg_database), autocommit=True) as conn:
         conn.execute("CREATE TABLE big AS SELECT g AS id, 1 AS a FROM generate_series(1, 50000) g")
@@ -128,8 +140,12 @@ def test_the_text_view_keeps_the_indentation_and_copy_puts_the_plan_on_the_clipb
 def test_analyze_of_a_data_changing_statement_says_it_ran(tool: Any, pg_server: PgServer, pg_database: str) -> None:
     tool.click("#mode-autocommit")  # off: the INSERT stays in the tab's open transaction
     tool.wait_for_selector("#mode-autocommit:not(:checked):not([disabled])")
-    explain(tool, "insert into small values (11)")
+    tick(tool, "analyze", "wal")
+    tool.click("#qt-title")
+    explain(tool, "insert into small values (11)", button="#explain")
     assert "ANALYZE really ran this data-changing statement" in tool.inner_text("#plan .plan-modified")
+    assert tool.locator("#plan .plan-node[data-node-type=ModifyTable] .plan-wal").inner_text().startswith(
+        "WAL: records=1 ")
     assert tool.locator("#tx-badge").get_attribute("data-status") == "in_transaction"
     with psycopg.connect(pg_server.conninfo(pg_database)) as conn:
         assert conn.execute("SELECT count(*) FROM small").fetchone() == (10,)  # not committed

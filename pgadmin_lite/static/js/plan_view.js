@@ -10,6 +10,7 @@ const DETAIL_KEYS = ["Join Type", "Strategy", "Sort Key", "Hash Cond", "Index Co
   "Merge Cond", "Recheck Cond", "Group Key", "Rows Removed by Filter", "Workers Launched"];
 const SLOW_TITLE = { true: "on the slowest path: from the top, each time the child that took longest",
   false: "on the costliest path (no actual times): from the top, each time the child of highest total cost" };
+const IO_CLASSES = { Buffers: "buffers", "I/O Timings": "io-time", WAL: "wal" };
 let chosenView = "tree";  // the last view the user picked, kept for the next plan
 
 function target(node) {
@@ -44,8 +45,8 @@ function misestimateBadge(estimate) {
 
 /** Buffers, I/O and WAL lines as EXPLAIN's text writes them (they include the children's). */
 function ioLines(node) {
-  return detailLines(node).filter((line) => /^(Buffers|I\/O Timings|WAL):/.test(line))
-    .map((line) => h("div", { class: `plan-io plan-${line.split(/[:/ ]/)[0].toLowerCase()}` }, line));
+  return detailLines(node).map((line) => [line, IO_CLASSES[line.slice(0, line.indexOf(":"))]])
+    .filter(([, kind]) => kind).map(([line, kind]) => h("div", { class: `plan-io plan-${kind}` }, line));
 }
 
 function estimates(node) {
