@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgadmin_lite.preferences.service import FONT_SIZES, MODE_NAMES, THEMES
+from pgadmin_lite.preferences.service import EXPLAIN_NAMES, FONT_SIZES, MODE_NAMES, THEMES
 from pgadmin_lite.preferences.shortcuts import BY_NAME, MAX_KEYS
 
 KEYS = {"type": ["array", "null"], "maxItems": MAX_KEYS, "items": {"type": "string"}}
@@ -19,6 +19,8 @@ PREFERENCES: dict[str, Any] = {"type": "object", "additionalProperties": False, 
     "shortcuts": {"type": "object", "additionalProperties": False, "description": "the query tool's keys per action "
                   "(CodeMirror notation, Mod = Ctrl or Cmd); null: the default; a key serves one action only",
                   "properties": {name: KEYS for name in BY_NAME}},
+    "explain_options": {"type": "object", "additionalProperties": False, "description": "the query tool's Explain",
+                        "properties": {name: {"type": "boolean"} for name in EXPLAIN_NAMES}},
 }}
 SCHEMAS = {"preferences.get_preferences": (None, PREFERENCES),
            "preferences.put_preferences": (PREFERENCES, PREFERENCES)}

@@ -13,10 +13,13 @@ from pgadmin_lite.preferences import shortcuts
 THEMES = ("system", "light", "dark")
 FONT_SIZES = range(10, 25)
 MODE_NAMES = ("autocommit", "auto_rollback", "single_transaction")  # servers.fields.QUERY_MODES, by name
+EXPLAIN_NAMES = ("analyze", "verbose", "costs", "settings", "buffers", "wal", "timing", "summary")  # explain.OPTIONS
+EXPLAIN_DEFAULTS = {name: name in ("costs", "timing", "summary") for name in EXPLAIN_NAMES}  # PostgreSQL's
 # null: no preference (the server's query_modes, else the QUERY_* settings; the preview: RESULT_PREVIEW_ROWS).
 DEFAULTS: dict[str, Any] = {"theme": "system", "editor_font_size": 13,
                             "default_modes": dict.fromkeys(MODE_NAMES), "result_preview_rows": None,
-                            "shortcuts": {}}  # the query tool's: overrides only, {action: [keys]}
+                            "shortcuts": {},  # the query tool's: overrides only, {action: [keys]}
+                            "explain_options": EXPLAIN_DEFAULTS}
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -39,6 +42,19 @@ def _check_modes(value: Any) -> dict[str, bool | None]:
     return dict(value)
 
 
+def _check_explain(value: Any) -> dict[str, bool]:
+    if not isinstance(value, dict):
+        raise BadRequest("explain_options must be an object.", field="explain_options")
+    unknown = sorted(set(value) - set(EXPLAIN_NAMES))
+    if unknown:
+        raise BadRequest(f"Unknown EXPLAIN option {', '.join(unknown)}; known: {', '.join(EXPLAIN_NAMES)}.",
+                         field="explain_options")
+    for name, ticked in value.items():
+        if not isinstance(ticked, bool):
+            raise BadRequest(f"explain_options.{name} must be true or false.", field=f"explain_options.{name}")
+    return dict(value)
+
+
 def validate(body: Mapping[str, Any], current: Mapping[str, Any], *, max_preview_rows: int) -> dict[str, Any]:
     """The preferences after applying body's keys to current; any unknown key or bad value is a 400."""
     unknown = sorted(set(body) - set(DEFAULTS))
@@ -54,6 +70,8 @@ def validate(body: Mapping[str, Any], current: Mapping[str, Any], *, max_preview
                                                 FONT_SIZES.start, FONT_SIZES.stop - 1)
     if "default_modes" in body:
         merged["default_modes"] = {**current["default_modes"], **_check_modes(body["default_modes"])}
+    if "explain_options" in body:
+        merged["explain_options"] = {**current["explain_options"], **_check_explain(body["explain_options"])}
     if "result_preview_rows" in body:
         rows = body["result_preview_rows"]
         merged["result_preview_rows"] = None if rows is None else _check_int(
@@ -76,6 +94,8 @@ def load(user_id: int) -> dict[str, Any]:
     merged["default_modes"] = {name: stored_modes.get(name) for name in MODE_NAMES}
     merged["shortcuts"] = {name: keys for name, keys in (data.get("shortcuts") or {}).items()
                            if name in shortcuts.BY_NAME}  # an action since removed is forgotten
+    stored_explain = data.get("explain_options") or {}
+    merged["explain_options"] = {name: stored_explain.get(name, default) for name, default in EXPLAIN_DEFAULTS.items()}
     return merged
 
 

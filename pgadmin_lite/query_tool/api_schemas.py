@@ -20,7 +20,8 @@ CATALOG = {"type": "object", "properties": {
     "truncated": {"type": "array", "items": {"enum": ["relations", "functions", "types", "columns"]}}}}
 EXECUTE = {"type": "object", "required": ["sql"], "properties": {
     "sql": STRING, "wait_ms": {"type": "integer"},
-    "explain": {"type": "object", "description": "Explain the one statement given (FORMAT JSON) with these options",
+    "explain": {"type": "object", "description": "Explain the one statement given (FORMAT JSON) with these options"
+                                                 " (timing or wal true without analyze: 400, as PostgreSQL refuses)",
                 "properties": {name: {"type": "boolean"} for name in EXPLAIN_OPTIONS},
                 "additionalProperties": False}}}
 SQL_TEXT = {"type": "object", "required": ["sql"], "properties": {"sql": STRING}}

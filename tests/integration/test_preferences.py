@@ -13,7 +13,9 @@ from tests.plugins.query_tool_helpers import open_tool, register_server
 API = "/api/v1/preferences"
 DEFAULTS = {"theme": "system", "editor_font_size": 13,
             "default_modes": {"autocommit": None, "auto_rollback": None, "single_transaction": None},
-            "result_preview_rows": None, "shortcuts": {}}
+            "result_preview_rows": None, "shortcuts": {},
+            "explain_options": {"analyze": False, "verbose": False, "costs": True, "settings": False,
+                                "buffers": False, "wal": False, "timing": True, "summary": True}}
 
 
 def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClient) -> None:
@@ -41,6 +43,7 @@ def test_defaults_then_a_partial_put_keeps_the_other_keys(admin_client: ApiClien
     {"shortcuts": {"format": ["F5"]}},  # execute's default
     {"shortcuts": {"format": ["Ctrl-s"]}},  # Mod-s saves: Mod is Ctrl here
     {"shortcuts": {"format": ["Alt-q"], "find": ["alt-Q"]}},
+    {"explain_options": {"format": True}}, {"explain_options": {"wal": None}}, {"explain_options": []},
 ])
 def test_bad_preferences_are_refused_and_nothing_is_saved(admin_client: ApiClient, body: dict[str, Any]) -> None:
     refused = admin_client.put(API, json=body)
@@ -66,6 +69,14 @@ def test_a_duplicate_shortcut_names_the_action_that_has_it(admin_client: ApiClie
     error = refused.get_json()["error"]
     assert "Format SQL" in error["message"] and error["field"] == "shortcuts.find"
     assert admin_client.get(API).get_json()["shortcuts"] == {"format": ["Alt-q"]}
+
+
+def test_explain_options_are_merged_option_by_option(admin_client: ApiClient) -> None:
+    saved = admin_client.put(API, json={"explain_options": {"buffers": True, "costs": False}})
+    assert saved.status_code == 200, saved.get_json()
+    expected = {**DEFAULTS["explain_options"], "buffers": True, "costs": False}
+    assert admin_client.put(API, json={"explain_options": {"analyze": True}}).get_json()["explain_options"] == {
+        **expected, "analyze": True} == admin_client.get(API).get_json()["explain_options"]
 
 
 def test_a_body_that_is_not_an_object_is_refused(admin_client: ApiClient) -> None:

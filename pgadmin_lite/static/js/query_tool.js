@@ -1,10 +1,12 @@
 // The query tool page: connect (or re-attach after a reload), run SQL, show rows, messages and plans.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
+import { ExplainOptions } from "./components/explain_options.js";
 import { DraftStore } from "./drafts.js";
 import { HistoryPanel } from "./history_panel.js";
 import { CatalogFeed } from "./qt_catalog.js";
 import { formatDuration, renderApiError, renderMessages } from "./messages.js";
+import { isPlanResult } from "./lib/plan_math.js";
 import { renderPlan } from "./plan_view.js";
 import { ResultChart } from "./result_chart.js";
 import { FileActions } from "./qt_files.js";
@@ -64,6 +66,7 @@ const grid = new ResultsGrid($("#results"), {
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
 });
 const chart = new ResultChart($("#chart-panel"));
+const explainOptions = new ExplainOptions($("#explain-options"));
 const resultSets = new StatementResults({ strip: $("#result-sets"), main: grid, previewEl: $("#preview"),
   onSelect: () => chart.setSource(chartSource()) });
 grid.onChange = () => {
@@ -338,10 +341,11 @@ async function cursorStatement() {
   return current;
 }
 
-/** The server wraps the statement in EXPLAIN (FORMAT JSON): the history keeps it as typed. No selection: the cursor's. */
+/** The server wraps the statement in EXPLAIN (options…, FORMAT JSON): the history keeps it as typed.
+ * No selection: the cursor's statement. isAnalyze undefined: the options menu's ANALYZE. */
 async function runExplain(isAnalyze, current = null) {
   current ??= editor.hasSelection ? editor.current() : await cursorStatement();
-  if (current) runSql(current.sql, { ...current, mode: "explain", explain: isAnalyze ? { analyze: true } : {} });
+  if (current) runSql(current.sql, { ...current, mode: "explain", explain: explainOptions.options(isAnalyze) });
 }
 
 /** Format SQL: on a syntax error the text stays as it is and the error shows, its line marked. */
@@ -363,7 +367,7 @@ async function formatSql() {
 const actions = {
   execute: runEditor,
   execute_statement: runStatement,
-  explain: () => runExplain(false),
+  explain: () => runExplain(undefined),
   explain_analyze: () => runExplain(true),
   format: formatSql,
   find: () => editor.openSearch(),
@@ -382,7 +386,7 @@ function showResult(result, run) {
   const error = result.error;
   let lineNumber = null;
   if (error && !error.cancelled && !error.connection_lost) lineNumber = editor.locate(error, run);
-  const hasPlan = run?.mode === "explain" && !error && renderPlan($("#plan"), result);
+  const hasPlan = !error && (run?.mode === "explain" || isPlanResult(result)) && renderPlan($("#plan"), result);
   catalog.afterRun(result);
   grid.show(result);
   resultSets.show(result);
@@ -469,7 +473,7 @@ function wireControls() {
   buttons.comment.addEventListener("click", () => editor.toggleComment());
   buttons.help.addEventListener("click", () => showShortcutHelp(shortcuts));
   titleButtons(shortcuts);
-  buttons.explain.addEventListener("click", () => runExplain(false));
+  buttons.explain.addEventListener("click", () => runExplain(undefined));
   buttons.analyze.addEventListener("click", () => runExplain(true));
   buttons.cancel.addEventListener("click", cancelRun);
   buttons.commit.addEventListener("click", () => runSql("COMMIT", { mode: "tx" }));
