@@ -12,16 +12,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.auth.identity import current_login_id
-from pgadmin_lite.connections import opening
+from pgadmin_lite.connections import opening, row_changes
 from pgadmin_lite.connections.encoding import build_adapters
-from pgadmin_lite.connections.execution import Modes
+from pgadmin_lite.connections.execution import Modes, transaction_status
 from pgadmin_lite.connections.export_formats import FORMATS
 from pgadmin_lite.connections.export_names import content_disposition
 from pgadmin_lite.connections.manager import ConnectionManager
 from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
 from pgadmin_lite.preferences import service as preferences
-from pgadmin_lite.query_tool import catalog, history
+from pgadmin_lite.query_tool import catalog, editing, history
 from pgadmin_lite.query_tool.explain import explain_run
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers import targets
@@ -224,6 +224,49 @@ def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _editability(session: QuerySession, record: dict[str, Any]) -> editing.Editability:
+    """Which table and key the result edits, read on a short-lived connection beside the tab's (editing.py)."""
+    target = targets.request_target(session.server_id)
+    with targets.connect(target, session.database, password=session.params.get("password")) as conn:
+        return editing.detect(conn, record)
+
+
+@bp.get(f"{API}/<tx_id>/editable")
+def editable(tx_id: str) -> ResponseReturnValue:
+    """Whether the row set of ?statement= in the last result (?run=) can be edited, and how."""
+    session = session_for(tx_id)
+    try:
+        run, statement = int(request.args.get("run", "")), int(request.args.get("statement", ""))
+    except ValueError:
+        raise BadRequest("run and statement must be integers.") from None
+    record = editing.record_of(session.last_result, run, statement)
+    return json_response(_editability(session, record).to_json())
+
+
+@bp.post(f"{API}/<tx_id>/changes")
+def apply_changes(tx_id: str) -> ResponseReturnValue:
+    """Preview, or apply, edits of an editable result: in the tab's open transaction (a savepoint guards it),
+    else in one transaction of their own; every UPDATE and DELETE must touch exactly one row, or none applies."""
+    body = json_body()
+    changes = editing.changes_of(body)
+    preview = bool(optional_bool(body, "preview"))
+    session = session_for(tx_id)
+    record = editing.record_of(session.last_result, body.get("run"), body.get("statement"))
+    table = _editability(session, record).row_table()
+    composed = editing.statements(table, changes)
+    with session.between_runs(writes=not preview) as (conn, in_transaction):
+        texts = [statement.as_string(conn) for statement in composed]
+        answer: dict[str, Any] = {"statements": texts, "sql": "\n".join(f"{t};" for t in texts), "applied": False,
+                                  "in_transaction": in_transaction}
+        if not preview:
+            note = ("Nothing was applied; your transaction is still open." if in_transaction
+                    else "Nothing was applied.")
+            answer["results"] = row_changes.run_changes(conn, texts, changes, kept_note=note)
+            answer["applied"] = True
+        answer["transaction_status"] = transaction_status(conn, session.open_result)
+    return json_response(answer)
 
 
 @bp.post(f"{API}/<tx_id>/cancel")
