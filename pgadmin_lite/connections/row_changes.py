@@ -8,7 +8,9 @@ user's, psycopg's transaction() is a savepoint, so a failed batch leaves that tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +88,33 @@ def check_count(changes: Sequence[Any], field: str = "changes") -> None:
         raise BadRequest(f"{field} must list 1 to {MAX_CHANGES} changes.", field=field)
 
 
+@contextlib.contextmanager
+def cancel_after(conn: psycopg.Connection[Any], seconds: float | None) -> Iterator[None]:
+    """Cancel our batch if it outlives `seconds` (waiting for a row another session locked, say): on a connection
+    whose own statement_timeout is the user's. Once left, no cancel request can still be on its way."""
+    if not seconds:
+        yield
+        return
+    lock, active = threading.Lock(), [True]
+
+    def fire() -> None:
+        with lock:
+            if active[0]:
+                conn.cancel_safe(timeout=5.0)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            active[0] = False
+
+
 def run_changes(conn: psycopg.Connection[Any], texts: list[str], changes: Sequence[dict[str, Any]], *,
-                kept_note: str = "Nothing was applied.") -> list[dict[str, Any]]:
+                kept_note: str = "Nothing was applied.", deadline_s: float | None = None) -> list[dict[str, Any]]:
     """Each statement must touch exactly one row; the first that fails rolls the whole batch back.
 
     binary=True makes psycopg use the extended protocol, which refuses a second statement in one string.
@@ -95,7 +122,7 @@ def run_changes(conn: psycopg.Connection[Any], texts: list[str], changes: Sequen
     done: list[dict[str, Any]] = []
     index = 0
     try:
-        with conn.transaction():
+        with cancel_after(conn, deadline_s), conn.transaction():
             for index, text in enumerate(texts):
                 cur = conn.cursor()
                 cur.execute(text, binary=True)  # type: ignore[call-overload]

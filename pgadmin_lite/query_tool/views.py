@@ -263,7 +263,8 @@ def apply_changes(tx_id: str) -> ResponseReturnValue:
         if not preview:
             note = ("Nothing was applied; your transaction is still open." if in_transaction
                     else "Nothing was applied.")
-            answer["results"] = row_changes.run_changes(conn, texts, changes, kept_note=note)
+            deadline_s = current_app.config["CHANGE_STATEMENT_TIMEOUT_MS"] / 1000
+            answer["results"] = row_changes.run_changes(conn, texts, changes, kept_note=note, deadline_s=deadline_s)
             answer["applied"] = True
         answer["transaction_status"] = transaction_status(conn, session.open_result)
     return json_response(answer)

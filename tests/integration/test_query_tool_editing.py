@@ -157,3 +157,16 @@ def test_another_users_tab_is_404_and_csrf_is_required(app: Any, tool: QueryTool
     no_token = tool.client.client.post(f"{tool.base}/changes", json=body)
     assert no_token.status_code == 400 and no_token.get_json()["error"]["code"] == "csrf_failed"
     assert rows(outside)[0] == (1, "a", 10)
+
+
+def test_a_change_waiting_on_another_sessions_lock_is_cancelled_and_the_transaction_kept(
+        app: Any, tool: QueryTool, pg_server: Any, pg_database: str) -> None:
+    app.config["CHANGE_STATEMENT_TIMEOUT_MS"] = 500
+    tool.run("BEGIN")
+    result, _ = editable(tool, "SELECT id, note FROM t")
+    with psycopg.connect(pg_server.conninfo(pg_database)) as locker:
+        locker.execute("SELECT 1 FROM t WHERE id = 1 FOR UPDATE")
+        response = changes(tool, result, updates=[{"key": {"id": 1}, "set": {"note": "x"}}])
+    assert response.status_code >= 400 and "still open" in response.get_json()["error"]["message"]
+    assert tool.run("SELECT note FROM t WHERE id = 1")["transaction_status"] == "in_transaction"
+    tool.run("ROLLBACK")
