@@ -420,7 +420,13 @@ class QuerySession:
                 else:
                     result.close(self.conn)
                     self.open_result = None
-            yield self.conn, self._is_in_transaction()
+            in_transaction = self._is_in_transaction()
+            try:
+                yield self.conn, in_transaction
+            except Exception:
+                if self.conn.closed or self.conn.broken:  # the next statement says so (and reconnects if it may)
+                    self._record_lost(in_transaction)
+                raise
         self.touch()
 
     @contextlib.contextmanager
