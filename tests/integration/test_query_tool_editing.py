@@ -170,3 +170,14 @@ def test_a_change_waiting_on_another_sessions_lock_is_cancelled_and_the_transact
     assert response.status_code >= 400 and "still open" in response.get_json()["error"]["message"]
     assert tool.run("SELECT note FROM t WHERE id = 1")["transaction_status"] == "in_transaction"
     tool.run("ROLLBACK")
+
+
+def test_an_apply_while_a_result_is_paged_commits_and_the_paging_goes_on(tool: QueryTool, outside: Any) -> None:
+    tool.run("INSERT INTO t SELECT g, 'r', g FROM generate_series(3, 3000) g")
+    result, info = editable(tool, "SELECT id, note FROM t ORDER BY id")
+    assert result["has_more"] and result["holds"] == "snapshot" and info["is_editable"]
+    body = changes(tool, result, updates=[{"key": {"id": 1}, "set": {"note": "paged"}}]).get_json()
+    assert body["applied"] and body["transaction_status"] == "idle"
+    assert rows(outside)[0] == (1, "paged", 10)
+    page = tool.fetch(5000).get_json()
+    assert len(result["rows"]) + len(page["rows"]) == 3000 and not page["has_more"]
