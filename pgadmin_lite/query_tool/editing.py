@@ -14,8 +14,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pgadmin_lite.connections.execution import transaction_status
 from pgadmin_lite.connections.queries import load_sql
-from pgadmin_lite.connections.row_changes import RowTable, change_sql, check_count
+from pgadmin_lite.connections.row_changes import RowTable, change_sql, check_count, run_changes
+from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, Conflict, ReadOnly
 
 PACKAGE = "pgadmin_lite.query_tool"
@@ -108,5 +110,18 @@ def changes_of(body: dict[str, Any]) -> list[dict[str, Any]]:
     return changes
 
 
-def statements(table: RowTable, changes: list[dict[str, Any]]) -> list[sql.Composable]:
-    return [change_sql(table, change, f"{change['op']}s") for change in changes]
+def run(session: QuerySession, table: RowTable, changes: list[dict[str, Any]], *, preview: bool,
+        deadline_s: float) -> dict[str, Any]:
+    """The exact statements (rendered with the tab's own quoting), and when not a preview their outcome: in the
+    user's open transaction (a savepoint; it stays open), else in one transaction of their own."""
+    composed = [change_sql(table, change, f"{change['op']}s") for change in changes]
+    with session.between_runs(writes=not preview) as (conn, in_transaction):
+        texts = [statement.as_string(conn) for statement in composed]
+        answer: dict[str, Any] = {"statements": texts, "sql": "\n".join(f"{t};" for t in texts), "applied": False,
+                                  "in_transaction": in_transaction}
+        if not preview:
+            note = "Nothing was applied; your transaction is still open." if in_transaction else "Nothing was applied."
+            answer["results"] = run_changes(conn, texts, changes, kept_note=note, deadline_s=deadline_s)
+            answer["applied"] = True
+        answer["transaction_status"] = transaction_status(conn, session.open_result)
+    return answer

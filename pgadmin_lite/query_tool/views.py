@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.auth.identity import current_login_id
-from pgadmin_lite.connections import opening, row_changes
+from pgadmin_lite.connections import opening
 from pgadmin_lite.connections.encoding import build_adapters
-from pgadmin_lite.connections.execution import Modes, transaction_status
+from pgadmin_lite.connections.execution import Modes
 from pgadmin_lite.connections.export_formats import FORMATS
 from pgadmin_lite.connections.export_names import content_disposition
 from pgadmin_lite.connections.manager import ConnectionManager
@@ -255,19 +255,8 @@ def apply_changes(tx_id: str) -> ResponseReturnValue:
     session = session_for(tx_id)
     record = editing.record_of(session.last_result, body.get("run"), body.get("statement"))
     table = _editability(session, record).row_table()
-    composed = editing.statements(table, changes)
-    with session.between_runs(writes=not preview) as (conn, in_transaction):
-        texts = [statement.as_string(conn) for statement in composed]
-        answer: dict[str, Any] = {"statements": texts, "sql": "\n".join(f"{t};" for t in texts), "applied": False,
-                                  "in_transaction": in_transaction}
-        if not preview:
-            note = ("Nothing was applied; your transaction is still open." if in_transaction
-                    else "Nothing was applied.")
-            deadline_s = current_app.config["CHANGE_STATEMENT_TIMEOUT_MS"] / 1000
-            answer["results"] = row_changes.run_changes(conn, texts, changes, kept_note=note, deadline_s=deadline_s)
-            answer["applied"] = True
-        answer["transaction_status"] = transaction_status(conn, session.open_result)
-    return json_response(answer)
+    deadline_s = current_app.config["CHANGE_STATEMENT_TIMEOUT_MS"] / 1000
+    return json_response(editing.run(session, table, changes, preview=preview, deadline_s=deadline_s))
 
 
 @bp.post(f"{API}/<tx_id>/cancel")
