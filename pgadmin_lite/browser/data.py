@@ -18,14 +18,13 @@ from pgadmin_lite.browser.body import Body
 from pgadmin_lite.browser.executor import change_connection
 from pgadmin_lite.browser.refs import Ref
 from pgadmin_lite.browser.table_objects import check_fragment
+from pgadmin_lite.connections import row_changes
 from pgadmin_lite.connections.encoding import keep_text_forms
-from pgadmin_lite.connections.short_lived import database_error
-from pgadmin_lite.errors import BadRequest, Conflict, NotFound, ReadOnly
+from pgadmin_lite.errors import BadRequest, NotFound, ReadOnly
 from pgadmin_lite.servers import targets
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
-MAX_CHANGES = 1000
 OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "like": "LIKE", "ilike": "ILIKE",
        "is_null": "IS NULL", "not_null": "IS NOT NULL"}
 EDITABLE_RELKINDS = frozenset({"r", "p"})
@@ -132,86 +131,23 @@ def read_rows(target: catalog.Target, ref: Ref, q: RowQuery) -> dict[str, Any]:
                         for n, t in zip(rel["columns"], rel["types"], strict=True)]}
 
 
-def _value(value: Any, where: str) -> sql.Composable:
-    """A JSON scalar as an untyped literal PostgreSQL converts to the column's type (NULL for null)."""
-    if value is None:
-        return sql.SQL("NULL")
-    if isinstance(value, bool):
-        return sql.Literal("true" if value else "false")
-    if isinstance(value, int | float | str):
-        return sql.Literal(str(value))
-    raise BadRequest(f"{where} must be a string, number, boolean or null (arrays and JSON as text).")
-
-
-def _where_key(rel: dict[str, Any], key: Any, where: str) -> sql.Composable:
-    if not isinstance(key, dict) or set(key) != set(rel["key_columns"]):
-        raise BadRequest(f"{where}.key must give exactly the primary key columns: {', '.join(rel['key_columns'])}.")
-    if any(v is None for v in key.values()):
-        raise BadRequest(f"{where}.key values cannot be null.")
-    return sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(k), _value(key[k], f"{where}.key.{k}"))
-                                 for k in rel["key_columns"])
-
-
-def _change_sql(name: sql.Composable, rel: dict[str, Any], change: dict[str, Any], where: str) -> sql.Composable:
-    op, values = change.get("op"), change.get("values") or {}
-    if set(change) - {"op", "key", "values"} or not isinstance(values, dict):
-        raise BadRequest(f"{where} must be {{op, key, values}} with values an object.")
-    columns = [_column(rel, c, f"{where}.values") for c in values]
-    literals = [_value(v, f"{where}.values.{c}") for c, v in values.items()]
-    if op == "insert":
-        if not values:
-            return sql.SQL("INSERT INTO {} DEFAULT VALUES").format(name)
-        return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(name, sql.SQL(", ").join(columns),
-                                                                 sql.SQL(", ").join(literals))
-    if op == "update":
-        if not values:
-            raise BadRequest(f"{where}: an update needs values.")
-        assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(c, v)
-                                         for c, v in zip(columns, literals, strict=True))
-        return sql.SQL("UPDATE {} SET {} WHERE {}").format(name, assignments, _where_key(rel, change.get("key"), where))
-    if op == "delete":
-        return sql.SQL("DELETE FROM {} WHERE {}").format(name, _where_key(rel, change.get("key"), where))
-    raise BadRequest(f"{where}.op must be insert, update or delete.")
-
-
 def apply_changes(target: catalog.Target, ref: Ref, data: dict[str, Any]) -> dict[str, Any]:
     """Preview the statements, or run them in one transaction: every change applies, or none does."""
     body = Body(data, ("changes",))
     changes = body.items("changes")
-    if not changes or len(changes) > MAX_CHANGES:
-        raise BadRequest(f"changes must list 1 to {MAX_CHANGES} changes.", field="changes")
+    row_changes.check_count(changes)
     with change_connection(target, ref.db) as conn:
         rel = _relation(conn, ref)
         if (reason := read_only_reason(rel)) is not None:
             raise ReadOnly(reason)
-        name = sql.Identifier(ref.schema or "", ref.name or "")
-        texts = statements.render(conn, [_change_sql(name, rel, c, f"changes[{i}]") for i, c in enumerate(changes)])
+        table = row_changes.RowTable(sql.Identifier(ref.schema or "", ref.name or ""), rel["columns"],
+                                     rel["key_columns"])
+        texts = statements.render(conn, [row_changes.change_sql(table, c, f"changes[{i}]")
+                                         for i, c in enumerate(changes)])
         result: dict[str, Any] = {"ref": ref.to_json(), "statements": texts, "applied": False,
                                   "sql": "\n".join(f"{t};" for t in texts)}
         if body.preview:
             return result
-        result["results"] = _run_changes(conn, texts, changes)
+        result["results"] = row_changes.run_changes(conn, texts, changes)
         result["applied"] = True
         return result
-
-
-def _run_changes(conn: psycopg.Connection[Any], texts: list[str], changes: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
-    """Each statement must touch exactly one row; the first that fails rolls the whole batch back."""
-    done: list[dict[str, Any]] = []
-    index = 0
-    try:
-        with conn.transaction():
-            for index, text in enumerate(texts):
-                count = catalog.execute_one(conn, text)
-                if count != 1:
-                    raise Conflict(f"Change {index + 1} matched {count} rows instead of one; nothing was applied.",
-                                   hint="The row may have been changed or deleted meanwhile: reload and retry.",
-                                   index=index, statement=text, rolled_back=True)
-                done.append({"index": index, "op": changes[index]["op"], "rows_affected": count})
-    except psycopg.Error as exc:
-        error = database_error(exc, statement=texts[index])
-        error.message = f"Change {index + 1} failed: {error.message}. Nothing was applied."
-        error.extra.update(index=index, rolled_back=True)
-        raise error from None
-    return done

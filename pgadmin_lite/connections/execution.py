@@ -17,7 +17,7 @@ from pgadmin_lite.connections.classify import Copy, Kind, kind_of
 from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
 from pgadmin_lite.connections.protocol import NotSent, Ran, StatementError
-from pgadmin_lite.connections.results import OpenResult
+from pgadmin_lite.connections.results import OpenResult, split_origins
 from pgadmin_lite.connections.splitter import Statement, split_script, split_text
 from pgadmin_lite.connections.spool import Holding, Spool
 
@@ -360,7 +360,8 @@ class _Run:
             "error": error, "fate": None,
         }
         if ran is not None and ran.is_row_set:
-            record.update(columns=ran.columns, rows=ran.rows if ran.held is None else [],
+            columns, source = split_origins(ran.columns or [])
+            record.update(columns=columns, source=source, rows=ran.rows if ran.held is None else [],
                           is_pageable=ran.held is not None)
         return record
 

@@ -23,7 +23,7 @@ class Ran:
 
     tag: str | None
     row_count: int | None
-    columns: list[dict[str, str]] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[Any] = field(default_factory=list)
     is_row_set: bool = False
     held: OpenResult | None = None

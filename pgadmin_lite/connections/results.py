@@ -20,8 +20,23 @@ def portal_name() -> str:
     return f"pgl_{next(_cursor_names)}"
 
 
-def columns_of(cursor: psycopg.Cursor[Any]) -> list[dict[str, str]]:
-    return [{"name": col.name, "type": col.type_display} for col in cursor.description or []]
+def columns_of(cursor: psycopg.Cursor[Any]) -> list[dict[str, Any]]:
+    """Name and type of each column, with where it comes from (origin: the table's oid and attnum, 0 if computed)."""
+    result = cursor.pgresult
+    return [{"name": col.name, "type": col.type_display,
+             "origin": (result.ftable(i), result.ftablecol(i)) if result is not None else (0, 0)}
+            for i, col in enumerate(cursor.description or [])]
+
+
+def split_origins(columns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The columns as the API shows them, and the one table they come from (oid, attnums; 0 for a computed
+    column) or None when they come from several tables or none (a result that may be editable, see editing)."""
+    origins = [column.get("origin", (0, 0)) for column in columns]
+    shown = [{k: v for k, v in column.items() if k != "origin"} for column in columns]
+    tables = {oid for oid, _ in origins if oid}
+    if len(tables) != 1:
+        return shown, None
+    return shown, {"table_oid": tables.pop(), "attnums": [attnum for _, attnum in origins]}
 
 
 @dataclass
@@ -37,7 +52,7 @@ class OpenResult:
     portal: str | None
     implicit_tx: bool
     max_rows: int
-    columns: list[dict[str, str]] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)
     delivered: int = 0
     lookahead: list[Any] = field(default_factory=list)
     exhausted: bool = False

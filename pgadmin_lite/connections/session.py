@@ -96,6 +96,7 @@ class QuerySession:
         self._release_timer: tuple[threading.Timer, OpenResult] | None = None
         self._last_page = time.monotonic()
         self.user_status = "idle"  # after the user's last statement: "idle" | "in_transaction" | "in_error"
+        self._runs = 0  # numbers each result: an edit names the result it was made in
 
     def _open(self) -> psycopg.Connection[Any]:
         conn = self._connect()
@@ -227,7 +228,8 @@ class QuerySession:
         if self._on_finish is not None:  # before the result is out, so runs are recorded in the order they ran
             self._on_finish(self, note, result)
         with self._lock:
-            result["backend_pid"] = self.backend_pid
+            self._runs += 1
+            result["backend_pid"], result["run"] = self.backend_pid, self._runs
             result["transaction_age_s"] = self._tx_age(result["transaction_status"])
             self.open_result, self.last_result, self.is_running = open_result, result, False
             self._last_page = time.monotonic()
@@ -395,6 +397,37 @@ class QuerySession:
                 return None
         finally:
             self._lock.release()
+
+    @contextlib.contextmanager
+    def between_runs(self, *, writes: bool) -> Iterator[tuple[psycopg.Connection[Any], bool]]:
+        """The connection for work of ours between the user's runs, and whether the user's transaction is open.
+
+        Work that writes refuses an aborted transaction, and first lets go of our hidden transaction of a result
+        being paged (its rest is spooled), so it runs in the user's transaction or in none.
+        """
+        with self._lock:
+            if self.is_running:
+                raise Busy("A statement is still running in this query tool.", hint="Wait for it, or cancel it.")
+            self._revive()
+            if writes and self.user_status == "in_error":
+                raise Conflict("The transaction is aborted (a statement in it failed), so nothing can run in it.",
+                               hint="Roll back the transaction, then apply the changes again.")
+            result = self.open_result
+            if writes and result is not None and result.implicit_tx:
+                self._ahead = None
+                if self._holding is not None:
+                    result.release(self.conn, Spool(self._holding))
+                else:
+                    result.close(self.conn)
+                    self.open_result = None
+            in_transaction = self._is_in_transaction()
+            try:
+                yield self.conn, in_transaction
+            except Exception:
+                if self.conn.closed or self.conn.broken:  # the next statement says so (and reconnects if it may)
+                    self._record_lost(in_transaction)
+                raise
+        self.touch()
 
     @contextlib.contextmanager
     def user_statement(self) -> Iterator[None]:

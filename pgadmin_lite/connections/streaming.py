@@ -37,7 +37,7 @@ class _Reading:
     new_spool: Callable[[], Spool] | None = None  # where rows past the preview go (made at the first one)
     spool_rows: int | None = None  # at most this many rows spooled (MAX_RESULT_ROWS), None: up to its bound
     spool: Spool | None = None
-    columns: list[dict[str, str]] | None = None
+    columns: list[dict[str, Any]] | None = None
     rows: list[Any] = field(default_factory=list)
     count: int = 0
     tag: bytes | None = None
@@ -80,14 +80,15 @@ class _Reading:
         self.transformer.set_pgresult(result)
         self.spool.write(self.transformer.load_rows(start, end, tuple))
 
-    def _columns(self, result: PGresult) -> list[dict[str, str]]:
+    def _columns(self, result: PGresult) -> list[dict[str, Any]]:
         """As protocol.columns_of() describes a cursor's: the name and the type as PostgreSQL writes it."""
         encoding, types = self.conn.info.encoding, self.conn.adapters.types
         columns = []
         for index in range(result.nfields):
             oid, info = result.ftype(index), types.get(result.ftype(index))
             shown = info.get_type_display(oid=oid, fmod=result.fmod(index)) if info else str(oid)
-            columns.append({"name": (result.fname(index) or b"").decode(encoding), "type": shown})
+            columns.append({"name": (result.fname(index) or b"").decode(encoding), "type": shown,
+                            "origin": (result.ftable(index), result.ftablecol(index))})
         return columns
 
     def ran(self) -> Ran:

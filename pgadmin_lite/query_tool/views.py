@@ -22,7 +22,7 @@ from pgadmin_lite.connections.session import QuerySession
 from pgadmin_lite.errors import BadRequest, NotFound, ServerAccessLost
 from pgadmin_lite.preferences import service as preferences
 from pgadmin_lite.preferences import shortcuts
-from pgadmin_lite.query_tool import catalog, editor_text, history
+from pgadmin_lite.query_tool import catalog, editing, editor_text, history
 from pgadmin_lite.query_tool.explain import explain_run
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers import targets
@@ -226,6 +226,39 @@ def catalog_snapshot(tx_id: str) -> ResponseReturnValue:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _editability(session: QuerySession, record: dict[str, Any]) -> editing.Editability:
+    """Which table and key the result edits, read on a short-lived connection beside the tab's (editing.py)."""
+    target = targets.request_target(session.server_id)
+    with targets.connect(target, session.database, password=session.params.get("password")) as conn:
+        return editing.detect(conn, record)
+
+
+@bp.get(f"{API}/<tx_id>/editable")
+def editable(tx_id: str) -> ResponseReturnValue:
+    """Whether the row set of ?statement= in the last result (?run=) can be edited, and how."""
+    session = session_for(tx_id)
+    try:
+        run, statement = int(request.args.get("run", "")), int(request.args.get("statement", ""))
+    except ValueError:
+        raise BadRequest("run and statement must be integers.") from None
+    record = editing.record_of(session.last_result, run, statement)
+    return json_response(_editability(session, record).to_json())
+
+
+@bp.post(f"{API}/<tx_id>/changes")
+def apply_changes(tx_id: str) -> ResponseReturnValue:
+    """Preview, or apply, edits of an editable result: in the tab's open transaction (a savepoint guards it),
+    else in one transaction of their own; every UPDATE and DELETE must touch exactly one row, or none applies."""
+    body = json_body()
+    changes = editing.changes_of(body)
+    preview = bool(optional_bool(body, "preview"))
+    session = session_for(tx_id)
+    record = editing.record_of(session.last_result, body.get("run"), body.get("statement"))
+    table = _editability(session, record).row_table()
+    deadline_s = current_app.config["CHANGE_STATEMENT_TIMEOUT_MS"] / 1000
+    return json_response(editing.run(session, table, changes, preview=preview, deadline_s=deadline_s))
 
 
 @bp.post(f"{API}/<tx_id>/cancel")

@@ -125,6 +125,13 @@ SCHEMAS: Schemas = {
         "sql": {"type": "string"}, "wait_ms": {"type": "integer"}}}, QUERY_RESULT),
     "query_tool.result": (None, QUERY_RESULT),
     "query_tool.fetch": ({"type": "object", "properties": {"limit": {"type": "integer"}}}, None),
+    "query_tool.apply_changes": ({"type": "object", "required": ["run", "statement"], "properties": {
+        "run": {"type": "integer"}, "statement": {"type": "integer"}, "preview": BOOLEAN,
+        "updates": {"type": "array", "items": {"type": "object", "required": ["key", "set"], "properties": {
+            "key": {"type": "object"}, "set": {"type": "object"}}}},
+        "inserts": {"type": "array", "items": {"type": "object"}},
+        "deletes": {"type": "array", "items": {"type": "object", "required": ["key"],
+                                               "properties": {"key": {"type": "object"}}}}}}, None),
     "servers.create_server": (SERVER_BODY, None),
     "servers.update_server": (SERVER_BODY, None),
     "users.create_user": (USER_BODY, None),
@@ -145,6 +152,8 @@ QUERY: Query = {
     "query_tool.result": {"type": "object", "properties": {"wait_ms": {"type": "integer"}}},
     "query_tool.export_download": {"type": "object", "properties": {"format": EXPORT_FORMAT}},
     "query_tool.export_name": {"type": "object", "properties": {"format": EXPORT_FORMAT}},
+    "query_tool.editable": {"type": "object", "required": ["run", "statement"], "properties": {
+        "run": {"type": "integer"}, "statement": {"type": "integer"}}},
     "query_tool.history_list": {"type": "object", "properties": {"q": STRING, "limit": {"type": "integer"}}},
 }
 # URL converters as schemas: our int (web.converters) takes 0 … 2^63-1 or a route's own max=, the default any

@@ -23,7 +23,7 @@ export class GridSelection {
     body.addEventListener("mouseover", (event) => this.onCellOver(event));
     body.addEventListener("dblclick", (event) => {
       const at = this.cellAt(event.target);
-      if (at && at.c >= 0) this.grid.openViewer(at.i, at.c);
+      if (at && at.c >= 0) this.grid.openCell(at.i, at.c);
     });
     head.addEventListener("click", (event) => this.onHeadClick(event));
     scroller.addEventListener("keydown", (event) => this.onKey(event));
@@ -107,7 +107,9 @@ export class GridSelection {
     } else if (isCtrl && key.toLowerCase() === "c") {
       this.grid.copy("tsv", event.shiftKey);
     } else if (key === "Enter" && !isCtrl && this.focus) {
-      this.grid.openViewer(this.focus.i, this.focus.c);
+      this.grid.openCell(this.focus.i, this.focus.c);
+    } else if (key === "F2" && this.focus) {
+      this.grid.editor?.edit(this.focus.i, this.focus.c);
     } else if (!this.moveByKey(event, isCtrl)) {
       return;
     }

@@ -13,6 +13,7 @@ import { FileActions } from "./qt_files.js";
 import { formatEditor, statementAtCursor } from "./qt_editor_actions.js";
 import { actionFor, editorKeys, readShortcuts, showShortcutHelp, titleButtons } from "./qt_shortcuts.js";
 import { ToolSession } from "./qt_session.js";
+import { GridEditor } from "./grid_editing.js";
 import { ResultsGrid } from "./results_grid.js";
 import { markReady } from "./page_ready.js";
 import { installSessionGuard } from "./session_guard.js";
@@ -64,6 +65,11 @@ const grid = new ResultsGrid($("#results"), {
     return page;
   },
   onRunAgain: () => state.lastRun && runSql(state.lastRun.sql, state.lastRun.run),
+});
+new GridEditor(grid, {
+  request: (method, path, body, query) => api(method, `${session.base}/${path}`, body, query),
+  onApplied: (answer) => setBadge({ transaction_status: answer.transaction_status,
+    holds: answer.in_transaction ? "transaction" : "nothing" }),
 });
 const chart = new ResultChart($("#chart-panel"));
 const explainOptions = new ExplainOptions($("#explain-options"));

@@ -32,6 +32,7 @@ export class ResultsGrid {
     this.truncated = false;
     this.generation = 0;
     this.onChange = () => {};
+    this.editor = null;  // a GridEditor (grid_editing.js) sets itself here: editable results
     this.selection = new GridSelection(this);
     new ResizeObserver(() => this.scheduleRender()).observe(container);
     window.addEventListener("mouseup", () => { this.selection.isDragging = false; });
@@ -60,6 +61,7 @@ export class ResultsGrid {
     this.filterText = "";
     this.hasMore = Boolean(result.has_more);
     this.truncated = Boolean(result.truncated);
+    this.editor?.reset(result);
     if (!this.columns.length) {
       this.clear("No rows: the last statement returned no result set (see Messages).");
       return;
@@ -94,7 +96,7 @@ export class ResultsGrid {
     this.infoNote = h("span", { class: "grid-info", "aria-live": "polite" });
     this.footer = h("div", { class: "grid-footer" }, this.moreButton, this.countNote, this.infoNote, this.footerNote);
     this.container.replaceChildren(h("div", { class: "grid-toolbar" }, this.filterInput, this.viewNote,
-      h("span", { class: "spacer" }), this.copyButton, this.jumpButton), this.scroller, this.footer);
+      h("span", { class: "spacer" }), this.editor?.bar ?? "", this.copyButton, this.jumpButton), this.scroller, this.footer);
     const style = getComputedStyle(this.table);  // a canvas takes no "font" shorthand with font-stretch in it
     this.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     this.rowHeight = 0;
@@ -238,6 +240,7 @@ export class ResultsGrid {
       }
       tr.append(td);
     });
+    this.editor?.decorate(tr, this.rows[index]);
     return tr;
   }
 
@@ -318,6 +321,11 @@ export class ResultsGrid {
     const subject = this.selection.range() ? "the selection" : "all loaded rows";
     openMenu({ label: `Copy ${subject}`, ...menuPointFor(this.copyButton),
       items: copyMenuItems(subject, (formatId, isWithHeaders) => this.copy(formatId, isWithHeaders)) });
+  }
+
+  /** Double-click or Enter: edit the cell when the result is editable, else show its value. */
+  openCell(i, c) {
+    if (!this.editor?.edit(i, c)) this.openViewer(i, c);
   }
 
   openViewer(i, c) {
