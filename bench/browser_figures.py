@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import Metric, metric
+from tests.plugins.browser import ARM_POPUP_TIMER, login
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -21,19 +22,6 @@ GRID_ROWS = 100_000
 GRID_SQL = ("SELECT g, 'row ' || g || ' ' || md5(g::text) AS label, g * 1.5 AS amount "
             "FROM generate_series(1, 100000) g")  # GRID_ROWS
 SCROLL_FRAMES = 240
-# Arms a timer for the next key: keydown to the popup's first option in the editor's shadow DOM.
-ARM_POPUP_TIMER = """() => {
-  const root = document.querySelector('#editor').shadowRoot;
-  window.popupMs = null;
-  let pressed = null;
-  root.addEventListener('keydown', () => { pressed = performance.now(); }, { capture: true, once: true });
-  new MutationObserver((_, observer) => {
-    if (pressed !== null && root.querySelector('.cm-tooltip-autocomplete li')) {
-      observer.disconnect();
-      window.popupMs = performance.now() - pressed;
-    }
-  }).observe(root, { childList: true, subtree: true });
-}"""
 # Scrolls the grid down a screen per frame and resolves to the intervals between frames (ms).
 SCROLL_AND_TIME = """async (frames) => {
   const el = document.querySelector('#results .grid-scroll');
@@ -59,14 +47,6 @@ def available() -> str | None:
     except ImportError:
         return "no Playwright for Python (pip install playwright)"
     return None
-
-
-def _login(page: Any, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form.login button[type=submit]")
-    page.wait_for_selector("header.topbar")
 
 
 def _type_fresh(page: Any, text: str) -> None:
@@ -103,7 +83,7 @@ def measure(url: str, server_id: int, database: str, email: str, password: str, 
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
             page.set_default_timeout(30_000)
-            _login(page, url, email, password)
+            login(page, url, email, password)
             page.goto(f"{url}/query-tool?server_id={server_id}&database={database}")
             page.wait_for_selector("#tx-badge[data-status=idle]")
             page.wait_for_selector("#editor[data-catalog=ready]", timeout=60_000)

@@ -9,6 +9,7 @@ from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models.workspace import UserPreferences
 from pgadmin_lite.preferences import shortcuts
+from pgadmin_lite.preferences.checks import known_object
 
 THEMES = ("system", "light", "dark")
 FONT_SIZES = range(10, 25)
@@ -29,13 +30,7 @@ def _check_int(value: Any, name: str, low: int, high: int) -> int:
 
 
 def _check_modes(value: Any) -> dict[str, bool | None]:
-    if not isinstance(value, dict):
-        raise BadRequest("default_modes must be an object.", field="default_modes")
-    unknown = sorted(set(value) - set(MODE_NAMES))
-    if unknown:
-        raise BadRequest(f"Unknown transaction mode {', '.join(unknown)}; known: {', '.join(MODE_NAMES)}.",
-                         field="default_modes")
-    for name, mode in value.items():
+    for name, mode in known_object(value, "default_modes", MODE_NAMES, "transaction mode").items():
         if mode is not None and not isinstance(mode, bool):
             raise BadRequest(f"default_modes.{name} must be true, false or null (the server's default).",
                              field=f"default_modes.{name}")
@@ -43,13 +38,7 @@ def _check_modes(value: Any) -> dict[str, bool | None]:
 
 
 def _check_explain(value: Any) -> dict[str, bool]:
-    if not isinstance(value, dict):
-        raise BadRequest("explain_options must be an object.", field="explain_options")
-    unknown = sorted(set(value) - set(EXPLAIN_NAMES))
-    if unknown:
-        raise BadRequest(f"Unknown EXPLAIN option {', '.join(unknown)}; known: {', '.join(EXPLAIN_NAMES)}.",
-                         field="explain_options")
-    for name, ticked in value.items():
+    for name, ticked in known_object(value, "explain_options", EXPLAIN_NAMES, "EXPLAIN option").items():
         if not isinstance(ticked, bool):
             raise BadRequest(f"explain_options.{name} must be true or false.", field=f"explain_options.{name}")
     return dict(value)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.preferences.checks import known_object
 
 
 class Action(NamedTuple):
@@ -77,12 +78,7 @@ def _conflict_key(key: str) -> str:
 
 def check(value: Any, current: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """The overrides after applying value ({action: [keys] or null for the default}); refused whole on any error."""
-    if not isinstance(value, dict):
-        raise BadRequest("shortcuts must be an object of action: [keys].", field="shortcuts")
-    unknown = sorted(set(value) - set(BY_NAME))
-    if unknown:
-        raise BadRequest(f"Unknown shortcut action {', '.join(unknown)}; known: {', '.join(BY_NAME)}.",
-                         field="shortcuts")
+    known_object(value, "shortcuts", BY_NAME, "shortcut action", "an object of action: [keys]")
     merged = {name: list(keys) for name, keys in current.items() if name in BY_NAME}
     for name, keys in value.items():
         where = f"shortcuts.{name}"

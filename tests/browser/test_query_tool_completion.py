@@ -8,25 +8,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.plugins.browser import login, open_query_tool, register_server
+from tests.plugins.browser import ARM_POPUP_TIMER, login, open_query_tool, register_server
 from tests.plugins.postgres_fixture import PgServer
 
 DATABASE = "completion 5000 tables"
 TABLES = 5000
 POPUP = ".cm-tooltip-autocomplete"
-# Time from the next key to the popup in the DOM, measured inside the page (the popup is closed before the key).
-MEASURE_POPUP = """() => {
-  const root = document.querySelector('#editor').shadowRoot;
-  window.popupMs = null;
-  let pressed = null;
-  root.addEventListener('keydown', () => { pressed = performance.now(); }, { capture: true, once: true });
-  new MutationObserver((_, observer) => {
-    if (pressed !== null && root.querySelector('.cm-tooltip-autocomplete li')) {
-      observer.disconnect();
-      window.popupMs = performance.now() - pressed;
-    }
-  }).observe(root, { childList: true, subtree: true });
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +72,7 @@ def popup_ms(page: Any, key: str) -> float:
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.querySelector('#editor').shadowRoot"
                            ".querySelector('.cm-tooltip-autocomplete')")
-    page.evaluate(MEASURE_POPUP)
+    page.evaluate(ARM_POPUP_TIMER)
     page.keyboard.type(key)
     return float(page.wait_for_function("() => window.popupMs").json_value())
 
