@@ -22,7 +22,7 @@ class Server(db.Model):
                                          index=True)
     name: Mapped[str] = mapped_column(String(128), nullable=False)
     group_name: Mapped[str] = mapped_column(String(128), nullable=False, default="Servers")
-    host: Mapped[str] = mapped_column(String(1024), nullable=False)
+    host: Mapped[str | None] = mapped_column(String(1024), nullable=True)  # None: a service-only entry
     port: Mapped[int] = mapped_column(Integer, nullable=False, default=5432)
     maintenance_db: Mapped[str] = mapped_column(String(255), nullable=False, default="postgres")
     username: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -30,6 +30,22 @@ class Server(db.Model):
     connect_params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # The query tool's transaction modes for this server ({"autocommit": false, ...}); absent: the app's defaults.
     query_modes: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False, default=dict)
+    # An SSH tunnel ({"host", "port", "username", "auth": "password"|"key", "keepalive_s"}; {}: none) and the
+    # bastion's host key trusted on first use ("<type> <base64>"; None: not seen yet).
+    ssh_tunnel: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    ssh_host_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # TLS files everyone using the server shares ({"sslrootcert"|"sslcrl": {"name", "pem"}}); a client's
+    # certificate and key are the user's own (ServerCredential.secrets_enc).
+    tls_files: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    service: Mapped[str | None] = mapped_column(String(255), nullable=True)  # in the operator's pg_service.conf
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    role: Mapped[str | None] = mapped_column(String(255), nullable=True)  # SET ROLE to it after connecting
+    db_restriction: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # the tree's databases
+    colors: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict)  # {"bg", "fg"}
+    read_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # a rail, not a boundary
+    post_connection_sql: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The query tool's defaults here ({"statement_timeout_ms", "preview_rows"}); absent: the user's or the app's.
+    query_defaults: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)
     is_shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
@@ -47,4 +63,7 @@ class ServerCredential(db.Model):
                                          index=True)
     username: Mapped[str | None] = mapped_column(String(255), nullable=True)
     password_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The user's other secrets for the server, one vault ciphertext of a JSON object (servers/secrets.py).
+    secrets_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    passfile: Mapped[str | None] = mapped_column(String(1024), nullable=True)  # a path in the user's file area
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
