@@ -1,0 +1,13 @@
+"""Text a user picked from their own file area for a server registration (a key, a certificate, a passfile):
+read through the storage sandbox, so a registration can never name a file of the web host."""
+
+from __future__ import annotations
+
+from pgadmin_lite.auth.identity import Principal
+from pgadmin_lite.storage.access import resolve_root
+from pgadmin_lite.storage.files import read_text
+
+
+def read_user_file(user: Principal, path: object) -> str:
+    """The UTF-8 text of path in the user's private area (storage's own 400s and 404s when it cannot be)."""
+    return read_text(resolve_root(None, user_id=user.id, is_admin=user.is_admin), path)["text"]
