@@ -228,3 +228,33 @@ class JobFinished(Conflict):
     """The job already ended, so it cannot be cancelled."""
 
     code = "job_finished"
+
+
+class SshTunnelFailed(ServerUnreachable):
+    """The SSH tunnel to a server's bastion could not be opened; the subclass says which step failed."""
+
+    code = "ssh_tunnel_failed"
+
+
+class SshBastionUnreachable(SshTunnelFailed):
+    """No TCP connection or SSH handshake with the bastion host."""
+
+    code = "ssh_unreachable"
+
+
+class SshAuthRefused(SshTunnelFailed):
+    """The bastion refused the SSH user's password or key (or the key could not be read)."""
+
+    code = "ssh_auth_refused"
+
+
+class SshForwardRefused(SshTunnelFailed):
+    """The bastion refused to forward to the database server (channel open failure)."""
+
+    code = "ssh_forward_refused"
+
+
+class SshHostKeyChanged(SshTunnelFailed):
+    """The bastion presented a host key other than the one trusted on first use; nothing was sent to it."""
+
+    code = "ssh_host_key_changed"

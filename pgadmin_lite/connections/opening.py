@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from pgadmin_lite.connections import tunnels
 from pgadmin_lite.connections.encoding import adapt_connection
 from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
 
@@ -27,6 +29,21 @@ NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
 # Parameters that make libpq read files or settings of the web host (a service file names host, user, password).
 HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
+TUNNEL = "ssh_tunnel"  # a tunnels.TunnelSpec among the parameters: libpq reaches the server through it
+
+
+class TunnelledConnection(psycopg.Connection[Any]):
+    """A connection through an SSH tunnel: closing it releases its lease (the last one closes the tunnel)."""
+
+    _lease: tunnels.Lease | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            lease, self._lease = self._lease, None
+            if lease is not None:
+                lease.release()
 
 
 def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,10 +74,32 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
 
 
 def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
-    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable."""
-    kwargs = libpq_params(params)
+    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable.
+
+    With a tunnel among params, libpq connects to its local end (hostaddr; host stays the server's name, for
+    TLS verification) and the connection holds a lease on it until it closes (or, unclosed, is collected).
+    """
+    params = dict(params)
+    spec: tunnels.TunnelSpec | None = params.pop(TUNNEL, None)
+    if spec is None:
+        return _connect(psycopg.Connection, libpq_params(params), psycopg_options)
+    kwargs = libpq_params(params)  # refused parameters are refused before the bastion is contacted
+    lease = tunnels.registry.acquire(spec)
     try:
-        conn = psycopg.connect(**kwargs, **psycopg_options)
+        conn = _connect(TunnelledConnection, {**kwargs, "hostaddr": tunnels.LOCAL_HOST, "port": lease.port},
+                        psycopg_options)
+    except BaseException:
+        lease.release()
+        raise
+    conn._lease = lease
+    weakref.finalize(conn, lease.release)
+    return conn
+
+
+def _connect(cls: type[psycopg.Connection[Any]], kwargs: dict[str, Any],
+             psycopg_options: Mapping[str, Any]) -> psycopg.Connection[Any]:
+    try:
+        conn = cls.connect(**kwargs, **psycopg_options)
     except psycopg.OperationalError as exc:
         error = connection_error(exc, kwargs)
         log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),

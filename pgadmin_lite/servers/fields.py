@@ -125,10 +125,34 @@ def clean_query_modes(value: Any, label: str = "query_modes") -> dict[str, bool]
     return {name: item for name, item in sorted(value.items()) if item is not None}
 
 
+SSH_AUTH = ("password", "key")
+# The tunnel's secrets a create or update accepts (servers/ssh.py); ssh_key_file names a file in the user's area.
+SSH_SECRET_FIELDS = frozenset({"ssh_password", "ssh_key", "ssh_key_file", "ssh_passphrase"})
+SSH_TUNNEL_KEYS = ("host", "port", "username", "auth", "keepalive_s")
+
+
+def clean_ssh_tunnel(value: Any, label: str = "ssh_tunnel") -> dict[str, Any]:
+    """A bastion to tunnel through ({} or null: none); port 22 and 30 s keep-alives unless given."""
+    if value is None or value == {}:
+        return {}
+    value = _object_of(value, label, SSH_TUNNEL_KEYS, "key(s)")
+    for name in ("host", "username", "auth"):
+        if value.get(name) in (None, ""):
+            raise _fail(f"{label}.{name}", "is required")
+    host = _host(value["host"], f"{label}.host")
+    if host.startswith("/") or "," in host:
+        raise _fail(f"{label}.host", "must be one host name or IP address")
+    return {"host": host, "port": _int_range(1, 65535)(value.get("port", 22), f"{label}.port"),
+            "username": _text(255)(value["username"], f"{label}.username"),
+            "auth": _choice(*SSH_AUTH)(value["auth"], f"{label}.auth"),
+            "keepalive_s": _int_range(0, 3600)(value.get("keepalive_s", 30), f"{label}.keepalive_s")}
+
+
 FIELDS: dict[str, Check] = {
     "name": _text(128), "group": _text(128), "host": _host, "port": _int_range(1, 65535),
     "maintenance_db": _pg_name, "username": _pg_name, "sslmode": _choice(*SSLMODES),
     "connect_params": clean_connect_params, "query_modes": clean_query_modes,
+    "ssh_tunnel": clean_ssh_tunnel,
 }
 
 

@@ -279,3 +279,17 @@ def check_registration(policy: ServerPolicy, host: str, port: int, connect_param
                        labels: Mapping[str, str] | None = None) -> None:
     """Refuse a registration the policy forbids; a name that does not resolve yet passes (connecting checks it)."""
     _checked_targets({**connect_params, "host": host, "port": port}, policy, labels or {}, is_strict=False)
+
+
+def check_tunnel_target(policy: ServerPolicy, host: str, port: int, connect_params: Mapping[str, Any]) -> None:
+    """A server reached through an SSH tunnel: the bastion resolves its name, so the web host never does; its
+    port, TLS paths, name and (when written as one) IP address face the same lists as a direct server's."""
+    labels: dict[str, str] = {}
+    policy.check_port(_port({"port": port}, labels), "port")
+    policy.check_tls_paths(connect_params, labels)
+    if is_socket_host(host) or "," in host:
+        raise BadRequest("host must be one host name or IP address when the server is reached through an SSH "
+                         "tunnel.", field="host")
+    policy.check_name(host, "host")
+    if _is_ip(host):
+        policy.check_address(host, _address(host), "host", is_literal=True)

@@ -16,13 +16,13 @@ from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers import current_policy
-from pgadmin_lite.servers.fields import FIELDS, clean_fields
-from pgadmin_lite.servers.policy import ServerPolicy, check_registration
+from pgadmin_lite.servers.fields import FIELDS, SSH_SECRET_FIELDS, clean_fields
+from pgadmin_lite.servers.policy import ServerPolicy
 from pgadmin_lite.servers.signals import server_access_lost
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
-WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared"})
-TARGET_FIELDS = frozenset({"host", "port", "connect_params"})  # what the server policy judges
+WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared", *SSH_SECRET_FIELDS})
+TARGET_FIELDS = frozenset({"host", "port", "connect_params", "ssh_tunnel"})  # what the server policy judges
 
 
 # --- Access ---------------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
             "connect_params": dict(server.connect_params or {}), "query_modes": dict(server.query_modes or {}),
             "has_saved_password": bool(cred and cred.password_enc),
-            "is_shared": server.is_shared, "is_owner": server.user_id == user.id}
+            "is_shared": server.is_shared, "is_owner": server.user_id == user.id, **ssh.tunnel_json(server, user)}
 
 
 # --- Create, change, delete -----------------------------------------------------------------------------------
@@ -141,8 +141,7 @@ def _check_target(server: Server | None, fields: Mapping[str, Any], policy: Serv
     if server is not None and not TARGET_FIELDS & set(fields):
         return  # a rename or a regrouping points nowhere new
     stored = {name: getattr(server, name) for name in TARGET_FIELDS} if server is not None else {}
-    target = {**stored, **fields}
-    check_registration(policy or current_policy(), target["host"], target["port"], target["connect_params"] or {})
+    ssh.check_target(policy or current_policy(), {**stored, **fields})
 
 
 def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
@@ -153,11 +152,13 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     _check_target(None, fields, policy)
     save, password = _password_change(body, has_saved=False)
     is_shared = _check_sharing(body, owner, False)
+    ssh_changes = ssh.secret_changes(owner, body)
     server = Server(user_id=owner.id, group_name=fields.pop("group"), is_shared=bool(is_shared), **fields)
     db.session.add(server)
     try:
         db.session.flush()  # the id binds the saved password to this row
         _store_password(server, owner, save, password, vault)
+        ssh.save_secrets(server, owner, ssh_changes, vault)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -177,6 +178,9 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
     cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     is_shared = _check_sharing(body, user, server.is_shared)
+    ssh_changes = ssh.secret_changes(user, body)
+    if "ssh_tunnel" in fields:
+        ssh.forget_host_key_if_moved(server, fields["ssh_tunnel"])
     if "group" in fields:
         server.group_name = fields.pop("group")
     for name, value in fields.items():
@@ -184,6 +188,7 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
     is_unshared = is_shared is False and server.is_shared
     try:
         _store_password(server, user, save, password, vault)
+        ssh.save_secrets(server, user, ssh_changes, vault)
         if is_unshared:
             _forget_others(server)
         if is_shared is not None:
@@ -251,3 +256,14 @@ def forget_credentials(server: Server, user: Principal) -> None:
     """Drop the user's own username and saved password for a server."""
     db.session.execute(db.delete(ServerCredential).filter_by(server_id=server.id, user_id=user.id))
     db.session.commit()
+
+
+def forget_host_key(server: Server, user: Principal) -> None:
+    """The owner forgets the bastion's trusted host key: the next connection trusts the key it is shown."""
+    if server.user_id != user.id:
+        raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can forget its host key.")
+    server.ssh_host_key = None
+    db.session.commit()
+
+
+from pgadmin_lite.servers import ssh  # noqa: E402  (ssh reads secrets, which use user_credential above)

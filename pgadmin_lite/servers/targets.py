@@ -22,7 +22,7 @@ from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.connections.short_lived import ShortLivedConnections
 from pgadmin_lite.errors import NotFound, ServerUnreachable
 from pgadmin_lite.models import Server
-from pgadmin_lite.servers import current_policy
+from pgadmin_lite.servers import current_policy, ssh
 from pgadmin_lite.servers.policy import ServerPolicy, pin_connect_params
 from pgadmin_lite.servers.service import can_use, get_server_for_user, user_credential
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
@@ -35,7 +35,10 @@ SERVER_API = "/api/v1/servers/<int:server_id>"  # the prefix of the API routes w
 def connect_params(server: Server, user: Principal, *, password: str | None = None, dbname: str | None = None,
                    connect_timeout: int = opening.DEFAULT_CONNECT_TIMEOUT, vault: Vault | None = None,
                    policy: ServerPolicy | None = None) -> dict[str, Any]:
-    """Parameters for opening.connect: the user's credentials (never the web server's), pinned by the policy."""
+    """Parameters for opening.connect: the user's credentials (never the web server's), pinned by the policy.
+
+    A server behind an SSH tunnel gets the tunnel's spec among them (opening.TUNNEL) instead of pinned addresses.
+    """
     if not can_use(server, user):
         raise NotFound(f"No server with id {server.id}.")
     cred = user_credential(server, user)
@@ -46,7 +49,12 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
         "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
     }
-    return pin_connect_params(params, policy or current_policy())
+    policy = policy or current_policy()
+    tunnel = ssh.tunnel_spec(server, user, timeout_s=connect_timeout, policy=policy, vault=vault)
+    if tunnel is not None:  # the policy judged the bastion; libpq connects to the tunnel's local end
+        params.pop("hostaddr", None)
+        return {**params, opening.TUNNEL: tunnel}
+    return pin_connect_params(params, policy)
 
 
 @dataclass(frozen=True)
