@@ -135,6 +135,9 @@ SERVER_DENIED_HOSTS = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::/32", "fd20:ce:
 SERVER_ALLOWED_HOSTS: list[str] = []
 # Ports servers may use: numbers and inclusive ranges such as "5432-5439" (below 1024 are other services).
 SERVER_ALLOWED_PORTS: list[int | str] = ["1024-65535"]
+# Ports an SSH tunnel's bastion may use (same forms); its host faces the host lists above, and the server behind
+# it faces them by name and port (and by address when written as one): the bastion resolves its name, not us.
+SERVER_ALLOWED_SSH_PORTS: list[int | str] = [22, "1024-65535"]
 # Allow Unix-socket hosts (/run/postgresql): they connect as the web server's OS user, so peer authentication
 # makes every console user that user (often postgres, a superuser).
 SERVER_ALLOW_SOCKET_HOSTS = False

@@ -8,6 +8,7 @@ Nothing here connects or touches the file system: a refusal reveals neither reac
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import socket
@@ -78,18 +79,18 @@ class HostRules:
         return any(address in network for network in self.networks)
 
 
-def _parse_ports(entries: Iterable[Any]) -> tuple[range, ...]:
-    """SERVER_ALLOWED_PORTS: ports and inclusive ranges such as 5432 or "6000-6010"."""
+def _parse_ports(entries: Iterable[Any], setting: str = "SERVER_ALLOWED_PORTS") -> tuple[range, ...]:
+    """SERVER_ALLOWED_PORTS (or SERVER_ALLOWED_SSH_PORTS): ports and inclusive ranges such as 5432 or "6000-6010"."""
     ranges = []
     for entry in entries:
         match = _PORTS.fullmatch(str(entry).strip()) if isinstance(entry, int | str) else None
         low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
         if not 1 <= low <= high <= 65535:
-            raise ConfigError(f"SERVER_ALLOWED_PORTS: {entry!r} is not a port or a range such as \"5432-5439\" "
+            raise ConfigError(f"{setting}: {entry!r} is not a port or a range such as \"5432-5439\" "
                               "within 1-65535.")
         ranges.append(range(low, high + 1))
     if not ranges:
-        raise ConfigError('SERVER_ALLOWED_PORTS is empty, so no server could be used; "1-65535" allows every port.')
+        raise ConfigError(f'{setting} is empty, so no server could be used; "1-65535" allows every port.')
     return tuple(ranges)
 
 
@@ -116,6 +117,7 @@ class ServerPolicy:
     ports: tuple[range, ...] = (range(1, 65536),)
     allow_socket_hosts: bool = False
     trusted_tls_paths: tuple[str, ...] = ()
+    ssh_ports: tuple[range, ...] = (range(22, 23), range(1024, 65536))  # an SSH tunnel's bastion
 
     @classmethod
     def from_settings(cls, config: Mapping[str, Any]) -> ServerPolicy:
@@ -124,7 +126,9 @@ class ServerPolicy:
                    allowed=HostRules.parse("SERVER_ALLOWED_HOSTS", config["SERVER_ALLOWED_HOSTS"]),
                    ports=_parse_ports(config["SERVER_ALLOWED_PORTS"]),
                    allow_socket_hosts=bool(config["SERVER_ALLOW_SOCKET_HOSTS"]),
-                   trusted_tls_paths=_parse_paths(config["SERVER_TRUSTED_TLS_PATHS"]))
+                   trusted_tls_paths=_parse_paths(config["SERVER_TRUSTED_TLS_PATHS"]),
+                   ssh_ports=_parse_ports(config.get("SERVER_ALLOWED_SSH_PORTS", [22, "1024-65535"]),
+                                          "SERVER_ALLOWED_SSH_PORTS"))
 
     def check_port(self, port: int, label: str) -> None:
         if not any(port in allowed for allowed in self.ports):
@@ -293,3 +297,25 @@ def check_tunnel_target(policy: ServerPolicy, host: str, port: int, connect_para
     policy.check_name(host, "host")
     if _is_ip(host):
         policy.check_address(host, _address(host), "host", is_literal=True)
+
+
+def _bastion_policy(policy: ServerPolicy, port: int, label: str) -> ServerPolicy:
+    """The policy for an SSH bastion: its port faces SERVER_ALLOWED_SSH_PORTS, its host the same host lists."""
+    if not any(port in allowed for allowed in policy.ssh_ports):
+        raise _refusal(label, f"{port} is not an allowed SSH port", "SERVER_ALLOWED_SSH_PORTS",
+                       "allow more SSH ports with SERVER_ALLOWED_SSH_PORTS")
+    return dataclasses.replace(policy, ports=(range(1, 65536),), allow_socket_hosts=False)
+
+
+def check_bastion(policy: ServerPolicy, host: str, port: int, labels: Mapping[str, str]) -> None:
+    """Refuse a bastion the policy forbids; a name that does not resolve yet passes (connecting checks it)."""
+    _checked_targets({"host": host, "port": port}, _bastion_policy(policy, port, _label(labels, "port")), labels,
+                     is_strict=False)
+
+
+def pin_bastion(policy: ServerPolicy, host: str, port: int) -> list[str]:
+    """The bastion's addresses the policy allows, to connect to exactly those (as pin_connect_params does)."""
+    labels = {"host": "ssh_tunnel.host", "port": "ssh_tunnel.port"}
+    _, addresses = _checked_targets({"host": host, "port": port}, _bastion_policy(policy, port, labels["port"]),
+                                    labels, is_strict=True)
+    return addresses

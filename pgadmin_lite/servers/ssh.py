@@ -15,7 +15,13 @@ from pgadmin_lite.connections.tunnels import TunnelSpec
 from pgadmin_lite.errors import BadRequest, SshAuthRefused, SshTunnelFailed
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
-from pgadmin_lite.servers.policy import ServerPolicy, check_registration, check_tunnel_target, pin_connect_params
+from pgadmin_lite.servers.policy import (
+    ServerPolicy,
+    check_bastion,
+    check_registration,
+    check_tunnel_target,
+    pin_bastion,
+)
 from pgadmin_lite.servers.secrets import read_secrets, write_secrets
 from pgadmin_lite.servers.user_files import read_user_file
 from pgadmin_lite.servers.vault import SavedPasswordUnreadable, Vault
@@ -33,8 +39,7 @@ def check_target(policy: ServerPolicy, target: Mapping[str, Any]) -> None:
     if not target.get("host"):
         raise BadRequest("host is required for a server reached through an SSH tunnel.", field="host")
     check_tunnel_target(policy, target["host"], target["port"], target["connect_params"] or {})
-    check_registration(policy, tunnel["host"], tunnel["port"], {},
-                       labels={"host": "ssh_tunnel.host", "port": "ssh_tunnel.port"})
+    check_bastion(policy, tunnel["host"], tunnel["port"], {"host": "ssh_tunnel.host", "port": "ssh_tunnel.port"})
 
 
 def secret_changes(user: Principal, body: Mapping[str, Any]) -> dict[str, str | None]:
@@ -111,7 +116,7 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
         return None
     check_target(policy, {"host": server.host, "port": server.port, "connect_params": server.connect_params,
                           "ssh_tunnel": tunnel})
-    pinned = pin_connect_params({"host": tunnel["host"], "port": tunnel["port"]}, policy)
+    addresses = pin_bastion(policy, tunnel["host"], tunnel["port"])
     secrets = read_secrets(server, user, vault)
     wanted = "ssh_key" if tunnel["auth"] == "key" else "ssh_password"
     if not secrets.get(wanted):
@@ -120,7 +125,7 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
                               hint=f"Save the SSH {what} in the server's SSH tunnel settings.")
     return TunnelSpec(
         user_id=user.id, server_id=server.id, bastion=tunnel["host"],
-        addresses=tuple(pinned.get("hostaddr", tunnel["host"]).split(",")), port=tunnel["port"],
+        addresses=tuple(addresses), port=tunnel["port"],
         username=tunnel["username"], target_host=str(server.host), target_port=server.port,
         password=secrets.get("ssh_password") if wanted == "ssh_password" else None,
         private_key=secrets.get("ssh_key") if wanted == "ssh_key" else None,

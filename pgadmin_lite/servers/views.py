@@ -96,3 +96,11 @@ def forget_credentials(server_id: int) -> ResponseReturnValue:
     me = _me()
     service.forget_credentials(service.get_server_for_user(me, server_id), me)
     return "", 204
+
+
+@bp.delete("/api/v1/servers/<int:server_id>/ssh-host-key")
+def forget_host_key(server_id: int) -> ResponseReturnValue:
+    me = _me()
+    service.forget_host_key(service.get_owned_server(me, server_id), me)
+    current_app.logger.info("SSH host key of server %s forgotten by %s", server_id, me.email)
+    return "", 204

@@ -1,0 +1,179 @@
+"""SSH tunnels through a real OpenSSH sshd: password and key logins, trust on first use, a changed host key
+refused, one shared tunnel per user and server closed with its last connection, and an error for each failure."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pgadmin_lite.connections import tunnels
+from tests.plugins.app_fixtures import ApiClient, module_scoped_app
+from tests.plugins.postgres_fixture import PgServer, free_port
+from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
+from tests.plugins.waiting import wait_until
+
+app, admin_client = module_scoped_app()
+
+
+@pytest.fixture
+def client(admin_client: ApiClient) -> Iterator[ApiClient]:
+    yield admin_client
+    for server in admin_client.get("/api/v1/servers").get_json():
+        admin_client.delete(f"/api/v1/servers/{server['id']}")
+    assert tunnels.registry.open_ports() == []
+
+
+def tunnel_body(pg: PgServer, sshd: SshServer, *, auth: str = "password", port: int | None = None,
+                **extra: Any) -> dict[str, Any]:
+    return {"name": f"via-ssh-{auth}", "host": pg.host, "port": port or pg.port, "username": pg.user,
+            "ssh_tunnel": {"host": sshd.host, "port": sshd.port, "username": sshd.user, "auth": auth,
+                           "keepalive_s": 15}, **extra}
+
+
+def create(client: ApiClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/v1/servers", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def check(client: ApiClient, server_id: int) -> Any:
+    return client.post(f"/api/v1/servers/{server_id}/test")
+
+
+def is_listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_password_tunnel_trusts_the_host_key_on_first_use(client: ApiClient, pg_server: PgServer,
+                                                          sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    assert server["ssh_tunnel"] == {"host": sshd.host, "port": sshd.port, "username": sshd.user,
+                                    "auth": "password", "keepalive_s": 15}
+    assert server["ssh_secrets"] == ["ssh_password"] and server["ssh_host_key_fingerprint"] is None
+    assert sshd.password not in json.dumps(server)
+    response = check(client, server["id"])
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["ok"] is True
+    shown = client.get(f"/api/v1/servers/{server['id']}").get_json()
+    assert shown["ssh_host_key_fingerprint"] == sshd.host_key_fingerprint
+    assert tunnels.registry.open_ports() == []  # the test's connection closed, and its tunnel with it
+
+
+def test_key_from_the_file_area_with_its_passphrase(client: ApiClient, pg_server: PgServer, sshd: SshServer) -> None:
+    written = client.put("/api/v1/storage/text", json={"path": "/id_ed25519", "text": sshd.key_path.read_text()})
+    assert written.status_code in (200, 201), written.get_json()
+    server = create(client, tunnel_body(pg_server, sshd, auth="key", ssh_key_file="/id_ed25519",
+                                        ssh_passphrase=KEY_PASSPHRASE))
+    assert server["ssh_secrets"] == ["ssh_key", "ssh_passphrase"]
+    assert check(client, server["id"]).status_code == 200
+    # The key is a copy in the vault: the file can go.
+    assert client.delete("/api/v1/storage?path=/id_ed25519").status_code == 204
+    assert check(client, server["id"]).status_code == 200
+
+
+def test_pasted_pem_key_and_wrong_passphrase_refused_at_save(client: ApiClient, pg_server: PgServer,
+                                                             sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, auth="key", ssh_key=sshd.rsa_key_path.read_text()))
+    assert check(client, server["id"]).status_code == 200
+    wrong = client.post("/api/v1/servers", json=tunnel_body(pg_server, sshd, auth="key", name="x",
+                                                            ssh_key=sshd.key_path.read_text(),
+                                                            ssh_passphrase="not-it"))
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["field"] == "ssh_key"
+    missing = client.post("/api/v1/servers", json=tunnel_body(pg_server, sshd, auth="key", name="y",
+                                                              ssh_key=sshd.key_path.read_text()))
+    assert missing.status_code == 400 and "encrypted" in missing.get_json()["error"]["message"]
+
+
+def test_connections_share_one_tunnel_that_closes_with_the_last(client: ApiClient, pg_server: PgServer,
+                                                                sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    tools = []
+    for _ in range(2):
+        opened = client.post("/api/v1/query-tool", json={"server_id": server["id"]})
+        assert opened.status_code == 201, opened.get_json()
+        tools.append(opened.get_json()["tx_id"])
+    ports = tunnels.registry.open_ports(server_id=server["id"])
+    assert len(ports) == 1 and is_listening(ports[0])
+    result = client.post(f"/api/v1/query-tool/{tools[0]}/execute", json={"sql": "SELECT inet_client_addr()::text"})
+    assert result.status_code == 200 and result.get_json()["error"] is None
+    assert client.delete(f"/api/v1/query-tool/{tools[0]}").status_code == 204
+    assert tunnels.registry.open_ports(server_id=server["id"]) == ports
+    assert client.delete(f"/api/v1/query-tool/{tools[1]}").status_code == 204
+    assert tunnels.registry.open_ports(server_id=server["id"]) == []
+    wait_until(lambda: not is_listening(ports[0]), "the tunnel's port to stop listening")
+
+
+def test_browsing_holds_the_tunnel_until_the_pool_lets_go(client: ApiClient, app: Any, pg_server: PgServer,
+                                                          sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    listed = client.get(f"/api/v1/servers/{server['id']}/databases")
+    assert listed.status_code == 200, listed.get_json()
+    assert len(tunnels.registry.open_ports(server_id=server["id"])) == 1  # an idle pooled connection holds it
+    from pgadmin_lite.connections import short_lived_connections
+    short_lived_connections(app).close_server(server["id"])
+    assert tunnels.registry.open_ports(server_id=server["id"]) == []
+
+
+def test_changed_host_key_is_refused_naming_both_fingerprints(client: ApiClient, pg_server: PgServer,
+                                                              sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    assert check(client, server["id"]).status_code == 200
+    old = sshd.host_key_fingerprint
+    sshd.new_host_key()
+    new = sshd.host_key_fingerprint
+    refused = check(client, server["id"])
+    assert refused.status_code == 502
+    error = refused.get_json()["error"]
+    assert error["code"] == "ssh_host_key_changed"
+    assert old in error["message"] and new in error["message"]
+    assert (error["trusted"], error["presented"]) == (old, new)
+    assert tunnels.registry.open_ports() == []
+    forgot = client.delete(f"/api/v1/servers/{server['id']}/ssh-host-key")
+    assert forgot.status_code == 204
+    assert check(client, server["id"]).status_code == 200
+    assert client.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_host_key_fingerprint"] == new
+
+
+@pytest.mark.parametrize("failure", ["wrong_password", "unreachable", "forward_refused", "no_secret"])
+def test_each_failure_has_its_own_error(client: ApiClient, pg_server: PgServer, sshd: SshServer,
+                                        failure: str) -> None:
+    body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
+    expected = {"wrong_password": "ssh_auth_refused", "unreachable": "ssh_unreachable",
+                "forward_refused": "ssh_forward_refused", "no_secret": "ssh_tunnel_failed"}[failure]
+    if failure == "wrong_password":
+        body["ssh_password"] = "not-the-password"
+    elif failure == "unreachable":
+        body["ssh_tunnel"]["port"] = free_port()
+    elif failure == "forward_refused":
+        body["port"] = free_port()
+    else:
+        del body["ssh_password"]
+    server = create(client, body)
+    response = check(client, server["id"])
+    assert response.status_code == 502, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == expected, error
+    assert sshd.password not in json.dumps(error)
+    assert tunnels.registry.open_ports() == []
+
+
+def test_the_policy_judges_the_bastion(client: ApiClient, pg_server: PgServer, sshd: SshServer) -> None:
+    body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
+    body["ssh_tunnel"]["port"] = 21
+    refused = client.post("/api/v1/servers", json=body)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["setting"] == "SERVER_ALLOWED_SSH_PORTS"
+    body["ssh_tunnel"] = {"host": "169.254.169.254", "port": 22, "username": "u", "auth": "password"}
+    refused = client.post("/api/v1/servers", json=body)
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "ssh_tunnel.host"
+    body["ssh_tunnel"] = {"host": sshd.host, "port": sshd.port, "auth": "password"}
+    refused = client.post("/api/v1/servers", json=body)
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "ssh_tunnel.username"
