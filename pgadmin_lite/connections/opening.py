@@ -73,21 +73,28 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
                                            "credentials and the server's pg_hba.conf.")
 
 
-def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
-    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable.
-
-    With a tunnel among params, libpq connects to its local end (hostaddr; host stays the server's name, for
-    TLS verification) and the connection holds a lease on it until it closes (or, unclosed, is collected).
-    """
+def hold_tunnel(params: Mapping[str, Any]) -> tuple[dict[str, Any], tunnels.Lease | None]:
+    """params with a tunnel among them replaced by its local end (hostaddr; host stays the server's name, for TLS
+    verification), and the lease the caller releases when done with it (None: no tunnel)."""
     params = dict(params)
     spec: tunnels.TunnelSpec | None = params.pop(TUNNEL, None)
     if spec is None:
-        return _connect(psycopg.Connection, libpq_params(params), psycopg_options)
-    kwargs = libpq_params(params)  # refused parameters are refused before the bastion is contacted
+        return params, None
+    libpq_params(params)  # refused parameters are refused before the bastion is contacted
     lease = tunnels.registry.acquire(spec)
+    return {**params, "hostaddr": tunnels.LOCAL_HOST, "port": lease.port}, lease
+
+
+def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
+    """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable.
+
+    Through a tunnel, the connection holds a lease on it until it closes (or, unclosed, is collected).
+    """
+    params, lease = hold_tunnel(params)
+    if lease is None:
+        return _connect(psycopg.Connection, libpq_params(params), psycopg_options)
     try:
-        conn = _connect(TunnelledConnection, {**kwargs, "hostaddr": tunnels.LOCAL_HOST, "port": lease.port},
-                        psycopg_options)
+        conn = _connect(TunnelledConnection, libpq_params(params), psycopg_options)
     except BaseException:
         lease.release()
         raise

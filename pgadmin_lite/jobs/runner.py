@@ -51,6 +51,7 @@ class JobRunner:
         self.on_exit = on_exit
         self.start_lock = threading.Lock()  # limits are checked and a slot taken atomically
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        self.on_reaped: dict[int, Callable[[], None]] = {}  # e.g. releasing the job's SSH tunnel
 
     def spawn(self, job_id: int, job_dir: Path, python: str, env: dict[str, str],
               pass_fds: Sequence[int]) -> subprocess.Popen[bytes]:
@@ -71,6 +72,9 @@ class JobRunner:
         """Reap the worker as soon as it exits (no zombie) and record its outcome in the config DB."""
         proc.wait()
         self.processes.pop(job_id, None)
+        release = self.on_reaped.pop(job_id, None)
+        if release is not None:
+            release()
         app = self.app_ref()
         if app is None:
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -171,14 +172,16 @@ def _child_env(job_dir: Path, password: str) -> dict[str, str]:
     return env
 
 
-def _launch(job: Job, plan: Plan, python: str, password: str) -> None:
-    """Write the job directory, start the worker, record its identity."""
+def _launch(job: Job, plan: Plan, python: str, password: str, on_reaped: Callable[[], None] | None) -> None:
+    """Write the job directory, start the worker, record its identity (on_reaped: run when the worker exits)."""
     settings = _settings()
     job_dir = _job_dir(job)
     job_dir.mkdir(mode=0o700)
     plan.spec.update(log_max_bytes=settings.log_max_bytes, cancel_grace=settings.cancel_grace)
     jobfiles.write_json(job_dir / jobfiles.SPEC, plan.spec)
     env = _child_env(job_dir, password)
+    if on_reaped is not None:
+        runner().on_reaped[job.id] = on_reaped
     proc = runner().spawn(job.id, job_dir, python, env, plan.pass_fds())
     job.pid, job.process_ident = proc.pid, procs.process_ident(proc.pid)
     job.state, job.started_at = "running", utcnow()
@@ -211,12 +214,17 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
             sandbox.split_parent(path)  # a bad path is refused before a connection or a slot is taken
     job = _reserve(user, request, database)
     plan: Plan | None = None
+    lease = None
     try:
+        kwargs, lease = opening.hold_tunnel(kwargs)  # a server behind SSH: the tunnel lives as long as the job
         major = _server_major(kwargs)
         context = PlanContext(job.id, kwargs, database, major, settings.bin_dirs, output_root, input_root)
         plan = build_plan(request, context)
-        _launch(job, plan, python, kwargs["password"])
+        _launch(job, plan, python, kwargs["password"], lease.release if lease else None)
     except BaseException:
+        if lease is not None:
+            runner().on_reaped.pop(job.id, None)
+            lease.release()
         if plan is not None:
             plan.discard()
         _forget(job)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pgadmin_lite.connections import tunnels
+from tests.integration.test_jobs_support import job_log, run_job
 from tests.plugins.app_fixtures import ApiClient, module_scoped_app
 from tests.plugins.postgres_fixture import PgServer, free_port
 from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
@@ -177,3 +178,14 @@ def test_the_policy_judges_the_bastion(client: ApiClient, pg_server: PgServer, s
     body["ssh_tunnel"] = {"host": sshd.host, "port": sshd.port, "auth": "password"}
     refused = client.post("/api/v1/servers", json=body)
     assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "ssh_tunnel.username"
+
+
+def test_a_backup_job_runs_through_the_tunnel_and_releases_it(client: ApiClient, pg_server: PgServer,
+                                                              sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    job = run_job(client, server["id"], kind="backup", database="postgres", format="plain",
+                  output_path="/via-ssh.sql")
+    assert job["output"]["size"] > 0
+    log = job_log(client, job["id"])
+    assert "hostaddr=127.0.0.1" in log and f"port={pg_server.port} " not in log  # the tunnel's local end
+    assert tunnels.registry.open_ports() == []
