@@ -188,4 +188,4 @@ def test_a_backup_job_runs_through_the_tunnel_and_releases_it(client: ApiClient,
     assert job["output"]["size"] > 0
     log = job_log(client, job["id"])
     assert "hostaddr=127.0.0.1" in log and f"port={pg_server.port} " not in log  # the tunnel's local end
-    assert tunnels.registry.open_ports() == []
+    wait_until(lambda: tunnels.registry.open_ports() == [], "the job's tunnel to close once its worker was reaped")
