@@ -47,7 +47,14 @@ SERVER_BODY = {"type": "object", "properties": {
         ("maintenance_db", "string"), ("username", "string"), ("password", "string"), ("save_password", "boolean"),
         ("sslmode", "string"), ("connect_params", "object"), ("is_shared", "boolean")]}
     | {"query_modes": {"type": "object", "properties": {name: {"type": ["boolean", "null"]} for name in MODES},
-                       "additionalProperties": False}}}
+                       "additionalProperties": False}}
+    | {"ssh_tunnel": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "host": {"type": "string"}, "port": {"type": "integer"}, "username": {"type": "string"},
+        "auth": {"enum": ["password", "key"]}, "keepalive_s": {"type": "integer", "minimum": 0, "maximum": 3600}}}}
+    | {name: {"type": ["string", "null"], "description": description} for name, description in [
+        ("ssh_password", "saved in the vault; null erases it"), ("ssh_key", "a private key's text, saved in the vault"),
+        ("ssh_key_file", "a private key in your file area, copied into the vault"),
+        ("ssh_passphrase", "the private key's passphrase, saved in the vault")]}}
 USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
                                               "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
                                               "unlock": {"type": "boolean"}}}
