@@ -1,6 +1,7 @@
 // The add/edit server dialog: fields to the servers API body, the server's errors shown in place.
 import { api } from "./api.js";
 import { withSession } from "./session_guard.js";
+import { fillSshTunnel, initSshTunnel, sshTunnelBody } from "./ssh_tunnel_form.js";
 import { showError } from "./ui.js";
 
 const dialog = document.querySelector("#server-dialog");
@@ -32,6 +33,7 @@ function fill(server) {
     const value = server?.query_modes?.[name];
     form[`mode_${name}`].value = value === undefined ? "" : value ? "on" : "off";
   }
+  fillSshTunnel(server);
 }
 
 /** The server's query-tool defaults: only the modes set here ("app default" leaves a mode out). */
@@ -61,6 +63,7 @@ function body() {
     connect_params: params,
     query_modes: queryModes(),
     save_password: form.save_password.checked,
+    ...sshTunnelBody(),
   };
   if (form.password.value) data.password = form.password.value;
   if (form.is_shared) data.is_shared = form.is_shared.checked;
@@ -102,3 +105,4 @@ form.password.addEventListener("input", () => {
 });
 
 document.querySelector("#server-cancel").addEventListener("click", () => dialog.close());
+initSshTunnel(form, errorBox);

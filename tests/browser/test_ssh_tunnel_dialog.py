@@ -1,0 +1,51 @@
+"""The server dialog's SSH tunnel section in a real browser, against a real sshd: a key pasted (its passphrase
+typed), the connection tested through the tunnel, then the trusted host key shown and forgotten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.plugins.browser import login
+from tests.plugins.live_server import LiveServer
+from tests.plugins.postgres_fixture import PgServer
+from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
+
+
+def test_tunnel_with_a_key_then_forget_the_host_key(live_server: LiveServer, pg_server: PgServer, sshd: SshServer,
+                                                    page: Any) -> None:
+    login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
+    page.click("#add-server")
+    form = page.locator("#server-form")
+    assert not form.locator("#ssh-tunnel-fields").is_visible()
+    form.locator("input[name=name]").fill("Behind a bastion")
+    form.locator("input[name=host]").fill(pg_server.host)
+    form.locator("input[name=port]").fill(str(pg_server.port))
+    form.locator("input[name=username]").fill(pg_server.user)
+    form.locator("#ssh-enabled").check()
+    form.locator("input[name=ssh_host]").fill(sshd.host)
+    form.locator("input[name=ssh_port]").fill(str(sshd.port))
+    form.locator("input[name=ssh_username]").fill(sshd.user)
+    assert form.locator("select[name=ssh_auth]").input_value() == "key"
+    assert not form.locator("input[name=ssh_password]").is_visible()
+    form.locator("textarea[name=ssh_key]").fill(sshd.key_path.read_text())
+    form.locator("input[name=ssh_passphrase]").fill(KEY_PASSPHRASE)
+    page.click("#server-save")
+
+    row = page.locator(".server-row", has_text="Behind a bastion")
+    row.locator(".test-button").click()
+    page.locator(".test-result.ok").wait_for()
+
+    page.reload()
+    row.locator(".edit-button").click()
+    assert form.locator("#ssh-enabled").is_checked()
+    assert form.locator("textarea[name=ssh_key]").input_value() == ""  # secrets are never shown back
+    assert "private key" in form.locator("#ssh-saved").inner_text()
+    fingerprint = form.locator("#ssh-host-key-fingerprint")
+    assert fingerprint.inner_text() == sshd.host_key_fingerprint
+    form.locator("#ssh-forget-host-key").click()
+    form.locator("#ssh-host-key").wait_for(state="hidden")
+    page.click("#server-cancel")
+    page.reload()
+    row.locator(".edit-button").click()
+    assert not form.locator("#ssh-host-key").is_visible()
