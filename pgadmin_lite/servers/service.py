@@ -225,16 +225,17 @@ def delete_server(server: Server, user: Principal) -> None:
 # --- A user's own credentials ---------------------------------------------------------------------------------
 
 def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> None:
-    """A user's own username and saved password for a server (for a shared one, instead of the owner's).
+    """A user's own username, saved password and SSH secrets for a server (for a shared one, instead of the owner's).
 
     The username is replaced (absent: the registration's); the password follows the save_password rules.
     """
-    _check_known(body, frozenset({"username", "password", "save_password"}))
+    _check_known(body, frozenset({"username", "password", "save_password", *SSH_SECRET_FIELDS}))
     username = body.get("username")
     if username is not None:
         username = clean_fields({"username": username}, is_new=False)["username"]
     cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
+    ssh_changes = ssh.secret_changes(user, body)
     if server.user_id == user.id:
         if username is not None:
             server.username = username  # the owner's credentials are the registration's
@@ -246,6 +247,7 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
     try:
         db.session.flush()
         _store_password(server, user, save, password, vault)
+        ssh.save_secrets(server, user, ssh_changes, vault)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -112,7 +112,9 @@ SCHEMAS: Schemas = {
     "drafts.put_draft": ({"type": "object", "required": ["text"], "properties": {"text": STRING}}, None),
     "servers.check_connection": ({"type": "object", "properties": {"password": STRING}}, None),
     "servers.set_credentials": ({"type": "object", "properties": {
-        "username": STRING, "password": STRING, "save_password": BOOLEAN}}, None),
+        "username": STRING, "password": STRING, "save_password": BOOLEAN,
+        **{name: {"type": ["string", "null"]}
+           for name in ("ssh_password", "ssh_key", "ssh_key_file", "ssh_passphrase")}}}, None),
     "storage.make_directory": ({"type": "object", "required": ["path"], "properties": STORAGE_ENTRY}, None),
     "storage.rename_entry": ({"type": "object", "required": ["path", "new_path"], "properties": {
         **STORAGE_ENTRY, "new_path": STRING, "overwrite": BOOLEAN}}, None),

@@ -12,7 +12,7 @@ import pytest
 
 from pgadmin_lite.connections import tunnels
 from tests.integration.test_jobs_support import job_log, run_job
-from tests.plugins.app_fixtures import ApiClient, module_scoped_app
+from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD, ApiClient, api_client, module_scoped_app
 from tests.plugins.postgres_fixture import PgServer, free_port
 from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
 from tests.plugins.waiting import wait_until
@@ -112,6 +112,19 @@ def test_connections_share_one_tunnel_that_closes_with_the_last(client: ApiClien
     wait_until(lambda: not is_listening(ports[0]), "the tunnel's port to stop listening")
 
 
+def test_cancel_reaches_the_server_through_the_tunnel(client: ApiClient, pg_server: PgServer,
+                                                     sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    base = f"/api/v1/query-tool/{tx_id}"
+    running = client.post(f"{base}/execute", json={"sql": "SELECT pg_sleep(60)", "wait_ms": 100})
+    assert running.status_code == 202
+    assert client.post(f"{base}/cancel").get_json() == {"cancelled": True}  # libpq's cancel: a new forwarded socket
+    result = client.get(f"{base}/result?wait_ms=5000")
+    assert result.status_code == 200 and result.get_json()["error"]["sqlstate"] == "57014"
+    assert client.delete(base).status_code == 204
+
+
 def test_browsing_holds_the_tunnel_until_the_pool_lets_go(client: ApiClient, app: Any, pg_server: PgServer,
                                                           sshd: SshServer) -> None:
     server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
@@ -189,3 +202,15 @@ def test_a_backup_job_runs_through_the_tunnel_and_releases_it(client: ApiClient,
     log = job_log(client, job["id"])
     assert "hostaddr=127.0.0.1" in log and f"port={pg_server.port} " not in log  # the tunnel's local end
     wait_until(lambda: tunnels.registry.open_ports() == [], "the job's tunnel to close once its worker was reaped")
+
+
+def test_each_user_of_a_shared_server_brings_their_own_ssh_secret(client: ApiClient, app: Any, pg_server: PgServer,
+                                                                  sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password, is_shared=True))
+    user = api_client(app, USER_EMAIL, USER_PASSWORD)
+    assert user.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_secrets"] == []
+    assert check(user, server["id"]).get_json()["error"]["code"] == "ssh_tunnel_failed"
+    saved = user.put(f"/api/v1/servers/{server['id']}/credentials", json={"ssh_password": sshd.password})
+    assert saved.status_code == 200 and saved.get_json()["ssh_secrets"] == ["ssh_password"]
+    assert check(user, server["id"]).status_code == 200
+    assert check(client, server["id"]).status_code == 200
