@@ -236,6 +236,12 @@ class SshTunnelFailed(ServerUnreachable):
     code = "ssh_tunnel_failed"
 
 
+class SshSecretRequired(SshTunnelFailed):
+    """The tunnel wants a password or key and this user saved none (each user of a shared server saves their own)."""
+
+    status, code = 400, "ssh_secret_required"
+
+
 class SshBastionUnreachable(SshTunnelFailed):
     """No TCP connection or SSH handshake with the bastion host."""
 

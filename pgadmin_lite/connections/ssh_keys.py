@@ -32,7 +32,7 @@ def _unreadable(reason: str) -> SshAuthRefused:
 
 def load_private_key(text: str, passphrase: str | None) -> paramiko.PKey:
     """The paramiko key for text (RSA, ECDSA or Ed25519); a missing or wrong passphrase is SshAuthRefused."""
-    data = text.strip().encode() + b"\n"
+    data = text.replace("\r\n", "\n").strip().encode() + b"\n"  # a key saved on Windows has CRLF lines
     secret = passphrase.encode() if passphrase else None
     try:
         try:

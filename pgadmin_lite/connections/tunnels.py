@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import select
 import socket
@@ -88,6 +89,7 @@ class Tunnel:
         spec = self.spec
         sock = self._dial()
         transport = paramiko.Transport(sock)
+        transport.banner_timeout = transport.auth_timeout = spec.timeout_s
         try:
             if spec.host_key:
                 kind = spec.host_key.split()[0]
@@ -252,10 +254,17 @@ class TunnelRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tunnels: dict[TunnelSpec, Tunnel] = {}
+        self._pid = os.getpid()
+
+    def _after_fork(self) -> None:
+        """A forked child inherits the parent's tunnels without their threads: they are not its to use."""
+        if self._pid != os.getpid():
+            self._pid, self._tunnels = os.getpid(), {}
 
     def acquire(self, spec: TunnelSpec) -> Lease:
         """A lease on the spec's tunnel (opened if needed) with a channel to the server checked for it."""
         with self._lock:
+            self._after_fork()
             tunnel = self._tunnels.get(spec)
             if tunnel is None:
                 tunnel = self._tunnels[spec] = Tunnel(spec)

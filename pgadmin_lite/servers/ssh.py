@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections.ssh_keys import MAX_KEY_CHARS, fingerprint, load_private_key
 from pgadmin_lite.connections.tunnels import TunnelSpec
-from pgadmin_lite.errors import BadRequest, SshAuthRefused, SshTunnelFailed
+from pgadmin_lite.errors import BadRequest, SshAuthRefused, SshSecretRequired
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
 from pgadmin_lite.servers.policy import (
@@ -121,8 +121,9 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
     wanted = "ssh_key" if tunnel["auth"] == "key" else "ssh_password"
     if not secrets.get(wanted):
         what = "private key" if wanted == "ssh_key" else "password"
-        raise SshTunnelFailed(f"No SSH {what} is saved for the tunnel of server {server.name!r}.",
-                              hint=f"Save the SSH {what} in the server's SSH tunnel settings.")
+        raise SshSecretRequired(f"No SSH {what} is saved for the tunnel of server {server.name!r}.",
+                                hint=f"Save your SSH {what} in the server's SSH tunnel settings (a shared "
+                                     "server's users save their own with PUT …/credentials).")
     return TunnelSpec(
         user_id=user.id, server_id=server.id, bastion=tunnel["host"],
         addresses=tuple(addresses), port=tunnel["port"],

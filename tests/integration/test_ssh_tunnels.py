@@ -161,7 +161,7 @@ def test_each_failure_has_its_own_error(client: ApiClient, pg_server: PgServer, 
                                         failure: str) -> None:
     body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
     expected = {"wrong_password": "ssh_auth_refused", "unreachable": "ssh_unreachable",
-                "forward_refused": "ssh_forward_refused", "no_secret": "ssh_tunnel_failed"}[failure]
+                "forward_refused": "ssh_forward_refused", "no_secret": "ssh_secret_required"}[failure]
     if failure == "wrong_password":
         body["ssh_password"] = "not-the-password"
     elif failure == "unreachable":
@@ -172,7 +172,7 @@ def test_each_failure_has_its_own_error(client: ApiClient, pg_server: PgServer, 
         del body["ssh_password"]
     server = create(client, body)
     response = check(client, server["id"])
-    assert response.status_code == 502, response.get_json()
+    assert response.status_code == (400 if failure == "no_secret" else 502), response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == expected, error
     assert sshd.password not in json.dumps(error)
@@ -209,7 +209,7 @@ def test_each_user_of_a_shared_server_brings_their_own_ssh_secret(client: ApiCli
     server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password, is_shared=True))
     user = api_client(app, USER_EMAIL, USER_PASSWORD)
     assert user.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_secrets"] == []
-    assert check(user, server["id"]).get_json()["error"]["code"] == "ssh_tunnel_failed"
+    assert check(user, server["id"]).get_json()["error"]["code"] == "ssh_secret_required"
     saved = user.put(f"/api/v1/servers/{server['id']}/credentials", json={"ssh_password": sshd.password})
     assert saved.status_code == 200 and saved.get_json()["ssh_secrets"] == ["ssh_password"]
     assert check(user, server["id"]).status_code == 200
