@@ -114,9 +114,12 @@ class Tunnel:
         failure: OSError | None = None
         for address in spec.addresses:
             try:
-                return socket.create_connection((address, spec.port), timeout=spec.timeout_s)
+                sock = socket.create_connection((address, spec.port), timeout=spec.timeout_s)
             except OSError as exc:
                 failure = exc
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets both ways: no Nagle delay
+            return sock
         reason = (failure.strerror or str(failure)) if failure else "no address"
         raise SshBastionUnreachable(f"Could not reach the SSH bastion {spec.bastion}:{spec.port}: {reason}.",
                                     hint="Check the tunnel's host and port, and that the bastion accepts SSH "
@@ -174,6 +177,7 @@ class Tunnel:
                 sock, _ = self._listener.accept()
             except OSError:
                 return  # closed
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 channel = self._ready.get_nowait()
             except queue.Empty:
