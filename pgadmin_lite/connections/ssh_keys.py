@@ -6,12 +6,15 @@ import base64
 import binascii
 import hashlib
 import io
+from typing import TYPE_CHECKING
 
-import paramiko
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from pgadmin_lite.errors import SshAuthRefused
+
+if TYPE_CHECKING:
+    import paramiko
 
 MAX_KEY_CHARS = 64 * 1024  # a private key in OpenSSH or PEM form is a few KiB at most
 
@@ -32,6 +35,8 @@ def _unreadable(reason: str) -> SshAuthRefused:
 
 def load_private_key(text: str, passphrase: str | None) -> paramiko.PKey:
     """The paramiko key for text (RSA, ECDSA or Ed25519); a missing or wrong passphrase is SshAuthRefused."""
+    import paramiko  # only when a key is saved or a tunnel opens: idle processes never load it
+
     data = text.replace("\r\n", "\n").strip().encode() + b"\n"  # a key saved on Windows has CRLF lines
     secret = passphrase.encode() if passphrase else None
     try:
