@@ -33,6 +33,7 @@ def test_tunnel_with_a_key_then_forget_the_host_key(live_server: LiveServer, pg_
     page.click("#server-save")
 
     row = page.locator(".server-row", has_text="Behind a bastion")
+    assert row.locator(".ssh-badge").get_attribute("title") == f"Through the SSH bastion {sshd.host}"
     row.locator(".test-button").click()
     page.locator(".test-result.ok").wait_for()
 

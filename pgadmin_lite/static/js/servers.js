@@ -88,6 +88,7 @@ function serverRows(server) {
   const badges = [
     server.is_shared ? h("span", { class: "badge shared", title: "Shared by an administrator" }, "shared") : null,
     server.has_saved_password ? h("span", { class: "badge muted", title: "Your password is saved, encrypted" }, "password saved") : null,
+    server.ssh_tunnel?.host ? h("span", { class: "badge muted ssh-badge", title: `Through the SSH bastion ${server.ssh_tunnel.host}` }, "SSH") : null,
   ];
   const actions = h("td", { class: "actions" },
     h("button", { type: "button", class: "test-button", onclick: () => testConnection(server, resultBox) }, "Test connection"),
