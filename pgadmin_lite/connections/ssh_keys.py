@@ -8,6 +8,7 @@ import hashlib
 import io
 from typing import TYPE_CHECKING
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -49,7 +50,7 @@ def load_private_key(text: str, passphrase: str | None) -> paramiko.PKey:
     except TypeError:
         raise _unreadable("it is encrypted and no passphrase is saved" if secret is None
                           else "it is not encrypted, yet a passphrase is saved") from None
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         raise _unreadable("it is not a private key, or the passphrase is wrong") from None
     key_class: type[paramiko.PKey]
     if isinstance(loaded, rsa.RSAPrivateKey):

@@ -97,6 +97,14 @@ def tunnel_json(server: Server, user: Principal) -> dict[str, Any]:
             "ssh_host_key_fingerprint": fingerprint(server.ssh_host_key) if server.ssh_host_key else None}
 
 
+def trusted_host_key(server: Server) -> dict[str, str]:
+    """After connecting through a tunnel: the fingerprint of the host key trusted now (maybe just stored)."""
+    if not server.ssh_tunnel:
+        return {}
+    key = db.session.execute(db.select(Server.ssh_host_key).where(Server.id == server.id)).scalar_one_or_none()
+    return {"ssh_host_key_fingerprint": fingerprint(key)} if key else {}
+
+
 def _host_key_store(engine: Engine, server_id: int) -> Callable[[str], str]:
     """Store a first-seen host key (only if none is stored yet) and answer with the key trusted now."""
     def store(presented: str) -> str:

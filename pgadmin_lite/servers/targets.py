@@ -117,4 +117,5 @@ def check_connection(server: Server, user: Principal, *, password: str | None = 
         version = conn.info.parameter_status("server_version") or ""
         role = conn.info.user
     return {"ok": True, "server_version": version.split(" ")[0], "username": role,
-            "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2)}
+            "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2),
+            **ssh.trusted_host_key(server)}

@@ -35,7 +35,9 @@ def test_tunnel_with_a_key_then_forget_the_host_key(live_server: LiveServer, pg_
     row = page.locator(".server-row", has_text="Behind a bastion")
     assert row.locator(".ssh-badge").get_attribute("title") == f"Through the SSH bastion {sshd.host}"
     row.locator(".test-button").click()
-    page.locator(".test-result.ok").wait_for()
+    result = page.locator(".test-result.ok")
+    result.wait_for()
+    assert sshd.host_key_fingerprint in result.inner_text()  # trusted on first use, and shown
 
     page.reload()
     row.locator(".edit-button").click()

@@ -63,6 +63,7 @@ def test_password_tunnel_trusts_the_host_key_on_first_use(client: ApiClient, pg_
     response = check(client, server["id"])
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["ok"] is True
+    assert response.get_json()["ssh_host_key_fingerprint"] == sshd.host_key_fingerprint  # shown on first use
     shown = client.get(f"/api/v1/servers/{server['id']}").get_json()
     assert shown["ssh_host_key_fingerprint"] == sshd.host_key_fingerprint
     assert tunnels.registry.open_ports() == []  # the test's connection closed, and its tunnel with it

@@ -36,7 +36,8 @@ async function testConnection(server, resultBox) {
       const info = await withSession(() => api("POST", `api/v1/servers/${server.id}/test`, body));
       resultBox.classList.add("ok");
       resultBox.textContent = `Connected: PostgreSQL ${info.server_version} as ${info.username ?? server.username}`
-        + ` — round trip ${info.latency_ms} ms${info.connect_ms != null ? `, connect ${info.connect_ms} ms` : ""}.`;
+        + ` — round trip ${info.latency_ms} ms${info.connect_ms != null ? `, connect ${info.connect_ms} ms` : ""}.`
+        + (info.ssh_host_key_fingerprint ? ` Through SSH; the bastion's host key is ${info.ssh_host_key_fingerprint}.` : "");
       return;
     } catch (err) {
       if (err.code === "password_required" && password === undefined) {
