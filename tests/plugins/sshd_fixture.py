@@ -2,13 +2,15 @@
 
 Everything lives in its own temp dir: the sshd_config, the host key, the authorized keys, the client keys and
 the log. Password authentication needs a real system user with a password (sshd reads /etc/shadow; PAM is
-off), so the fixture creates a dedicated one (``pgl-ssh-test``) when it runs as root and removes it at the
-end; without root or without /usr/sbin/sshd the tests skip, saying why. sshd is stopped by its pid.
+off), so the fixture creates a dedicated one (``pgl-ssh-<pid>``: concurrent test sessions never share one) when it
+runs as root and removes it at the end; without root or without /usr/sbin/sshd the tests skip, saying why. sshd is
+stopped by its pid.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import secrets
 import shutil
 import socket
@@ -25,7 +27,6 @@ from tests.plugins.postgres_fixture import free_port
 
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "/usr/bin/ssh-keygen"
-SSH_USER = "pgl-ssh-test"
 KEY_PASSPHRASE = "key-passphrase-1"
 CONFIG = """\
 # Written by tests/plugins/sshd_fixture.py: one user, forwarding only, everything in this directory.
@@ -131,18 +132,13 @@ class SshServer:
         self.start()
 
 
-def _ensure_user(password: str) -> bool:
-    """Create the test user (True) or just reset its password (False: it was there already)."""
+def _create_user(name: str, password: str) -> None:
+    """This session's own system user (one left by a crashed session of the same pid is reused)."""
     try:
-        import pwd
-        pwd.getpwnam(SSH_USER)
-        created = False
+        pwd.getpwnam(name)
     except KeyError:
-        _run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/false",
-             SSH_USER)
-        created = True
-    _run("chpasswd", stdin=f"{SSH_USER}:{password}\n")
-    return created
+        _run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/false", name)
+    _run("chpasswd", stdin=f"{name}:{password}\n")
 
 
 @pytest.fixture(scope="session")
@@ -154,10 +150,10 @@ def sshd() -> Iterator[SshServer]:
         pytest.skip("the SSH tunnel tests create a system user with a password for sshd, which needs root")
     root = Path(tempfile.mkdtemp(prefix="pgadmin_lite-sshd-"))
     root.chmod(0o755)  # sshd reads the authorized keys as the test user
-    password = secrets.token_urlsafe(12)
-    created = _ensure_user(password)
-    server = SshServer(root, free_port(), SSH_USER, password)
+    user = f"pgl-ssh-{os.getpid()}"
+    server = SshServer(root, free_port(), user, secrets.token_urlsafe(12))
     try:
+        _create_user(user, server.password)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
         _keygen(root / "host_key", "ed25519")
         _keygen(server.key_path, "ed25519", KEY_PASSPHRASE)
@@ -165,15 +161,14 @@ def sshd() -> Iterator[SshServer]:
         (root / "authorized_keys").write_text(
             (root / "client_ed25519.pub").read_text() + (root / "client_rsa.pub").read_text())
         (root / "authorized_keys").chmod(0o644)
-        (root / "sshd_config").write_text(CONFIG.format(port=server.port, root=root, user=SSH_USER))
+        (root / "sshd_config").write_text(CONFIG.format(port=server.port, root=root, user=user))
         _run(SSHD, "-t", "-f", str(root / "sshd_config"))
         server.start()
         yield server
     finally:
         server.stop()
         log = server.log()
-        if created:
-            subprocess.run(["userdel", SSH_USER], check=False, capture_output=True)
+        subprocess.run(["userdel", user], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
         if log:
             print(f"--- sshd log ---\n{log[-4000:]}")
