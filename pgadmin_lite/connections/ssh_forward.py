@@ -6,9 +6,11 @@ Imported only when a tunnel opens (paramiko takes a quarter of a second to load,
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import select
 import socket
+import struct
 import threading
 
 import paramiko
@@ -20,6 +22,7 @@ from pgadmin_lite.errors import SshAuthRefused, SshBastionUnreachable, SshForwar
 log = logging.getLogger(__name__)
 
 _BUFFER = 65536
+PROC_NET_TCP = "/proc/net/tcp"  # the IPv4 sockets and their owners' uids (the listener is on 127.0.0.1)
 # Host-key algorithms that can present a stored key of each type (an RSA key signs with SHA-2 these days).
 _ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}
 
@@ -135,9 +138,14 @@ class Tunnel:
     def _accept_loop(self) -> None:
         while True:
             try:
-                sock, _ = self._listener.accept()
+                sock, peer = self._listener.accept()
             except OSError:
                 return  # closed
+            if not is_own_socket(peer, self.port):
+                log.warning("SSH tunnel %s: refused a connection from %s:%s of another OS user", self.spec.label,
+                            *peer[:2])
+                sock.close()
+                continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 channel = self._ready.get_nowait()
@@ -173,6 +181,21 @@ class Tunnel:
         if transport is not None:
             transport.close()
             log.info("SSH tunnel %s on port %s closed", self.spec.label, self.port)
+
+
+def is_own_socket(peer: tuple[str, int], port: int, table: str = PROC_NET_TCP) -> bool:
+    """Whether the socket connecting from peer to our port belongs to this process's OS user (Linux's socket
+    table says); elsewhere, True. Another user of the web host may not ride our tunnel past the bastion."""
+    try:
+        with open(table) as lines:
+            rows = [line.split() for line in lines][1:]
+    except OSError:
+        return True
+    local = f"{struct.unpack('=I', socket.inet_aton(peer[0]))[0]:08X}:{peer[1]:04X}"
+    for row in rows:
+        if len(row) > 7 and row[1] == local and row[2].endswith(f":{port:04X}"):
+            return int(row[7]) == os.geteuid()
+    return False
 
 
 def _pump(sock: socket.socket, channel: paramiko.Channel) -> None:

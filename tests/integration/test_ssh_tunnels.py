@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -215,3 +217,17 @@ def test_each_user_of_a_shared_server_brings_their_own_ssh_secret(client: ApiCli
     assert saved.status_code == 200 and saved.get_json()["ssh_secrets"] == ["ssh_password"]
     assert check(user, server["id"]).status_code == 200
     assert check(client, server["id"]).status_code == 200
+
+
+def test_another_os_user_cannot_ride_the_tunnel(client: ApiClient, pg_server: PgServer, sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    [port] = tunnels.registry.open_ports(server_id=server["id"])
+    probe = ("import socket, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10); "
+             "s.sendall(bytes([0, 0, 0, 8, 4, 210, 22, 47])); print(repr(s.recv(1)))")  # PostgreSQL's SSLRequest
+    ours = subprocess.run([sys.executable, "-c", probe, str(port)], capture_output=True, text=True, check=True)
+    assert ours.stdout.strip() in ("b'N'", "b'S'")  # PostgreSQL answered through the tunnel
+    theirs = subprocess.run(["/usr/bin/python3", "-c", probe, str(port)], capture_output=True, text=True,
+                            check=False, user=sshd.user, cwd="/")  # the system Python: ours is under /root
+    assert theirs.stdout.strip() == "b''" or "ConnectionResetError" in theirs.stderr, theirs  # closed unanswered
+    assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
