@@ -45,6 +45,7 @@ class Tunnel:
         """Make sure the SSH session is up, and queue a channel to the server (the refusal, if any, is raised)."""
         with self._lock:
             if self._transport is None or not self._transport.is_active():
+                self._drop_ready()  # channels of an SSH session that ended
                 self._transport = self._connect()
             transport = self._transport
         self._ready.put(self._open_channel(transport))
@@ -168,14 +169,17 @@ class Tunnel:
             log.info("SSH tunnel %s: %s", self.spec.label, exc.message)
             return None
 
-    def close(self) -> None:
-        self._closed = True
-        self._listener.close()
+    def _drop_ready(self) -> None:
         while True:
             try:
                 self._ready.get_nowait().close()
             except queue.Empty:
-                break
+                return
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        self._drop_ready()
         with self._lock:
             transport, self._transport = self._transport, None
         if transport is not None:
