@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.plugins.browser import login
+from tests.plugins.browser import http_session, login
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
@@ -52,3 +52,35 @@ def test_tunnel_with_a_key_then_forget_the_host_key(live_server: LiveServer, pg_
     page.reload()
     row.locator(".edit-button").click()
     assert not form.locator("#ssh-host-key").is_visible()
+
+
+def test_key_picked_from_my_files_and_password_auth_hides_the_key(live_server: LiveServer, pg_server: PgServer,
+                                                                  sshd: SshServer, page: Any) -> None:
+    http = http_session(live_server.url)
+    written = http.put(f"{live_server.url}/api/v1/storage/text", json={"path": "/bastion_key",
+                                                                       "text": sshd.key_path.read_text()}, timeout=10)
+    assert written.ok, written.text
+    login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
+    page.click("#add-server")
+    form = page.locator("#server-form")
+    for name, value in (("name", "Picked key"), ("host", pg_server.host), ("port", str(pg_server.port)),
+                        ("username", pg_server.user), ("ssh_host", sshd.host), ("ssh_port", str(sshd.port)),
+                        ("ssh_username", sshd.user)):
+        if name.startswith("ssh_") and not form.locator("#ssh-tunnel-fields").is_visible():
+            form.locator("#ssh-enabled").check()
+        form.locator(f"input[name={name}]").fill(value)
+    form.locator("select[name=ssh_auth]").select_option("password")
+    assert form.locator("input[name=ssh_password]").is_visible()
+    assert not form.locator("textarea[name=ssh_key]").is_visible()
+    form.locator("select[name=ssh_auth]").select_option("key")
+    form.locator("#ssh-key-choose").click()
+    dialog = page.locator("#file-dialog")
+    dialog.locator("#file-dialog-list li[data-name='bastion_key'] button").click()
+    dialog.locator("#file-dialog-ok").click()
+    form.locator("#ssh-key-file", has_text="/bastion_key").wait_for()
+    form.locator("input[name=ssh_passphrase]").fill(KEY_PASSPHRASE)
+    page.click("#server-save")
+    row = page.locator(".server-row", has_text="Picked key")
+    row.locator(".test-button").click()
+    page.locator(".test-result.ok").wait_for()

@@ -29,6 +29,12 @@ function showHostKey(fingerprint) {
   $("#ssh-forget-host-key").hidden = !server?.is_owner;
 }
 
+function note(text) {
+  const el = $("#ssh-saved");
+  el.textContent = text;
+  el.hidden = !text;
+}
+
 function setKeyFile(path) {
   keyFile = path;
   $("#ssh-key-file").textContent = path ? `Will copy ${path} into the vault when saved.` : "";
@@ -47,7 +53,7 @@ export function fillSshTunnel(target) {
   form.ssh_keepalive_s.value = tunnel.keepalive_s ?? 30;
   for (const name of Object.keys(SECRET_LABELS)) form[name].value = "";
   const saved = (target?.ssh_secrets ?? []).map((name) => SECRET_LABELS[name] ?? name);
-  $("#ssh-saved").textContent = saved.length ? `Saved: ${saved.join(", ")} (leave empty to keep).` : "";
+  note(saved.length ? `Saved: ${saved.join(", ")} (leave empty to keep).` : "");
   setKeyFile(null);
   showHostKey(target?.ssh_host_key_fingerprint);
   showEnabled();
@@ -81,7 +87,7 @@ async function forgetHostKey() {
     await withSession(() => api("DELETE", `api/v1/servers/${server.id}/ssh-host-key`));
     server.ssh_host_key_fingerprint = null;
     showHostKey(null);
-    $("#ssh-saved").textContent = "The host key is forgotten: the next connection trusts the key it is shown.";
+    note("The host key is forgotten: the next connection trusts the key it is shown.");
   } catch (err) {
     showError(errorBox, err);
   }
