@@ -217,7 +217,7 @@ def _pump(sock: socket.socket, channel: paramiko.Channel) -> None:
                 if not data:
                     break
                 sock.sendall(data)
-    except (OSError, paramiko.SSHException, EOFError):
+    except (OSError, ValueError, paramiko.SSHException, EOFError):  # ValueError: a side closed under select
         pass
     finally:
         channel.close()

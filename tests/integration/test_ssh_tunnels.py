@@ -8,11 +8,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from pgadmin_lite.connections import tunnels
+from pgadmin_lite.connections import opening, tunnels
 from tests.integration.test_jobs_support import job_log, run_job
 from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD, ApiClient, api_client, module_scoped_app
 from tests.plugins.postgres_fixture import PgServer, free_port
@@ -231,3 +232,24 @@ def test_another_os_user_cannot_ride_the_tunnel(client: ApiClient, pg_server: Pg
                             check=False, user=sshd.user, cwd="/")  # the system Python: ours is under /root
     assert theirs.stdout.strip() == "b''" or "ConnectionResetError" in theirs.stderr, theirs  # closed unanswered
     assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
+
+
+def test_concurrent_connects_open_one_tunnel(pg_server: PgServer, sshd: SshServer) -> None:
+    """Threads racing to connect through the same spec share one SSH session; it closes after the last one."""
+    stored: list[str] = []
+    spec = tunnels.TunnelSpec(0, 0, sshd.host, (sshd.host,), sshd.port, sshd.user, pg_server.host, pg_server.port,
+                              password=sshd.password, on_new_host_key=lambda key: stored.append(key) or key)
+    params = {"host": pg_server.host, "port": pg_server.port, "user": pg_server.user, "dbname": "postgres",
+              opening.TUNNEL: spec}
+    with ThreadPoolExecutor(8) as pool:
+        conns = list(pool.map(lambda _: opening.connect(params, autocommit=True), range(8)))
+    try:
+        assert len(tunnels.registry.open_ports(user_id=0)) == 1 and len(stored) == 1
+        assert all(conn.execute("SELECT 1").fetchone() == (1,) for conn in conns)
+        assert len({conn.info.backend_pid for conn in conns}) == 8
+    finally:
+        for conn in conns[:-1]:
+            conn.close()
+        assert len(tunnels.registry.open_ports(user_id=0)) == 1
+        conns[-1].close()
+    assert tunnels.registry.open_ports(user_id=0) == []
