@@ -2,6 +2,7 @@
 
 Every connection carries a connect timeout and our application_name; the web host's ~/.pgpass,
 PGPASSWORD and service files are never read; a failure to connect is a domain error naming the fix.
+A server behind an SSH bastion is reached through a shared tunnel (tunnels.py) the connection holds a lease on.
 """
 
 from __future__ import annotations
