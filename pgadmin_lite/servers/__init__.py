@@ -14,10 +14,12 @@ POLICY_KEY = "server_policy"
 
 def init_app(app: Flask) -> None:
     """Build the server policy at start-up, so a malformed SERVER_* setting stops the app with one line."""
+    from pgadmin_lite.servers.json_views import bp as json_bp
     from pgadmin_lite.servers.views import bp
 
     app.extensions[POLICY_KEY] = ServerPolicy.from_settings(app.config)
     app.register_blueprint(bp)
+    app.register_blueprint(json_bp)
 
 
 def current_policy() -> ServerPolicy:
