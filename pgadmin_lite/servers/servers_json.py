@@ -209,8 +209,8 @@ def _parse_entry(key: str, entry: Any, *, may_share: bool, policy: ServerPolicy)
                       "maintenance_db": fields["maintenance_db"], "username": fields["username"],
                       "sslmode": fields["sslmode"], "connect_params": fields["connect_params"],
                       **_other_columns(entry, parsed, may_share=may_share)}
-    parsed.unsupported.extend(sorted(name for name, value in entry.items()
-                                     if name not in KNOWN_KEYS and not extra.is_neutral(value)))
+    parsed.unsupported = sorted({*parsed.unsupported, *(name for name, value in entry.items()
+                                                        if name not in KNOWN_KEYS and not extra.is_neutral(value))})
     return parsed
 
 
