@@ -23,6 +23,20 @@ from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers_json", __name__)
 BODY_KEYS = frozenset({"text", "path", "user_id"})
+_USER_ID = {"type": "integer", "description": "another user's id (administrators only)"}
+_IMPORT_BODY = {"type": "object", "properties": {
+    "text": {"type": "string", "description": "the servers.json content"},
+    "path": {"type": "string", "description": "or a servers.json in your file area"}, "user_id": _USER_ID}}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+_IMPORT_RESULT = {"type": "object", "properties": {
+    "user": {"type": "object"}, "added": {"type": "integer"}, "replaced": {"type": "integer"}, "unsupported": _NAMES,
+    "servers": {"type": "array", "items": {"type": "object", "properties": {
+        "key": {"type": "string"}, "name": {"type": "string"}, "group": {"type": "string"},
+        "action": {"enum": ["add", "replace"]}, "server_id": {"type": ["integer", "null"]}, "files": _NAMES,
+        "missing_files": {"type": "array", "items": {"type": "object"}}, "unsupported": _NAMES, "notes": _NAMES}}}}}
+SCHEMAS = {"servers_json.preview_import": (_IMPORT_BODY, _IMPORT_RESULT),
+           "servers_json.apply_import": (_IMPORT_BODY, _IMPORT_RESULT)}
+QUERY = {"servers_json.export_servers": {"type": "object", "properties": {"user_id": _USER_ID}}}
 
 
 def _me() -> Principal:
@@ -78,6 +92,7 @@ def _result(owner: Principal, plans: list[servers_import.Planned]) -> dict[str, 
 
 @bp.get("/api/v1/servers/export")
 def export_servers() -> ResponseReturnValue:
+    """The user's own servers as a pgAdmin servers.json download (no passwords, keys or certificates)."""
     owner = _owner(_me(), request.args.get("user_id", type=int))
     text = json.dumps(servers_json.dump_servers(owner), indent=4) + "\n"
     return Response(text, mimetype="application/json",
@@ -86,12 +101,14 @@ def export_servers() -> ResponseReturnValue:
 
 @bp.post("/api/v1/servers/import/preview")
 def preview_import() -> ResponseReturnValue:
+    """What an import would add or replace, which files it reads, and what it cannot keep; nothing is written."""
     owner, plans = _plan(_me())
     return jsonify(_result(owner, plans))
 
 
 @bp.post("/api/v1/servers/import")
 def apply_import() -> ResponseReturnValue:
+    """Import a servers.json: same group and name replaces, others are added, in one transaction."""
     me = _me()
     owner, plans = _plan(me)
     servers_import.apply_import(owner, plans, mode=servers_import.Mode.MERGE)
