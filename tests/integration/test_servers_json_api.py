@@ -244,3 +244,15 @@ def test_apply_is_all_or_nothing(app: Flask, user_client: ApiClient, monkeypatch
     monkeypatch.setattr(servers_import, "write_secrets", broken)
     assert user_client.post(APPLY, json={"text": json.dumps(document)}).status_code == 500
     assert rows(app, USER_EMAIL) == {}
+
+
+def test_a_path_is_looked_up_in_the_file_area_never_on_the_web_host(app: Flask, user_client: ApiClient) -> None:
+    document = json.loads(PGADMIN_DUMP)
+    host_file = "/etc/hostname" if Path("/etc/hostname").is_file() else "/etc/passwd"
+    document["Servers"]["1"]["ConnectionParameters"].update(sslrootcert=host_file, sslkey="/../../etc/passwd")
+    result = user_client.post(APPLY, json={"text": json.dumps(document)}).get_json()
+    assert [item["field"] for item in result["servers"][0]["missing_files"]] == [
+        "ConnectionParameters.sslrootcert", "ConnectionParameters.sslkey"]
+    server = rows(app, USER_EMAIL)["Local"]
+    assert server["tls_files"] == {} and "sslrootcert" not in server["connect_params"]
+    assert secrets_of(app, USER_EMAIL, "Local") == ({}, None)
