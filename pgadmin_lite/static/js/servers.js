@@ -3,6 +3,7 @@ import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
 import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
+import { openServersImport } from "./servers_import.js";
 import { installSessionGuard, withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
 
@@ -156,6 +157,7 @@ function openAsked() {
 
 installSessionGuard();
 document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, changed));
+document.querySelector("#import-servers").addEventListener("click", () => openServersImport({ onDone: changed }));
 window.addEventListener("pgadmin-lite:logged-in", () => act(load));
 readyAfter(act(async () => {
   await load();
