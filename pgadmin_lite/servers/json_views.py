@@ -19,6 +19,7 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.servers import current_policy, servers_import, servers_json
 from pgadmin_lite.servers.user_files import read_user_file
+from pgadmin_lite.web.converters import INT_MAX
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers_json", __name__)
@@ -47,7 +48,7 @@ def _owner(me: Principal, user_id: Any) -> Principal:
     """Whose servers: the caller's, or (administrators only) another user's."""
     if user_id is None or user_id == me.id:
         return me
-    if isinstance(user_id, bool) or not isinstance(user_id, int):
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= INT_MAX:
         raise BadRequest("user_id must be a user's id.", field="user_id")
     if not me.is_admin:
         raise PermissionDenied("Only administrators can import or export another user's servers.")
@@ -93,7 +94,10 @@ def _result(owner: Principal, plans: list[servers_import.Planned]) -> dict[str, 
 @bp.get("/api/v1/servers/export")
 def export_servers() -> ResponseReturnValue:
     """The user's own servers as a pgAdmin servers.json download (no passwords, keys or certificates)."""
-    owner = _owner(_me(), request.args.get("user_id", type=int))
+    user_id = request.args.get("user_id")
+    if user_id is not None and not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 19):
+        raise BadRequest("user_id must be a user's id.", field="user_id")
+    owner = _owner(_me(), int(user_id) if user_id is not None else None)
     text = json.dumps(servers_json.dump_servers(owner), indent=4) + "\n"
     return Response(text, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="servers.json"'})

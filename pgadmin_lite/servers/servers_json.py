@@ -127,7 +127,9 @@ def _check_required(entry: dict[str, Any]) -> None:
     has_service = entry.get("Service") not in (None, "")
     required = ["Name", "MaintenanceDB"]
     if not has_service:
-        required += ["Port"] + ([] if "HostAddr" in entry or "hostaddr" in entry.get(CP, {}) else ["Host"])
+        params = entry.get(CP)
+        has_hostaddr = "HostAddr" in entry or (isinstance(params, dict) and "hostaddr" in params)
+        required += ["Port"] + ([] if has_hostaddr else ["Host"])
     if "SharedUsername" not in entry:
         required.append("Username")
     missing = [key for key in ("Name", "Host", "Port", "MaintenanceDB", "Username")

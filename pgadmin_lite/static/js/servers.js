@@ -13,6 +13,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
+  if (!server.host) return "from its service"; // a service-only entry (e.g. imported from servers.json)
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
