@@ -256,3 +256,50 @@ def test_a_path_is_looked_up_in_the_file_area_never_on_the_web_host(app: Flask, 
     server = rows(app, USER_EMAIL)["Local"]
     assert server["tls_files"] == {} and "sslrootcert" not in server["connect_params"]
     assert secrets_of(app, USER_EMAIL, "Local") == ({}, None)
+
+
+def test_service_only_and_hostaddr_only_entries(app: Flask, user_client: ApiClient) -> None:
+    entry = {"Name": "by service", "Group": "G", "MaintenanceDB": "postgres", "Username": "u", "Service": "prod",
+             "TunnelHost": "bastion.example.com", "UseSSHTunnel": 0}
+    by_address = {"Name": "by address", "Group": "G", "Port": 5433, "MaintenanceDB": "postgres",
+                  "SharedUsername": "shared", "ConnectionParameters": {"hostaddr": "10.0.0.9"}}
+    result = user_client.post(APPLY, json={"text": json.dumps({"Servers": {"1": entry, "2": by_address}})})
+    assert result.status_code == 200, result.get_data(as_text=True)
+    assert by_name(result.get_json())["by service"]["notes"] == ["TunnelHost ignored: UseSSHTunnel is off."]
+    servers = rows(app, USER_EMAIL)
+    assert (servers["by service"]["host"], servers["by service"]["service"], servers["by service"]["ssh_tunnel"]) == (
+        None, "prod", {})
+    assert (servers["by address"]["host"], servers["by address"]["username"]) == ("10.0.0.9", "shared")
+    exported = user_client.get("/api/v1/servers/export").get_json()["Servers"]
+    assert "Host" not in exported["1"] and exported["1"]["Service"] == "prod"
+    assert user_client.get("/servers").status_code == 200
+
+
+def test_replacing_a_shared_server_with_an_unshared_entry_ends_the_others_access(
+        app: Flask, admin_client: ApiClient, user_client: ApiClient) -> None:
+    team = admin_client.post("/api/v1/servers", json={"name": "Local", "host": "db.internal", "username": "app",
+                                                      "is_shared": True}).get_json()
+    assert user_client.put(f"/api/v1/servers/{team['id']}/credentials", json={"username": "me"}).status_code == 200
+    result = admin_client.post(APPLY, json={"text": PGADMIN_DUMP}).get_json()  # "Shared": false
+    assert [(item["action"], item["server_id"]) for item in result["servers"]] == [("replace", team["id"])]
+    assert user_client.get(f"/api/v1/servers/{team['id']}").status_code == 404
+    with app.app_context():
+        holders = db.session.execute(db.select(ServerCredential.user_id).filter_by(server_id=team["id"])).scalars()
+        assert user_id(app, USER_EMAIL) not in list(holders)
+
+
+def test_the_cli_reads_the_files_from_the_users_area(app: Flask, user_client: ApiClient, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pgadmin_lite.cli import cli
+
+    put_file(user_client, "/Users/<user>/.ssh/cert", CERT)
+    path = tmp_path / "servers.json"
+    path.write_text(DOC_EXAMPLE)
+    result = CliRunner().invoke(cli, ["load-servers", str(path), "--user", USER_EMAIL],
+                                env={"PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]})
+    assert result.exit_code == 0, result.output
+    assert ('Servers/"2" ("Fully Defined Server"): not supported, not imported: KerberosAuthentication, '
+            "PasswordExecCommand, PasswordExecExpiration, Tags.") in result.stderr
+    assert "TunnelIdentityFile: /Users/<user>/.ssh/id_rsa.pub cannot be read" in result.stderr
+    assert secrets_of(app, USER_EMAIL, "Fully Defined Server")[0] == {"sslcert": CERT}
