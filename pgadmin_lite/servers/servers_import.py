@@ -131,8 +131,8 @@ def _write(planned: Planned, owner: Principal) -> tuple[Server, bool]:
         server = Server(user_id=owner.id, **columns, tls_files=planned.tls_files)
         db.session.add(server)
         return server, False
-    if server.ssh_host_key and columns["ssh_host_key"] is None and _same_bastion(server, columns["ssh_tunnel"]):
-        columns["ssh_host_key"] = server.ssh_host_key  # the same bastion keeps the key trusted on first use
+    if "ssh_host_key" not in columns and not _same_bastion(server, columns["ssh_tunnel"]):
+        columns["ssh_host_key"] = None  # another bastion: its key is trusted on first use again
     is_unshared = server.is_shared and not columns["is_shared"]
     for name, value in columns.items():
         setattr(server, name, value)

@@ -190,8 +190,7 @@ def _other_columns(entry: dict[str, Any], parsed: ParsedEntry, *, may_share: boo
             "role": extra.pg_name(entry.get("Role"), "Role"),
             "db_restriction": _restriction(entry, parsed), "colors": extra.colors(entry),
             "post_connection_sql": extra.optional_text(entry.get("PostConnectionSQL"), "PostConnectionSQL"),
-            "read_only": False, "query_modes": {}, "query_defaults": {}, "ssh_host_key": None,
-            **extra.extension(entry.get(extra.EXTENSION))}
+            **extra.extension(entry.get(extra.EXTENSION))}  # absent: a new server's defaults, a replaced one's own
 
 
 def _parse_entry(key: str, entry: Any, *, may_share: bool, policy: ServerPolicy) -> ParsedEntry:

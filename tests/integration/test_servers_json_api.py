@@ -190,9 +190,14 @@ def test_same_group_and_name_replaces_others_are_added(app: Flask, user_client: 
                                                         "password": "kept-pw", "save_password": True}).get_json()
     other = user_client.post("/api/v1/servers", json={"name": "Local", "group": "Elsewhere", "host": "h",
                                                       "username": "u"}).get_json()
+    with app.app_context():
+        db.session.get(Server, created["id"]).read_only = True  # what pgAdmin's format has no key for
+        db.session.commit()
     preview = user_client.post(PREVIEW, json={"text": PGADMIN_DUMP}).get_json()
     assert [(item["action"], item["server_id"]) for item in preview["servers"]] == [("replace", created["id"])]
     assert user_client.post(APPLY, json={"text": PGADMIN_DUMP}).get_json()["replaced"] == 1
+    with app.app_context():
+        assert db.session.get(Server, created["id"]).read_only is True  # a pgAdmin file keeps the rail
     assert hosts(app) == {created["id"]: ("Servers", "Local", "db.internal"), other["id"]: ("Elsewhere", "Local", "h")}
     listed = {s["id"]: s for s in user_client.get("/api/v1/servers").get_json()}
     assert listed[created["id"]]["has_saved_password"] is True  # the saved password stays with the registration
