@@ -69,3 +69,19 @@ def test_an_administrator_imports_for_a_user_from_the_users_page(live_server: Li
     names = sorted(s["name"] for s in as_user.get(f"{live_server.url}/api/v1/servers", timeout=10).json()
                    if s["is_owner"])
     assert names == ["Fully Defined Server", "Minimally Defined Server"]
+
+
+def test_the_file_can_be_picked_from_the_file_area(live_server: LiveServer, page: Any) -> None:
+    http = http_session(live_server.url)
+    uploaded = http.post(f"{live_server.url}/api/v1/storage/upload", data={"path": "/"},
+                         files={"file": ("picked-servers.json", DOC_EXAMPLE, "application/json")}, timeout=10)
+    assert uploaded.status_code == 201, uploaded.text
+    login(page, live_server.url)
+    goto_ready(page, f"{live_server.url}/servers")
+    page.click("#import-servers")
+    page.click("#servers-import-pick")
+    page.locator("#file-dialog-list li[data-name='picked-servers.json'] button").dblclick()
+    page.locator(".import-row[data-name='Fully Defined Server']").wait_for()
+    assert page.inner_text("#servers-import-source") == "/picked-servers.json"
+    page.click("#servers-import-cancel")
+    page.wait_for_selector("#servers-import-dialog", state="detached")
