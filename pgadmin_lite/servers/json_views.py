@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
-from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
+from pgadmin_lite.errors import BadRequest, ConfigError, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.servers import current_policy, servers_import, servers_json
@@ -66,7 +66,10 @@ def _document(me: Principal, body: dict[str, Any]) -> tuple[str, str]:
     if ("text" in body) == ("path" in body):
         raise BadRequest("Send either text (the file's content) or path (a file in your file area).")
     if "path" in body:
-        return read_user_file(me, body["path"]), str(body["path"])
+        try:
+            return read_user_file(me, body["path"]), str(body["path"])
+        except ConfigError as exc:  # this app has no file storage
+            raise BadRequest(str(exc), hint="Upload the file instead.") from None
     if not isinstance(body["text"], str):
         raise BadRequest("text must be a string.", field="text")
     return body["text"], "servers.json"
