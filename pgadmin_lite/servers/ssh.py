@@ -15,6 +15,7 @@ from pgadmin_lite.connections.tunnels import TunnelSpec
 from pgadmin_lite.errors import BadRequest, SshAuthRefused, SshSecretRequired
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
+from pgadmin_lite.servers import secrets  # a module, not its names: secrets and service import each other via us
 from pgadmin_lite.servers.policy import (
     ServerPolicy,
     check_bastion,
@@ -22,7 +23,6 @@ from pgadmin_lite.servers.policy import (
     check_tunnel_target,
     pin_bastion,
 )
-from pgadmin_lite.servers.secrets import read_secrets, write_secrets
 from pgadmin_lite.servers.user_files import read_user_file
 from pgadmin_lite.servers.vault import SavedPasswordUnreadable, Vault
 
@@ -74,7 +74,7 @@ def secret_changes(user: Principal, body: Mapping[str, Any]) -> dict[str, str | 
 def save_secrets(server: Server, user: Principal, changes: Mapping[str, str | None], vault: Vault | None) -> None:
     """Write the changes into the user's vault envelope for the server (the caller commits)."""
     if changes:
-        write_secrets(server, user, changes, vault)
+        secrets.write_secrets(server, user, changes, vault)
 
 
 def forget_host_key_if_moved(server: Server, new_tunnel: Mapping[str, Any]) -> None:
@@ -90,7 +90,7 @@ def tunnel_json(server: Server, user: Principal) -> dict[str, Any]:
     names: list[str] = []
     if tunnel:
         try:
-            names = sorted(name for name in read_secrets(server, user) if name in SECRETS)
+            names = sorted(name for name in secrets.read_secrets(server, user) if name in SECRETS)
         except SavedPasswordUnreadable:
             names = []
     return {"ssh_tunnel": tunnel, "ssh_secrets": names,
@@ -125,9 +125,9 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
     check_target(policy, {"host": server.host, "port": server.port, "connect_params": server.connect_params,
                           "ssh_tunnel": tunnel})
     addresses = pin_bastion(policy, tunnel["host"], tunnel["port"])
-    secrets = read_secrets(server, user, vault)
+    saved = secrets.read_secrets(server, user, vault)
     wanted = "ssh_key" if tunnel["auth"] == "key" else "ssh_password"
-    if not secrets.get(wanted):
+    if not saved.get(wanted):
         what = "private key" if wanted == "ssh_key" else "password"
         raise SshSecretRequired(f"No SSH {what} is saved for the tunnel of server {server.name!r}.",
                                 hint=f"Save your SSH {what} in the server's SSH tunnel settings (a shared "
@@ -136,8 +136,8 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
         user_id=user.id, server_id=server.id, bastion=tunnel["host"],
         addresses=tuple(addresses), port=tunnel["port"],
         username=tunnel["username"], target_host=str(server.host), target_port=server.port,
-        password=secrets.get("ssh_password") if wanted == "ssh_password" else None,
-        private_key=secrets.get("ssh_key") if wanted == "ssh_key" else None,
-        passphrase=secrets.get("ssh_passphrase") if wanted == "ssh_key" else None,
+        password=saved.get("ssh_password") if wanted == "ssh_password" else None,
+        private_key=saved.get("ssh_key") if wanted == "ssh_key" else None,
+        passphrase=saved.get("ssh_passphrase") if wanted == "ssh_key" else None,
         keepalive_s=int(tunnel.get("keepalive_s", 30)), timeout_s=float(timeout_s), host_key=server.ssh_host_key,
         on_new_host_key=_host_key_store(db.engine, server.id))
