@@ -253,3 +253,22 @@ def test_concurrent_connects_open_one_tunnel(pg_server: PgServer, sshd: SshServe
         assert len(tunnels.registry.open_ports(user_id=0)) == 1
         conns[-1].close()
     assert tunnels.registry.open_ports(user_id=0) == []
+
+
+def test_a_pgadmin_servers_json_tunnel_with_a_key_from_my_files_connects(client: ApiClient, pg_server: PgServer,
+                                                                        sshd: SshServer) -> None:
+    """Issue 17's parts meet: pgAdmin's Tunnel* keys and TunnelIdentityFile (read from my area into the vault)."""
+    assert client.put("/api/v1/storage/text", json={"path": "/rsa_key", "text": sshd.rsa_key_path.read_text()}
+                      ).status_code in (200, 201)
+    document = {"Servers": {"1": {
+        "Name": "imported-ssh", "Group": "Servers", "Host": pg_server.host, "Port": pg_server.port,
+        "MaintenanceDB": "postgres", "Username": pg_server.user, "UseSSHTunnel": 1, "TunnelHost": sshd.host,
+        "TunnelPort": sshd.port, "TunnelUsername": sshd.user, "TunnelAuthentication": 1,
+        "TunnelIdentityFile": "/rsa_key", "TunnelKeepAlive": 20}}}
+    imported = client.post("/api/v1/servers/import", json={"text": json.dumps(document)})
+    assert imported.status_code in (200, 201), imported.get_json()
+    [server] = [s for s in client.get("/api/v1/servers").get_json() if s["name"] == "imported-ssh"]
+    assert server["ssh_tunnel"]["keepalive_s"] == 20 and server["ssh_secrets"] == ["ssh_key"]
+    assert check(client, server["id"]).status_code == 200
+    exported = client.get("/api/v1/servers/export").get_data(as_text=True)
+    assert sshd.rsa_key_path.read_text().splitlines()[1] not in exported  # the key never leaves the vault
