@@ -13,9 +13,18 @@ from typing import Any
 
 import pytest
 
+from pgadmin_lite import create_app
 from pgadmin_lite.connections import opening, tunnels
 from tests.integration.test_jobs_support import job_log, run_job
-from tests.plugins.app_fixtures import USER_EMAIL, USER_PASSWORD, ApiClient, api_client, module_scoped_app
+from tests.plugins.app_fixtures import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    USER_EMAIL,
+    USER_PASSWORD,
+    ApiClient,
+    api_client,
+    module_scoped_app,
+)
 from tests.plugins.postgres_fixture import PgServer, free_port
 from tests.plugins.sshd_fixture import KEY_PASSPHRASE, SshServer
 from tests.plugins.waiting import wait_until
@@ -272,3 +281,17 @@ def test_a_pgadmin_servers_json_tunnel_with_a_key_from_my_files_connects(client:
     assert check(client, server["id"]).status_code == 200
     exported = client.get("/api/v1/servers/export").get_data(as_text=True)
     assert sshd.rsa_key_path.read_text().splitlines()[1] not in exported  # the key never leaves the vault
+
+
+def test_the_bastion_is_judged_again_at_every_connect(client: ApiClient, app: Any, pg_server: PgServer,
+                                                      sshd: SshServer) -> None:
+    body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
+    body["ssh_tunnel"]["host"] = "localhost"
+    server = create(client, body)
+    assert check(client, server["id"]).status_code == 200
+    stricter = create_app({"DATA_DIR": app.config["DATA_DIR"], "SERVER_DENIED_HOSTS": ["localhost"]})
+    refused = check(api_client(stricter, ADMIN_EMAIL, ADMIN_PASSWORD), server["id"])
+    assert refused.status_code == 400, refused.get_json()
+    error = refused.get_json()["error"]
+    assert (error["code"], error["field"], error["setting"]) == ("server_not_allowed", "ssh_tunnel.host",
+                                                                 "SERVER_DENIED_HOSTS")
