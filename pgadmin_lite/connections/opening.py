@@ -91,11 +91,12 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
 
     Through a tunnel, the connection holds a lease on it until it closes (or, unclosed, is collected).
     """
-    params, lease = hold_tunnel(params)
+    held, lease = hold_tunnel(params)
     if lease is None:
-        return _connect(psycopg.Connection, libpq_params(params), psycopg_options)
-    try:
-        conn = _connect(TunnelledConnection, libpq_params(params), psycopg_options)
+        return _connect(psycopg.Connection, libpq_params(held), psycopg_options)
+    try:  # a failure names the server's own port, not the tunnel's local one
+        kwargs = libpq_params(held)
+        conn = _connect(TunnelledConnection, kwargs, psycopg_options, shown={**kwargs, "port": params.get("port")})
     except BaseException:
         lease.release()
         raise
@@ -104,12 +105,12 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
     return conn
 
 
-def _connect(cls: type[psycopg.Connection[Any]], kwargs: dict[str, Any],
-             psycopg_options: Mapping[str, Any]) -> psycopg.Connection[Any]:
+def _connect(cls: type[psycopg.Connection[Any]], kwargs: dict[str, Any], psycopg_options: Mapping[str, Any],
+             shown: Mapping[str, Any] | None = None) -> psycopg.Connection[Any]:
     try:
         conn = cls.connect(**kwargs, **psycopg_options)
     except psycopg.OperationalError as exc:
-        error = connection_error(exc, kwargs)
+        error = connection_error(exc, shown or kwargs)
         log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
                  error.message)
         raise error from None

@@ -283,6 +283,14 @@ def test_a_pgadmin_servers_json_tunnel_with_a_key_from_my_files_connects(client:
     assert sshd.rsa_key_path.read_text().splitlines()[1] not in exported  # the key never leaves the vault
 
 
+def test_a_wrong_database_through_the_tunnel_names_the_servers_own_port(client: ApiClient, pg_server: PgServer,
+                                                                       sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password, maintenance_db="no_such_db"))
+    failed = check(client, server["id"])
+    assert failed.status_code == 502
+    assert f"{pg_server.host}:{pg_server.port}/no_such_db" in failed.get_json()["error"]["hint"]
+
+
 def test_the_bastion_is_judged_again_at_every_connect(client: ApiClient, app: Any, pg_server: PgServer,
                                                       sshd: SshServer) -> None:
     body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
