@@ -42,13 +42,31 @@ class Tunnel:
         threading.Thread(target=self._accept_loop, name=f"ssh-tunnel-{self.port}", daemon=True).start()
 
     def prepare(self) -> None:
-        """Make sure the SSH session is up, and queue a channel to the server (the refusal, if any, is raised)."""
+        """Make sure the SSH session is up, and queue a channel to the server (the refusal, if any, is raised).
+
+        A session that died unnoticed (the bastion restarted) is replaced once, so the caller does not see it.
+        """
+        transport, is_fresh = self._session(None)
+        try:
+            channel = self._open_channel(transport)
+        except SshBastionUnreachable:
+            if is_fresh:
+                raise
+            transport, _ = self._session(transport)
+            channel = self._open_channel(transport)
+        self._ready.put(channel)
+
+    def _session(self, dead: paramiko.Transport | None) -> tuple[paramiko.Transport, bool]:
+        """The live SSH session (replacing dead, or one that ended) and whether it was just opened."""
         with self._lock:
-            if self._transport is None or not self._transport.is_active():
-                self._drop_ready()  # channels of an SSH session that ended
-                self._transport = self._connect()
-            transport = self._transport
-        self._ready.put(self._open_channel(transport))
+            current = self._transport
+            if current is not None and current is not dead and current.is_active():
+                return current, False
+            if current is not None:
+                current.close()
+            self._drop_ready()  # channels of an SSH session that ended
+            self._transport = self._connect()
+            return self._transport, True
 
     def _connect(self) -> paramiko.Transport:
         spec = self.spec

@@ -303,3 +303,17 @@ def test_the_bastion_is_judged_again_at_every_connect(client: ApiClient, app: An
     error = refused.get_json()["error"]
     assert (error["code"], error["field"], error["setting"]) == ("server_not_allowed", "ssh_tunnel.host",
                                                                  "SERVER_DENIED_HOSTS")
+
+
+def test_a_dead_ssh_session_is_replaced_for_the_next_connection(client: ApiClient, pg_server: PgServer,
+                                                                sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    [port] = tunnels.registry.open_ports(server_id=server["id"])
+    assert sshd.proc is not None
+    sessions = subprocess.run(["pgrep", "-P", str(sshd.proc.pid)], capture_output=True, text=True).stdout.split()
+    assert sessions, "no sshd session process to end"
+    subprocess.run(["kill", "-TERM", *sessions], check=True)  # what a bastion's restart does to its sessions
+    assert check(client, server["id"]).status_code == 200  # a new SSH session behind the same local port
+    assert tunnels.registry.open_ports(server_id=server["id"]) == [port]
+    client.delete(f"/api/v1/query-tool/{tx_id}")
