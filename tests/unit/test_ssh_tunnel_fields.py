@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import socket
+import struct
+from pathlib import Path
 
 import pytest
 
+from pgadmin_lite.connections.ssh_forward import is_own_socket
 from pgadmin_lite.connections.ssh_keys import fingerprint
 from pgadmin_lite.connections.tunnels import TunnelSpec
 from pgadmin_lite.errors import BadRequest, ServerNotAllowed
@@ -72,3 +77,17 @@ def test_a_specs_text_is_stable_and_secret_free() -> None:
     first, trusted = spec("hunter2", None), spec("hunter2", "ssh-ed25519 AAAA")
     assert "hunter2" not in repr(first) and repr(first) == repr(trusted) and first == trusted  # one tunnel
     assert repr(spec("other", None)) != repr(first) and spec("other", None) != first
+
+
+def test_the_socket_table_names_the_connecting_sockets_owner(tmp_path: Path) -> None:
+    """/proc/net/tcp lists 127.0.0.1:40000 -> :5000 as ours and 127.0.0.1:40001 -> :5000 as uid 12345's."""
+    local = f"{struct.unpack('=I', socket.inet_aton('127.0.0.1'))[0]:08X}"
+    table = tmp_path / "tcp"
+    table.write_text(
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        f"   0: {local}:9C40 {local}:1388 01 00000000:00000000 00:00000000 00000000 {os.geteuid():5d} 0 1 1\n"
+        f"   1: {local}:9C41 {local}:1388 01 00000000:00000000 00:00000000 00000000 12345 0 2 1\n")
+    assert is_own_socket(("127.0.0.1", 40000), 5000, str(table))
+    assert not is_own_socket(("127.0.0.1", 40001), 5000, str(table))
+    assert not is_own_socket(("127.0.0.1", 40002), 5000, str(table))  # gone already: refused
+    assert is_own_socket(("127.0.0.1", 40002), 5000, str(tmp_path / "absent"))  # no table (not Linux): allowed
