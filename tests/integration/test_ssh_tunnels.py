@@ -125,6 +125,16 @@ def test_connections_share_one_tunnel_that_closes_with_the_last(client: ApiClien
     wait_until(lambda: not is_listening(ports[0]), "the tunnel's port to stop listening")
 
 
+def test_the_pool_janitor_closes_an_idle_tunnel(app: Any, client: ApiClient, pg_server: PgServer,
+                                               sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    quick = api_client(create_app({"DATA_DIR": app.config["DATA_DIR"], "SHORT_LIVED_IDLE_SECONDS": 0.3}),
+                       ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert quick.get(f"/api/v1/servers/{server['id']}/databases").status_code == 200
+    wait_until(lambda: tunnels.registry.open_ports(server_id=server["id"]) == [],
+               "the idle pooled connection's eviction to close its tunnel")
+
+
 def test_cancel_reaches_the_server_through_the_tunnel(client: ApiClient, pg_server: PgServer,
                                                      sshd: SshServer) -> None:
     server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
