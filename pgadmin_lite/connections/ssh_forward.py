@@ -75,8 +75,7 @@ class Tunnel:
         transport.banner_timeout = transport.auth_timeout = spec.timeout_s
         try:
             if spec.host_key:
-                kind = spec.host_key.split()[0]
-                transport.get_security_options().key_types = _ALGORITHMS.get(kind, (kind,))
+                self._prefer_key_type(transport, spec.host_key)
             transport.start_client(timeout=spec.timeout_s)
             self._check_host_key(transport)
             self._authenticate(transport)
@@ -91,6 +90,14 @@ class Tunnel:
             transport.set_keepalive(spec.keepalive_s)
         log.info("SSH tunnel %s opened on %s:%s", spec.label, LOCAL_HOST, self.port)
         return transport
+
+    def _prefer_key_type(self, transport: paramiko.Transport, host_key: str) -> None:
+        """Ask for the stored key's type (a bastion has several); an unknown type is left to the comparison."""
+        kind = (host_key.split() or [""])[0]
+        try:
+            transport.get_security_options().key_types = _ALGORITHMS.get(kind, (kind,))
+        except ValueError:
+            log.info("SSH tunnel %s: the stored host key's type %r is unknown", self.spec.label, kind[:40])
 
     def _dial(self) -> socket.socket:
         spec = self.spec

@@ -12,9 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from pgadmin_lite import create_app
 from pgadmin_lite.connections import opening, tunnels
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import Server
 from tests.integration.test_jobs_support import job_log, run_job
 from tests.plugins.app_fixtures import (
     ADMIN_EMAIL,
@@ -177,6 +180,17 @@ def test_changed_host_key_is_refused_naming_both_fingerprints(client: ApiClient,
     assert forgot.status_code == 204
     assert check(client, server["id"]).status_code == 200
     assert client.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_host_key_fingerprint"] == new
+
+
+def test_an_unreadable_stored_host_key_is_refused_not_a_crash(client: ApiClient, app: Any, pg_server: PgServer,
+                                                               sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    with app.app_context():
+        db.session.execute(update(Server).where(Server.id == server["id"]).values(ssh_host_key="ssh-dss AAAA"))
+        db.session.commit()
+    refused = check(client, server["id"])
+    assert refused.status_code == 502 and refused.get_json()["error"]["code"] == "ssh_host_key_changed"
+    assert refused.get_json()["error"]["presented"] == sshd.host_key_fingerprint
 
 
 @pytest.mark.parametrize("failure", ["wrong_password", "unreachable", "forward_refused", "no_secret"])
