@@ -16,6 +16,7 @@ from pgadmin_lite.errors import BadRequest, SshAuthRefused, SshSecretRequired
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server
 from pgadmin_lite.servers import secrets  # a module, not its names: secrets and service import each other via us
+from pgadmin_lite.servers.fields import clean_ssh_tunnel
 from pgadmin_lite.servers.policy import (
     ServerPolicy,
     check_bastion,
@@ -119,9 +120,9 @@ def _host_key_store(engine: Engine, server_id: int) -> Callable[[str], str]:
 def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: ServerPolicy,
                 vault: Vault | None = None) -> TunnelSpec | None:
     """The tunnel to open for this user's connections to server (None: connect directly), checked by the policy."""
-    tunnel = server.ssh_tunnel or {}
-    if not tunnel:
+    if not server.ssh_tunnel:
         return None
+    tunnel = clean_ssh_tunnel(server.ssh_tunnel)  # however it was stored (an import, the CLI), as the API would
     check_target(policy, {"host": server.host, "port": server.port, "connect_params": server.connect_params,
                           "ssh_tunnel": tunnel})
     addresses = pin_bastion(policy, tunnel["host"], tunnel["port"])
@@ -139,5 +140,5 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
         password=saved.get("ssh_password") if wanted == "ssh_password" else None,
         private_key=saved.get("ssh_key") if wanted == "ssh_key" else None,
         passphrase=saved.get("ssh_passphrase") if wanted == "ssh_key" else None,
-        keepalive_s=int(tunnel.get("keepalive_s", 30)), timeout_s=float(timeout_s), host_key=server.ssh_host_key,
+        keepalive_s=tunnel["keepalive_s"], timeout_s=float(timeout_s), host_key=server.ssh_host_key,
         on_new_host_key=_host_key_store(db.engine, server.id))
