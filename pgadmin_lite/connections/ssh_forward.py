@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import select
+import selectors
 import socket
 import struct
 import threading
@@ -228,21 +228,20 @@ def is_own_socket(peer: tuple[str, int], port: int, table: str = PROC_NET_TCP) -
 
 
 def _pump(sock: socket.socket, channel: paramiko.Channel) -> None:
-    """Copy bytes both ways until either side ends (the tunnel closing ends its channels)."""
+    """Copy bytes both ways until either side ends (the tunnel closing ends its channels); epoll, not select(),
+    which fails past file descriptor 1024 in a busy process."""
+    ends = {sock: channel, channel: sock}
     try:
-        while True:
-            readable, _, _ = select.select([sock, channel], [], [])
-            if sock in readable:
-                data = sock.recv(_BUFFER)
-                if not data:
-                    break
-                channel.sendall(data)
-            if channel in readable:
-                data = channel.recv(_BUFFER)
-                if not data:
-                    break
-                sock.sendall(data)
-    except (OSError, ValueError, paramiko.SSHException, EOFError):  # ValueError: a side closed under select
+        with selectors.DefaultSelector() as selector:
+            for end in ends:
+                selector.register(end, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    data = key.fileobj.recv(_BUFFER)
+                    if not data:
+                        return
+                    ends[key.fileobj].sendall(data)
+    except (OSError, ValueError, KeyError, paramiko.SSHException, EOFError):  # a side closed under the selector
         pass
     finally:
         channel.close()
