@@ -341,3 +341,23 @@ def test_a_dead_ssh_session_is_replaced_for_the_next_connection(client: ApiClien
     assert check(client, server["id"]).status_code == 200  # a new SSH session behind the same local port
     assert tunnels.registry.open_ports(server_id=server["id"]) == [port]
     client.delete(f"/api/v1/query-tool/{tx_id}")
+
+
+def test_an_idle_tunnel_sends_keep_alives(client: ApiClient, pg_server: PgServer, sshd: SshServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import paramiko
+
+    sent: list[str] = []
+    original = paramiko.Transport.global_request
+
+    def recording(transport: paramiko.Transport, kind: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(kind)
+        return original(transport, kind, *args, **kwargs)
+
+    monkeypatch.setattr(paramiko.Transport, "global_request", recording)
+    body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
+    body["ssh_tunnel"]["keepalive_s"] = 1
+    server = create(client, body)
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    wait_until(lambda: "keepalive@lag.net" in sent, "a keep-alive on the idle SSH session")
+    assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
