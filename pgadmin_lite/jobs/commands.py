@@ -17,6 +17,8 @@ from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
+from pgadmin_lite.connections.opening import SETUP
+
 FORMAT_LETTERS = {"custom": "c", "tar": "t", "directory": "d", "plain": "p"}
 FD_PATH = "/proc/self/fd/{}"
 MASK = "********"
@@ -30,6 +32,9 @@ def conninfo(params: Mapping[str, Any], **overrides: Any) -> str:
     values = {**params, **overrides}
     values.pop("password", None)
     values.pop("passfile", None)
+    setup = values.pop(SETUP, None)
+    if setup is not None and setup.read_only:  # the read-only rail holds for the programs too (a restore fails)
+        values["options"] = f"{values.get('options') or ''} -c default_transaction_read_only=on".strip()
     return make_conninfo(**{k: v for k, v in values.items() if v is not None and v != ""})
 
 

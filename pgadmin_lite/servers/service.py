@@ -80,6 +80,9 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "port": server.port, "maintenance_db": server.maintenance_db,
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
             "connect_params": dict(server.connect_params or {}), "query_modes": dict(server.query_modes or {}),
+            "comment": server.comment, "role": server.role, "db_restriction": list(server.db_restriction or []),
+            "colors": dict(server.colors or {}), "read_only": bool(server.read_only),
+            "post_connection_sql": server.post_connection_sql, "query_defaults": dict(server.query_defaults or {}),
             "has_saved_password": bool(cred and cred.password_enc),
             "is_shared": server.is_shared, "is_owner": server.user_id == user.id}
 

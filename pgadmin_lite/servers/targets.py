@@ -46,6 +46,8 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
         "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
     }
+    if server.role or server.read_only or server.post_connection_sql:
+        params[opening.SETUP] = opening.Setup(server.role, server.post_connection_sql, bool(server.read_only))
     return pin_connect_params(params, policy or current_policy())
 
 
