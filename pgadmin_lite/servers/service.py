@@ -220,6 +220,34 @@ def delete_server(server: Server, user: Principal) -> None:
         f"The server {name!r} was deleted, which closed this query tool; any open transaction was rolled back."))
 
 
+# --- Testing a registration before it is saved -----------------------------------------------------------------
+
+KEPT_OUT_OF_DRAFTS = frozenset({"id", "user_id", "group_name", "is_shared", "created_at", "updated_at"})
+
+
+def draft_server(user: Principal, body: Mapping[str, Any], *, policy: ServerPolicy | None = None
+                 ) -> tuple[Server, str | None]:
+    """The registration as the dialog holds it (validated and policy-checked as a save would be, never added to
+    the session) and the password typed for it. With server_id (the owner editing it) the saved registration
+    fills what the body leaves out, and its saved password serves when none is typed."""
+    _check_known(body, WRITABLE | {"server_id"})
+    server_id, password = body.get("server_id"), body.get("password")
+    if password is not None and (not isinstance(password, str) or len(password) > 1024):
+        raise BadRequest("password must be a string of at most 1024 characters.", field="password")
+    if server_id is not None and (not isinstance(server_id, int) or isinstance(server_id, bool)):
+        raise BadRequest("server_id must be an integer.", field="server_id")
+    saved = get_owned_server(user, server_id) if server_id is not None else None
+    fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=saved is None)
+    _check_target(saved, fields, policy)
+    base = {attr.key: getattr(saved, attr.key) for attr in Server.__mapper__.column_attrs
+            if attr.key not in KEPT_OUT_OF_DRAFTS} if saved is not None else {}
+    fields.pop("group", None)
+    draft = Server(**{**base, **fields}, user_id=user.id)
+    if saved is not None:
+        draft.id = saved.id  # its saved credentials (password, secrets) are bound to this id
+    return draft, password or None
+
+
 # --- A user's own credentials ---------------------------------------------------------------------------------
 
 def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None) -> None:
