@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pglast
 import psycopg
-from pglast import ast
-from pglast.enums import VariableSetKind
 from psycopg import pq
 
 SETTINGS = frozenset({"default_transaction_read_only", "transaction_read_only"})
@@ -28,6 +25,8 @@ def switch_off_reason(statement: str) -> str | None:
     """What in the statement would switch read-only off (None: nothing, or pglast cannot parse it)."""
     if not MAY_SWITCH.search(statement):
         return None
+    import pglast  # PostgreSQL's parser: loaded by the first statement that needs it, not at start-up
+
     try:
         parsed = pglast.parse_sql(statement)
     except pglast.parser.ParseError:
@@ -40,6 +39,8 @@ def switch_off_reason(statement: str) -> str | None:
 
 
 def _is_on(node: Any) -> bool:
+    from pglast import ast
+
     value = getattr(node, "val", None)
     if isinstance(value, ast.Integer):
         return value.ival == 1
@@ -51,11 +52,16 @@ def _is_on(node: Any) -> bool:
 
 
 def _read_write(options: Any) -> bool:
+    from pglast import ast
+
     return any(isinstance(item, ast.DefElem) and item.defname == "transaction_read_only" and not _is_on(item.arg)
                for item in options or ())
 
 
 def _reason(node: Any) -> str | None:
+    from pglast import ast
+    from pglast.enums import VariableSetKind
+
     if isinstance(node, ast.TransactionStmt):
         return "a transaction started READ WRITE" if _read_write(node.options) else None
     if not isinstance(node, ast.VariableSetStmt):
