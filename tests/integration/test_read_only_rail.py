@@ -8,8 +8,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgadmin_lite.connections import opening
-from pgadmin_lite.jobs import commands
 from tests.plugins.query_tool_helpers import QueryTool, open_tool, register_server
 
 READ_ONLY = "25006"
@@ -106,9 +104,3 @@ def test_the_browsers_edits_are_refused(admin_client: Any, server_id: int, pg_se
     response = admin_client.post(f"/api/v1/servers/{server_id}/rows/changes", json=body)
     assert response.status_code >= 400 and response.get_json()["error"]["sqlstate"] == READ_ONLY
     assert count(pg_server, pg_database) == 1
-
-
-def test_a_jobs_conninfo_carries_the_rail() -> None:
-    params = {"host": "h", "options": "-c search_path=x", opening.SETUP: opening.Setup(read_only=True)}
-    assert "options='-c search_path=x -c default_transaction_read_only=on'" in commands.conninfo(params)
-    assert "pgadmin_lite_setup" not in commands.conninfo({"host": "h", opening.SETUP: opening.Setup(role="r")})

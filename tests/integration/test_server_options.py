@@ -11,6 +11,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pgadmin_lite.connections import opening
+from pgadmin_lite.jobs import commands
 from pgadmin_lite.users import service as users_service
 from tests.plugins.app_fixtures import ApiClient, api_client
 from tests.plugins.catalog_fixtures import create_database, drop_database
@@ -88,6 +90,16 @@ def test_the_role_is_set_on_query_tool_browser_and_test_connections(admin_client
     assert admin_client.post(f"/api/v1/servers/{server_id}/test").get_json()["ok"] is True
     props = admin_client.get(f"/api/v1/servers/{server_id}/tree", query_string={"kind": "databases"})
     assert props.status_code == 200, props.get_json()
+
+
+def test_a_jobs_programs_get_the_role_and_the_rail(pg_server: PgServer, nologin_role: str) -> None:
+    """pg_dump and pg_restore connect with the job's conninfo: its startup options carry both."""
+    params = {"host": pg_server.host, "port": pg_server.port, "user": pg_server.user, "dbname": "postgres",
+              "options": "-c search_path=pg_catalog", opening.SETUP: opening.Setup(nologin_role, "SELECT 1", True)}
+    with psycopg.connect(commands.conninfo(params)) as conn:
+        row = conn.execute("SELECT current_user, current_setting('default_transaction_read_only'), "
+                           "current_setting('search_path')").fetchone()
+    assert row == (nologin_role, "on", "pg_catalog")
 
 
 def test_a_role_that_cannot_be_set_is_a_clear_error(admin_client: ApiClient, pg_server: PgServer,
