@@ -72,3 +72,8 @@ def test_sections_options_and_the_test_button(live_server: LiveServer, pg_server
     page.click("#server-save")
     page.locator("#server-form-error").wait_for()
     assert page.evaluate("document.activeElement.name") == "port"  # the field the server named has the focus
+
+    page.goto(f"{live_server.url}/")  # the workspace's tree wears the server's colours
+    label = page.locator(f'li.ws-server:has(.tree-text:text-is("{name}")) > .tree-label')
+    label.wait_for()
+    assert "has-colors" in (label.get_attribute("class") or "")
