@@ -106,9 +106,9 @@ def check_connection(server: Server, user: Principal, *, password: str | None = 
     started = time.perf_counter()
     with opening.connect(params, autocommit=True) as conn:
         connected = time.perf_counter()
-        conn.execute("SELECT 1").fetchone()
+        current = conn.execute("SELECT current_user").fetchone()[0]  # the role SET ROLE chose, if any
         done = time.perf_counter()
         version = conn.info.parameter_status("server_version") or ""
         role = conn.info.user
-    return {"ok": True, "server_version": version.split(" ")[0], "username": role,
+    return {"ok": True, "server_version": version.split(" ")[0], "username": role, "current_user": current,
             "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2)}

@@ -196,6 +196,7 @@ def test_testing_an_unsaved_form_saves_nothing(user_client: ApiClient, pg_server
                                                                       post_connection_sql="SELECT 1"))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["ok"] is True and server_count(user_client) == 0
+    assert response.get_json()["current_user"] == nologin_role
     refused = user_client.post("/api/v1/servers/test", json=body_for(pg_server, port=80))
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "server_not_allowed"
     invalid = user_client.post("/api/v1/servers/test", json=body_for(pg_server, colors={"bg": "blue"}))

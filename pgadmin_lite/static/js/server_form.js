@@ -107,7 +107,8 @@ async function testForm() {
       try {
         const info = await withSession(() => api("POST", "api/v1/servers/test", data));
         testResult.classList.add("ok");
-        testResult.textContent = `Connected: PostgreSQL ${info.server_version} as ${info.username}`
+        const role = info.current_user && info.current_user !== info.username ? ` (role ${info.current_user})` : "";
+        testResult.textContent = `Connected: PostgreSQL ${info.server_version} as ${info.username}${role}`
           + ` — round trip ${info.latency_ms} ms, connect ${info.connect_ms} ms.`;
         return;
       } catch (err) {
