@@ -13,6 +13,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
+  if (!server.host) return server.service ? `service ${server.service}` : "(no host)";  // a service-only entry
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
