@@ -4,6 +4,7 @@ import { confirmAction } from "./components/dialog.js";
 import { paintServer } from "./lib/server_colors.js";
 import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
+import { openServersImport } from "./servers_import.js";
 import { installSessionGuard, withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
 
@@ -13,7 +14,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
-  if (!server.host) return server.service ? `service ${server.service}` : "(no host)";  // a service-only entry
+  if (!server.host) return "from its service"; // a service-only entry (e.g. imported from servers.json)
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
@@ -161,6 +162,7 @@ function openAsked() {
 
 installSessionGuard();
 document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, changed));
+document.querySelector("#import-servers").addEventListener("click", () => openServersImport({ onDone: changed }));
 window.addEventListener("pgadmin-lite:logged-in", () => act(load));
 readyAfter(act(async () => {
   await load();
