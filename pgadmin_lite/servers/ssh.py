@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlalchemy.engine import Engine
 
 from pgadmin_lite.auth.identity import Principal
@@ -28,6 +28,8 @@ from pgadmin_lite.servers.user_files import read_user_file
 from pgadmin_lite.servers.vault import SavedPasswordUnreadable, Vault
 
 SECRETS = ("ssh_password", "ssh_key", "ssh_passphrase")
+_DRAFT_SECRETS = "_ssh_draft_secrets"  # on a draft (never a stored server): the secrets typed for its Test
+_DRAFT_HOST_KEY = "_ssh_draft_host_key"  # and the host key its Test was shown
 _MAX_SECRET_CHARS = {"ssh_password": 1024, "ssh_key": MAX_KEY_CHARS, "ssh_passphrase": 1024}
 
 
@@ -78,11 +80,23 @@ def save_secrets(server: Server, user: Principal, changes: Mapping[str, str | No
         secrets.write_secrets(server, user, changes, vault)
 
 
+def _is_same_bastion(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
+    old, new = old or {}, new or {}
+    return (old.get("host"), old.get("port")) == (new.get("host"), new.get("port"))
+
+
 def forget_host_key_if_moved(server: Server, new_tunnel: Mapping[str, Any]) -> None:
     """Another bastion (host or port) has another host key: the stored one is forgotten."""
-    old = server.ssh_tunnel or {}
-    if (old.get("host"), old.get("port")) != (new_tunnel.get("host"), new_tunnel.get("port")):
+    if not _is_same_bastion(server.ssh_tunnel, new_tunnel):
         server.ssh_host_key = None
+
+
+def prepare_draft(draft: Server, saved: Server | None, typed: Mapping[str, str | None]) -> None:
+    """A registration tested before it is saved: the secrets typed in the dialog serve (over the saved ones),
+    and the saved host key only if the bastion is the same; nothing of it is ever stored (tunnel_spec)."""
+    if saved is None or not _is_same_bastion(saved.ssh_tunnel, draft.ssh_tunnel):
+        draft.ssh_host_key = None
+    setattr(draft, _DRAFT_SECRETS, {name: value for name, value in typed.items() if value})
 
 
 def tunnel_json(server: Server, user: Principal) -> dict[str, Any]:
@@ -102,8 +116,19 @@ def trusted_host_key(server: Server) -> dict[str, str]:
     """After connecting through a tunnel: the fingerprint of the host key trusted now (maybe just stored)."""
     if not server.ssh_tunnel:
         return {}
-    key = db.session.execute(db.select(Server.ssh_host_key).where(Server.id == server.id)).scalar_one_or_none()
+    if inspect(server).persistent:
+        key = db.session.execute(db.select(Server.ssh_host_key).where(Server.id == server.id)).scalar_one_or_none()
+    else:  # a draft: the key its Test was shown (nothing stored), else the saved one it compared with
+        key = getattr(server, _DRAFT_HOST_KEY, None) or server.ssh_host_key
     return {"ssh_host_key_fingerprint": fingerprint(key)} if key else {}
+
+
+def _draft_host_key(draft: Server) -> Callable[[str], str]:
+    """For a draft's Test: remember the key shown, to report it, and trust it for this test only."""
+    def remember(presented: str) -> str:
+        setattr(draft, _DRAFT_HOST_KEY, presented)
+        return presented
+    return remember
 
 
 def _host_key_store(engine: Engine, server_id: int) -> Callable[[str], str]:
@@ -126,7 +151,7 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
     check_target(policy, {"host": server.host, "port": server.port, "connect_params": server.connect_params,
                           "ssh_tunnel": tunnel})
     addresses = pin_bastion(policy, tunnel["host"], tunnel["port"])
-    saved = secrets.read_secrets(server, user, vault)
+    saved = {**secrets.read_secrets(server, user, vault), **getattr(server, _DRAFT_SECRETS, {})}
     wanted = "ssh_key" if tunnel["auth"] == "key" else "ssh_password"
     if not saved.get(wanted):
         what = "private key" if wanted == "ssh_key" else "password"
@@ -141,4 +166,5 @@ def tunnel_spec(server: Server, user: Principal, *, timeout_s: float, policy: Se
         private_key=saved.get("ssh_key") if wanted == "ssh_key" else None,
         passphrase=saved.get("ssh_passphrase") if wanted == "ssh_key" else None,
         keepalive_s=tunnel["keepalive_s"], timeout_s=float(timeout_s), host_key=server.ssh_host_key,
-        on_new_host_key=_host_key_store(db.engine, server.id))
+        on_new_host_key=(_host_key_store(db.engine, server.id) if inspect(server).persistent
+                         else _draft_host_key(server)))

@@ -49,6 +49,8 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
         "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
     }
+    if server.role or server.read_only or server.post_connection_sql:
+        params[opening.SETUP] = opening.Setup(server.role, server.post_connection_sql, bool(server.read_only))
     policy = policy or current_policy()
     tunnel = ssh.tunnel_spec(server, user, timeout_s=connect_timeout, policy=policy, vault=vault)
     if tunnel is not None:  # the policy judged the bastion; libpq connects to the tunnel's local end
@@ -112,10 +114,10 @@ def check_connection(server: Server, user: Principal, *, password: str | None = 
     started = time.perf_counter()
     with opening.connect(params, autocommit=True) as conn:
         connected = time.perf_counter()
-        conn.execute("SELECT 1").fetchone()
+        current = conn.execute("SELECT current_user").fetchone()[0]  # the role SET ROLE chose, if any
         done = time.perf_counter()
         version = conn.info.parameter_status("server_version") or ""
         role = conn.info.user
-    return {"ok": True, "server_version": version.split(" ")[0], "username": role,
+    return {"ok": True, "server_version": version.split(" ")[0], "username": role, "current_user": current,
             "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2),
             **ssh.trusted_host_key(server)}

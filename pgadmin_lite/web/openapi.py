@@ -47,7 +47,17 @@ SERVER_BODY = {"type": "object", "properties": {
         ("maintenance_db", "string"), ("username", "string"), ("password", "string"), ("save_password", "boolean"),
         ("sslmode", "string"), ("connect_params", "object"), ("is_shared", "boolean")]}
     | {"query_modes": {"type": "object", "properties": {name: {"type": ["boolean", "null"]} for name in MODES},
-                       "additionalProperties": False}}
+                       "additionalProperties": False},
+       "comment": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
+       "db_restriction": {"type": ["array", "null"], "items": {"type": "string"}},
+       "colors": {"type": ["object", "null"], "properties": {
+           name: {"type": ["string", "null"], "pattern": "^(#[0-9A-Fa-f]{6})?$"} for name in ("bg", "fg")},
+                  "additionalProperties": False},
+       "read_only": {"type": "boolean"}, "post_connection_sql": {"type": ["string", "null"]},
+       "query_defaults": {"type": ["object", "null"], "properties": {
+           "statement_timeout_ms": {"type": ["integer", "null"], "minimum": 0, "maximum": 86_400_000},
+           "preview_rows": {"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000}},
+                          "additionalProperties": False}}
     | {"ssh_tunnel": {"type": ["object", "null"], "additionalProperties": False, "properties": {
         "host": {"type": "string"}, "port": {"type": "integer"}, "username": {"type": "string"},
         "auth": {"enum": ["password", "key"]}, "keepalive_s": {"type": "integer", "minimum": 0, "maximum": 3600}}}}
@@ -55,6 +65,7 @@ SERVER_BODY = {"type": "object", "properties": {
         ("ssh_password", "saved in the vault; null erases it"), ("ssh_key", "a private key's text, saved in the vault"),
         ("ssh_key_file", "a private key in your file area, copied into the vault"),
         ("ssh_passphrase", "the private key's passphrase, saved in the vault")]}}
+SERVER_TEST_BODY = {**SERVER_BODY, "properties": {**SERVER_BODY["properties"], "server_id": {"type": "integer"}}}
 USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
                                               "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
                                               "unlock": {"type": "boolean"}}}
@@ -111,6 +122,7 @@ SCHEMAS: Schemas = {
         "active": {"type": ["string", "null"]}, "panel_width": {"type": ["integer", "null"]}}}, None),
     "drafts.put_draft": ({"type": "object", "required": ["text"], "properties": {"text": STRING}}, None),
     "servers.check_connection": ({"type": "object", "properties": {"password": STRING}}, None),
+    "servers.check_draft": (SERVER_TEST_BODY, None),
     "servers.set_credentials": ({"type": "object", "properties": {
         "username": STRING, "password": STRING, "save_password": BOOLEAN,
         **{name: {"type": ["string", "null"]}

@@ -361,3 +361,17 @@ def test_an_idle_tunnel_sends_keep_alives(client: ApiClient, pg_server: PgServer
     tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
     wait_until(lambda: "keepalive@lag.net" in sent, "a keep-alive on the idle SSH session")
     assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
+
+
+def test_the_dialogs_test_of_an_unsaved_tunnel_uses_the_typed_secret_and_stores_nothing(
+        client: ApiClient, pg_server: PgServer, sshd: SshServer) -> None:
+    body = tunnel_body(pg_server, sshd, ssh_password=sshd.password)
+    tested = client.post("/api/v1/servers/test", json=body)
+    assert tested.status_code == 200, tested.get_json()
+    assert tested.get_json()["ssh_host_key_fingerprint"] == sshd.host_key_fingerprint
+    assert client.get("/api/v1/servers").get_json() == []
+    server = create(client, {**body, "ssh_password": None})  # saved without its secret
+    assert server["ssh_host_key_fingerprint"] is None and server["ssh_secrets"] == []
+    retested = client.post("/api/v1/servers/test", json={"server_id": server["id"], "ssh_password": sshd.password})
+    assert retested.status_code == 200, retested.get_json()
+    assert client.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_host_key_fingerprint"] is None

@@ -279,6 +279,19 @@ def test_every_feature_that_connects_is_pinned_by_the_policy(tightened: Console,
     assert not tcp_listener.connected()
 
 
+def test_the_dialogs_test_of_an_unsaved_form_is_pinned_by_the_policy(tightened: Console,
+                                                                     tcp_listener: Listener) -> None:
+    """POST /servers/test: a form pointing at a denied host, or a saved row's denied host, connects nowhere."""
+    client = tightened.client()
+    port = tcp_listener.sock.getsockname()[1]
+    server_id = tightened.legacy_row("127.0.0.1", port)
+    before = servers(client)
+    refused(client.post("/api/v1/servers/test", json=body(host="127.0.0.1", port=port)), "host",
+            "SERVER_DENIED_HOSTS")
+    refused(client.post("/api/v1/servers/test", json={"server_id": server_id}), "host", "SERVER_DENIED_HOSTS")
+    assert not tcp_listener.connected() and servers(client) == before
+
+
 # --- What an operator's settings enable ------------------------------------------------------------------------
 
 def test_the_operators_settings_enable_exactly_what_they_name(operator: Console, pg_server: PgServer) -> None:

@@ -1,6 +1,7 @@
 // The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
+import { paintServer } from "./lib/server_colors.js";
 import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
 import { openServersImport } from "./servers_import.js";
@@ -109,7 +110,10 @@ function serverRows(server) {
     }, "Delete") : null);
   return [
     h("tr", { class: "server-row", "data-server-id": server.id, "data-name": server.name },
-      h("td", {}, h("strong", { class: "server-name" }, server.name), " ", badges),
+      h("td", {}, paintServer(h("strong", { class: "server-name" }, server.name), server), " ", badges,
+        server.read_only ? h("span", { class: "badge muted", title: "Writes are refused (a rail, not a permission)" },
+          "read-only") : null,
+        server.comment ? h("div", { class: "hint server-comment" }, server.comment) : null),
       h("td", {}, address(server)),
       h("td", {}, server.username),
       actions,

@@ -1,15 +1,16 @@
-// The server dialog's SSH tunnel section: bastion fields, secrets (typed, pasted, uploaded or picked from the
+// The server dialog's SSH tunnel section (a section of server_form_sections.js): bastion fields, secrets (typed, pasted, uploaded or picked from the
 // user's files; sent only when given, never shown back), the trusted host key and "Forget host key".
 import { api } from "./api.js";
 import { chooseFile } from "./file_dialog.js";
+import { addSection } from "./server_form_sections.js";
 import { withSession } from "./session_guard.js";
 import { showError } from "./ui.js";
 
 const SECRET_LABELS = { ssh_password: "password", ssh_key: "private key", ssh_passphrase: "passphrase" };
-let form = null;
+const form = document.querySelector("#server-form");
+const errorBox = document.querySelector("#server-form-error");
 let server = null;
 let keyFile = null;   // a path in the user's home area, sent as ssh_key_file
-let errorBox = null;
 
 const $ = (selector) => form.querySelector(selector);
 
@@ -41,7 +42,7 @@ function setKeyFile(path) {
 }
 
 /** Fill the section from a server of the API (null: a new one). */
-export function fillSshTunnel(target) {
+function fillSshTunnel(target) {
   server = target;
   const tunnel = target?.ssh_tunnel ?? {};
   const isOn = Boolean(tunnel.host);
@@ -61,7 +62,7 @@ export function fillSshTunnel(target) {
 }
 
 /** The tunnel's part of the servers API body: its settings ({} turns it off) and the secrets given. */
-export function sshTunnelBody() {
+function sshTunnelBody() {
   if (!form.ssh_enabled.checked) return { ssh_tunnel: {} };
   const auth = form.ssh_auth.value;
   const data = {
@@ -112,15 +113,11 @@ async function uploadKey(event) {
   setKeyFile(null);
 }
 
-/** Wire the section of the server form once (errors of its own actions go to the form's error box). */
-export function initSshTunnel(serverForm, formErrorBox) {
-  form = serverForm;
-  errorBox = formErrorBox;
-  form.ssh_enabled.addEventListener("change", showEnabled);
-  form.ssh_auth.addEventListener("change", showAuth);
-  form.ssh_key.addEventListener("input", () => setKeyFile(null));
-  $("#ssh-forget-host-key").addEventListener("click", forgetHostKey);
-  $("#ssh-key-choose").addEventListener("click", chooseKeyFile);
-  $("#ssh-key-upload-button").addEventListener("click", () => $("#ssh-key-upload").click());
-  $("#ssh-key-upload").addEventListener("change", uploadKey);
-}
+addSection({ fill: (_form, target) => fillSshTunnel(target), collect: (_form, data) => Object.assign(data, sshTunnelBody()) });
+form.ssh_enabled.addEventListener("change", showEnabled);
+form.ssh_auth.addEventListener("change", showAuth);
+form.ssh_key.addEventListener("input", () => setKeyFile(null));
+$("#ssh-forget-host-key").addEventListener("click", forgetHostKey);
+$("#ssh-key-choose").addEventListener("click", chooseKeyFile);
+$("#ssh-key-upload-button").addEventListener("click", () => $("#ssh-key-upload").click());
+$("#ssh-key-upload").addEventListener("change", uploadKey);
