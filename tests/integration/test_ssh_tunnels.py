@@ -375,3 +375,12 @@ def test_the_dialogs_test_of_an_unsaved_tunnel_uses_the_typed_secret_and_stores_
     retested = client.post("/api/v1/servers/test", json={"server_id": server["id"], "ssh_password": sshd.password})
     assert retested.status_code == 200, retested.get_json()
     assert client.get(f"/api/v1/servers/{server['id']}").get_json()["ssh_host_key_fingerprint"] is None
+
+
+def test_a_read_only_server_behind_a_tunnel_keeps_its_rail(client: ApiClient, pg_server: PgServer,
+                                                           sshd: SshServer) -> None:
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password, read_only=True))
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    result = client.post(f"/api/v1/query-tool/{tx_id}/execute", json={"sql": "CREATE TEMP TABLE t (x int)"})
+    assert result.get_json()["error"]["sqlstate"] == "25006"  # the setup ran on the tunnelled connection
+    assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
