@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pgadmin_lite.connections import private_files
 from pgadmin_lite.connections.encoding import adapt_connection
 from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
 
@@ -24,17 +25,25 @@ DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the co
 # A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
 # ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
 NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
-# Parameters that make libpq read files or settings of the web host (a service file names host, user, password).
+# Parameters that make libpq read files or settings of the web host (a service file names host, user, password);
+# a service is accepted only with the servicefile it comes from (the operator's, PG_SERVICE_FILE: targets.py).
 HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
+SERVICE_PARAMS = frozenset({"service", "servicefile"})
+# Nor the web server's ~/.postgresql/root.crt, postgresql.crt, postgresql.key and root.crl (libpq's defaults).
+NO_TLS_FILES = {name: os.path.join(os.devnull, f"no-{name}") for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl")}
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
 
 
 def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """params as libpq will get them: a timeout, our name, no password or passfile from the web host."""
-    named = sorted(HOST_FILE_PARAMS & set(params))
+    """params as libpq will get them: a timeout, our name, no password, passfile or TLS file from the web host."""
+    named = set(HOST_FILE_PARAMS & set(params))
+    if params.get("service") and params.get("servicefile"):
+        named -= SERVICE_PARAMS
     if named:
-        raise BadRequest(f"Connection parameter(s) {', '.join(named)} would read files of the web server.")
+        raise BadRequest(f"Connection parameter(s) {', '.join(sorted(named))} would read files of the web server.")
     out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **params}
+    if not out.get("service"):  # else the operator's service names them (explicit values would override it)
+        out.update({name: out.get(name) or path for name, path in NO_TLS_FILES.items()})
     # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
     out["password"] = out.get("password") or ""
     out["passfile"] = NO_PASSFILE
@@ -60,7 +69,8 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
     """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable."""
     kwargs = libpq_params(params)
     try:
-        conn = psycopg.connect(**kwargs, **psycopg_options)
+        with private_files.materialized(kwargs) as files:  # libpq reads them while it connects, then they go
+            conn = psycopg.connect(**files, **psycopg_options)
     except psycopg.OperationalError as exc:
         error = connection_error(exc, kwargs)
         log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
@@ -73,3 +83,13 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
 def set_search_path(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> None:
     """SET search_path TO the schemas, each one an identifier (a tool opened on a schema starts in it)."""
     conn.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, schemas))))
+
+
+def cancel(conn: psycopg.Connection[Any], timeout: float = 5.0) -> None:
+    """libpq's cancel request: the encrypted one (libpq 17+ connects again with the connection's parameters),
+    else the classic one, which needs no file (a connection's private TLS files are gone after its connect)."""
+    try:
+        conn.cancel_safe(timeout=timeout)
+    except psycopg.OperationalError as exc:
+        log.debug("Encrypted cancel request failed (%s); sending the classic one.", exc)
+        conn.cancel()

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
+from pgadmin_lite.connections import opening
 from pgadmin_lite.connections.execution import (
     ConnectionLost,
     Modes,
@@ -452,7 +453,7 @@ class QuerySession:
             if not self.is_running:
                 return False
             if self._in_user_statement:
-                self.conn.cancel_safe(timeout=5.0)
+                opening.cancel(self.conn)
             else:
                 self._cancel_asked = True
             return True

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from pgadmin_lite.auth.identity import Principal
-from pgadmin_lite.connections import opening
+from pgadmin_lite.connections import opening, private_files
 from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
@@ -159,6 +159,20 @@ def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
         return binaries.server_major(conn.info.server_version)
 
 
+def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The connection's TLS files in the job directory for the job's programs (removed when it ends); an
+    encrypted key is written decrypted there, as the sslpassword must not reach a command line."""
+    if not private_files.has_private(kwargs):
+        return kwargs
+    job_dir = _job_dir(job)
+    job_dir.mkdir(mode=0o700, exist_ok=True)
+    params = dict(kwargs)
+    password = params.pop("sslpassword", None)
+    if password and isinstance(params.get("sslkey"), private_files.PrivateText):
+        params["sslkey"] = private_files.PrivateText(private_files.decrypted_key(params["sslkey"].text, password))
+    return private_files.write_private(params, private_files.make_private_dir(job_dir / jobfiles.TLS_DIR))
+
+
 def _child_env(job_dir: Path, password: str) -> dict[str, str]:
     """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all)."""
     env = interpreter.worker_env()
@@ -175,7 +189,7 @@ def _launch(job: Job, plan: Plan, python: str, password: str) -> None:
     """Write the job directory, start the worker, record its identity."""
     settings = _settings()
     job_dir = _job_dir(job)
-    job_dir.mkdir(mode=0o700)
+    job_dir.mkdir(mode=0o700, exist_ok=True)  # made already when it holds TLS files
     plan.spec.update(log_max_bytes=settings.log_max_bytes, cancel_grace=settings.cancel_grace)
     jobfiles.write_json(job_dir / jobfiles.SPEC, plan.spec)
     env = _child_env(job_dir, password)
@@ -213,6 +227,7 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
     plan: Plan | None = None
     try:
         major = _server_major(kwargs)
+        kwargs = _with_tls_files(job, kwargs)
         context = PlanContext(job.id, kwargs, database, major, settings.bin_dirs, output_root, input_root)
         plan = build_plan(request, context)
         _launch(job, plan, python, kwargs["password"])

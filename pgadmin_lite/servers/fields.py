@@ -15,6 +15,7 @@ SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULTS: dict[str, Any] = {"group": "Servers", "port": 5432, "maintenance_db": "postgres", "sslmode": "prefer",
                             "connect_params": {}, "query_modes": {}}
 REQUIRED = ("name", "host", "username")
+FILE_FIELDS = ("tls_files", "tls_client", "passfile")  # beside the columns: files for libpq (connect_files.py)
 PG_NAME_BYTES = 63  # NAMEDATALEN - 1: longer role and database names cannot exist
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:%,-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -125,10 +126,18 @@ def clean_query_modes(value: Any, label: str = "query_modes") -> dict[str, bool]
     return {name: item for name, item in sorted(value.items()) if item is not None}
 
 
+def _optional(check: Check) -> Check:
+    """null (or "") clears the field."""
+    def optional(value: Any, label: str) -> Any:
+        return None if value in (None, "") else check(value, label)
+    return optional
+
+
 FIELDS: dict[str, Check] = {
     "name": _text(128), "group": _text(128), "host": _host, "port": _int_range(1, 65535),
     "maintenance_db": _pg_name, "username": _pg_name, "sslmode": _choice(*SSLMODES),
     "connect_params": clean_connect_params, "query_modes": clean_query_modes,
+    "service": _optional(_text(255)),  # in the operator's pg_service.conf (then host is optional)
 }
 
 
@@ -138,11 +147,13 @@ def clean_fields(data: Mapping[str, Any], *, is_new: bool, labels: Mapping[str, 
     values = {**DEFAULTS, **data} if is_new else dict(data)
     cleaned: dict[str, Any] = {}
     for name in REQUIRED if is_new else ():
-        if values.get(name) in (None, ""):
+        if values.get(name) in (None, "") and not (name == "host" and values.get("service")):
             label = labels.get(name, name)
             raise BadRequest(f"{label} is required", field=label)
     for name, check in FIELDS.items():
-        if name in values:
+        if name == "host" and values.get(name) in (None, "") and values.get("service"):
+            cleaned[name] = None  # a service-only entry: the service says where
+        elif name in values:
             cleaned[name] = check(values[name], labels.get(name, name))
     for name in ("name", "group"):
         if name in cleaned:

@@ -7,6 +7,7 @@ handling the request).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import or_
@@ -15,14 +16,20 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
-from pgadmin_lite.servers import current_policy
-from pgadmin_lite.servers.fields import FIELDS, clean_fields
+from pgadmin_lite.servers import current_policy, pg_services
+from pgadmin_lite.servers.fields import FIELDS, FILE_FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy, check_registration
 from pgadmin_lite.servers.signals import server_access_lost
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
-WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared"})
-TARGET_FIELDS = frozenset({"host", "port", "connect_params"})  # what the server policy judges
+WRITABLE = frozenset({*FIELDS, *FILE_FIELDS, "password", "save_password", "is_shared"})
+TARGET_FIELDS = frozenset({"host", "port", "connect_params", "service"})  # what the server policy judges
+
+
+def _files() -> ModuleType:
+    """connect_files (imported late: it reads the vault's secrets, whose module needs this one)."""
+    from pgadmin_lite.servers import connect_files
+    return connect_files
 
 
 # --- Access ---------------------------------------------------------------------------------------------------
@@ -81,7 +88,8 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
             "connect_params": dict(server.connect_params or {}), "query_modes": dict(server.query_modes or {}),
             "has_saved_password": bool(cred and cred.password_enc),
-            "is_shared": server.is_shared, "is_owner": server.user_id == user.id}
+            "is_shared": server.is_shared, "is_owner": server.user_id == user.id,
+            **_files().changes_json(server, user, cred)}
 
 
 # --- Create, change, delete -----------------------------------------------------------------------------------
@@ -142,6 +150,8 @@ def _check_target(server: Server | None, fields: Mapping[str, Any], policy: Serv
         return  # a rename or a regrouping points nowhere new
     stored = {name: getattr(server, name) for name in TARGET_FIELDS} if server is not None else {}
     target = {**stored, **fields}
+    if not target.get("host") and target.get("service"):  # a service-only entry: where the service points
+        target.update(pg_services.service_params(target["service"], pg_services.configured_file(), None))
     check_registration(policy or current_policy(), target["host"], target["port"], target["connect_params"] or {})
 
 
@@ -151,6 +161,7 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
     _check_target(None, fields, policy)
+    files = _files().clean_changes(owner, body)
     save, password = _password_change(body, has_saved=False)
     is_shared = _check_sharing(body, owner, False)
     server = Server(user_id=owner.id, group_name=fields.pop("group"), is_shared=bool(is_shared), **fields)
@@ -158,6 +169,7 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     try:
         db.session.flush()  # the id binds the saved password to this row
         _store_password(server, owner, save, password, vault)
+        _files().apply_changes(server, owner, files, vault)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -174,6 +186,7 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
     _check_target(server, fields, policy)
+    files = _files().clean_changes(user, body)
     cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     is_shared = _check_sharing(body, user, server.is_shared)
@@ -183,7 +196,9 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         setattr(server, name, value)
     is_unshared = is_shared is False and server.is_shared
     try:
+        _files().check_address(server)
         _store_password(server, user, save, password, vault)
+        _files().apply_changes(server, user, files, vault)
         if is_unshared:
             _forget_others(server)
         if is_shared is not None:
@@ -224,7 +239,8 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
 
     The username is replaced (absent: the registration's); the password follows the save_password rules.
     """
-    _check_known(body, frozenset({"username", "password", "save_password"}))
+    _check_known(body, frozenset({"username", "password", "save_password", "tls_client", "passfile"}))
+    files = _files().clean_changes(user, body)
     username = body.get("username")
     if username is not None:
         username = clean_fields({"username": username}, is_new=False)["username"]
@@ -241,6 +257,7 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
     try:
         db.session.flush()
         _store_password(server, user, save, password, vault)
+        _files().apply_changes(server, user, files, vault)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -22,7 +22,7 @@ from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.connections.short_lived import ShortLivedConnections
 from pgadmin_lite.errors import NotFound, ServerUnreachable
 from pgadmin_lite.models import Server
-from pgadmin_lite.servers import current_policy
+from pgadmin_lite.servers import connect_files, current_policy
 from pgadmin_lite.servers.policy import ServerPolicy, pin_connect_params
 from pgadmin_lite.servers.service import can_use, get_server_for_user, user_credential
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
@@ -44,8 +44,10 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
     params: dict[str, Any] = {
         "host": server.host, "port": server.port, "dbname": dbname or server.maintenance_db,
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
-        "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
+        "connect_timeout": connect_timeout, **(server.connect_params or {}),
+        **connect_files.file_params(server, user, cred, server.host, vault),
     }
+    params["password"] = password or connect_files.passfile_password(user, cred, params) or ""
     return pin_connect_params(params, policy or current_policy())
 
 
