@@ -61,6 +61,10 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
     if not password and any(marker in message for marker in _PASSWORD_WANTED):
         return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
                                 hint="Send the password when connecting, or save it with the server.")
+    if "certificate verify failed" in message:
+        return ServerUnreachable(message, hint=f"The certificate of {target} is not signed by the root certificate "
+                                               "chosen for the server (or is not for its name, with verify-full): "
+                                               "pick the CA that signed it, or another sslmode.")
     return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
                                            "credentials and the server's pg_hba.conf.")
 

@@ -1,0 +1,171 @@
+"""TLS to a real PostgreSQL that demands clientcert=verify-full, with files from the user's file area or uploaded:
+handed to libpq as private files that are gone after the connect; web-host paths from users refused."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from pgadmin_lite.servers.fields import SSLMODES
+from tests.plugins.query_tool_helpers import open_tool
+from tests.plugins.tls_fixture import TlsPgServer, tls_dirs_left
+
+WHO_AM_I = "SELECT ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where connections make their private TLS directories during the test (so leftovers can be counted)."""
+    directory = tmp_path / "tmp"
+    directory.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(directory))
+    return directory
+
+
+@pytest.fixture
+def tls_area(admin_client: Any, tls_pg_server: TlsPgServer) -> dict[str, str]:
+    """The test CA, the client certificate and its key in the admin's file area, under /tls."""
+    tls = tls_pg_server.tls
+    assert admin_client.post("/api/v1/storage/mkdir", json={"path": "/tls"}).status_code == 201
+    files = {"/tls/ca.pem": tls.ca.cert, "/tls/client.crt": tls.client.cert, "/tls/client.key": tls.client.key,
+             "/tls/other-ca.pem": tls.other_ca.cert}
+    for path, text in files.items():
+        response = admin_client.put("/api/v1/storage/text", json={"path": path, "text": text})
+        assert response.status_code == 201, response.get_json()
+    return files
+
+
+def tls_body(pg: TlsPgServer, **fields: Any) -> dict[str, Any]:
+    return {"name": "tls", "host": "127.0.0.1", "port": pg.server.port, "username": pg.server.user,
+            "sslmode": "verify-full", "tls_files": {"sslrootcert": {"path": "/tls/ca.pem"}},
+            "tls_client": {"sslcert": {"path": "/tls/client.crt"}, "sslkey": {"path": "/tls/client.key"}}, **fields}
+
+
+def register(client: Any, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/v1/servers", json=body)
+    assert response.status_code == 201, response.get_json()
+    return dict(response.get_json())
+
+
+def test_connects_with_files_from_the_users_area_and_leaves_no_file(
+        admin_client: Any, tls_pg_server: TlsPgServer, tls_area: dict[str, str], private_tmp: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server = register(admin_client, tls_body(tls_pg_server))
+    assert server["tls_files"] == {"sslrootcert": "ca.pem"} and server["tls_client"] == ["sslcert", "sslkey"]
+    listed = admin_client.get(f"/api/v1/servers/{server['id']}").get_data(as_text=True)
+    assert "BEGIN" not in listed and "PRIVATE" not in listed
+
+    seen: list[dict[str, int]] = []
+    real_connect = psycopg.connect
+
+    def spying_connect(*args: Any, **kwargs: Any) -> Any:
+        files = {name: kwargs[name] for name in ("sslrootcert", "sslcert", "sslkey")}
+        seen.append({name: stat.S_IMODE(os.stat(path).st_mode) for name, path in files.items()}
+                    | {"dir": stat.S_IMODE(os.stat(os.path.dirname(files["sslkey"])).st_mode)})
+        assert all(Path(path).parent.parent == private_tmp for path in files.values())
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", spying_connect)
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 200, tested.get_json()
+    assert seen == [{"sslrootcert": 0o600, "sslcert": 0o600, "sslkey": 0o600, "dir": 0o700}]
+    assert tls_dirs_left(private_tmp) == []
+
+    tool = open_tool(admin_client, server["id"], "postgres")
+    assert tool.run(WHO_AM_I)["rows"] == [[True, f"/CN={tls_pg_server.server.user}"]]
+    assert tls_dirs_left(private_tmp) == []
+    databases = admin_client.get(f"/api/v1/servers/{server['id']}/databases")  # a short-lived connection
+    assert databases.status_code == 200, databases.get_json()
+    assert tls_dirs_left(private_tmp) == []
+
+
+def test_the_client_certificate_is_required(admin_client: Any, tls_pg_server: TlsPgServer,
+                                            tls_area: dict[str, str]) -> None:
+    server = register(admin_client, tls_body(tls_pg_server, tls_client=None))
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 502
+    assert "certificate" in tested.get_json()["error"]["message"]
+
+
+def test_uploaded_pem_and_an_encrypted_key_with_its_sslpassword(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                                tls_area: dict[str, str]) -> None:
+    tls = tls_pg_server.tls
+    key = serialization.load_pem_private_key(tls.client.key.encode(), None)
+    encrypted = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(b"s3cret")).decode()
+    body = tls_body(tls_pg_server, tls_files={"sslrootcert": {"pem": tls.ca.cert, "name": "uploaded-ca.pem"}},
+                    tls_client={"sslcert": {"pem": tls.client.cert}, "sslkey": {"pem": encrypted}})
+    server = register(admin_client, body)
+    assert server["tls_files"] == {"sslrootcert": "uploaded-ca.pem"}
+    refused = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert refused.status_code == 502
+    saved = admin_client.put(f"/api/v1/servers/{server['id']}/credentials",
+                             json={"tls_client": {"sslpassword": "s3cret"}})
+    assert saved.status_code == 200 and saved.get_json()["tls_client"] == ["sslcert", "sslkey", "sslpassword"]
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 200, tested.get_json()
+
+
+def test_every_sslmode_is_accepted_and_means_what_libpq_says(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                             tls_area: dict[str, str]) -> None:
+    server = register(admin_client, tls_body(tls_pg_server))
+    outcomes = {}
+    for mode in SSLMODES:
+        changed = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"sslmode": mode})
+        assert changed.status_code == 200 and changed.get_json()["sslmode"] == mode
+        outcomes[mode] = admin_client.post(f"/api/v1/servers/{server['id']}/test").status_code
+    # hostssl only: without TLS pg_hba.conf has no entry; allow falls back to TLS after the plain attempt fails.
+    assert outcomes == {"disable": 502, "allow": 200, "prefer": 200, "require": 200, "verify-ca": 200,
+                        "verify-full": 200}
+
+
+def test_verify_full_with_a_wrong_ca_fails_clearly(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                   tls_area: dict[str, str]) -> None:
+    server = register(admin_client, tls_body(tls_pg_server, tls_files={"sslrootcert": {"path": "/tls/other-ca.pem"}}))
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 502
+    error = tested.get_json()["error"]
+    assert "certificate verify failed" in error["message"]
+    assert "root certificate" in error["hint"]
+
+
+@pytest.mark.parametrize("change", [
+    {"connect_params": {"sslrootcert": "/etc/ssl/certs/ca-certificates.crt"}},
+    {"connect_params": {"sslkey": "/root/.postgresql/postgresql.key"}},
+    {"tls_files": {"sslrootcert": "/etc/ssl/certs/ca-certificates.crt"}},
+    {"tls_client": {"sslkey": "/root/.postgresql/postgresql.key"}},
+    {"tls_files": {"sslcrl": {"path": "/../../../etc/ssl/certs/ca-certificates.crt"}}},
+    {"tls_client": {"sslcert": {"path": "/tls/client.key"}}},  # a key is no certificate
+])
+def test_a_web_host_path_is_refused_and_nothing_is_saved(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                         tls_area: dict[str, str], change: dict[str, Any]) -> None:
+    before = admin_client.get("/api/v1/servers").get_json()
+    response = admin_client.post("/api/v1/servers", json={**tls_body(tls_pg_server), **change})
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] in ("bad_request", "server_not_allowed", "outside_storage")
+    if error["code"] == "server_not_allowed":
+        assert "pick or upload" in error["hint"]
+    assert admin_client.get("/api/v1/servers").get_json() == before
+
+
+def test_a_stored_path_is_refused_at_connect(admin_client: Any, app: Any, tls_pg_server: TlsPgServer) -> None:
+    """A registration saved with a web-host path before this release connects no more, and says why."""
+    from pgadmin_lite.extensions import db
+    from pgadmin_lite.models import Server
+
+    server = register(admin_client, {**tls_body(tls_pg_server), "tls_files": None, "tls_client": None})
+    with app.app_context():
+        row = db.session.get(Server, server["id"])
+        row.connect_params = {"sslrootcert": "/etc/ssl/certs/ca-certificates.crt"}
+        db.session.commit()
+    response = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "server_not_allowed"
+    assert "pick or upload" in response.get_json()["error"]["hint"]
