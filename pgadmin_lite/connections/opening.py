@@ -26,9 +26,8 @@ DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the co
 # ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
 NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
 # Parameters that make libpq read files or settings of the web host (a service file names host, user, password);
-# a service is accepted only with the servicefile it comes from (the operator's, PG_SERVICE_FILE: targets.py).
+# the operator's service file (PG_SERVICE_FILE) is read by servers/pg_services.py, never by libpq.
 HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
-SERVICE_PARAMS = frozenset({"service", "servicefile"})
 # Nor the web server's ~/.postgresql/root.crt, postgresql.crt, postgresql.key and root.crl (libpq's defaults).
 NO_TLS_FILES = {name: os.path.join(os.devnull, f"no-{name}") for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl")}
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
@@ -36,14 +35,11 @@ _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
 
 def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """params as libpq will get them: a timeout, our name, no password, passfile or TLS file from the web host."""
-    named = set(HOST_FILE_PARAMS & set(params))
-    if params.get("service") and params.get("servicefile"):
-        named -= SERVICE_PARAMS
+    named = sorted(HOST_FILE_PARAMS & set(params))
     if named:
-        raise BadRequest(f"Connection parameter(s) {', '.join(sorted(named))} would read files of the web server.")
+        raise BadRequest(f"Connection parameter(s) {', '.join(named)} would read files of the web server.")
     out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **params}
-    if not out.get("service"):  # else the operator's service names them (explicit values would override it)
-        out.update({name: out.get(name) or path for name, path in NO_TLS_FILES.items()})
+    out.update({name: out.get(name) or path for name, path in NO_TLS_FILES.items()})
     # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
     out["password"] = out.get("password") or ""
     out["passfile"] = NO_PASSFILE

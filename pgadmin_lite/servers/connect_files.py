@@ -82,17 +82,22 @@ def changes_json(server: Server, user: Principal, cred: ServerCredential | None,
             "passfile": cred.passfile if cred else None}
 
 
-def file_params(server: Server, user: Principal, cred: ServerCredential | None, host: str | None,
-                vault: Vault | None = None, service_file: str | None = None) -> dict[str, Any]:
-    """Extra libpq parameters: TLS contents (private files at connect) and the operator's service."""
-    params = tls.tls_params(server, user, vault)
-    if server.service:
-        path = pg_services.configured_file() if service_file is None else service_file
-        if not path:
-            raise BadRequest(f"Server {server.name!r} names the service {server.service!r}, but no service file "
-                             "is configured.", hint="An administrator can set PG_SERVICE_FILE in config_local.py.")
-        params.update(pg_services.service_params(server.service, path, host))
-    return params
+def with_service(server: Server, params: dict[str, Any], service_file: str | None = None) -> dict[str, Any]:
+    """params on top of the operator's service (the registration's values win, as in libpq); a service-only
+    entry (no host) connects where the service points."""
+    if not server.service:
+        return params
+    path = pg_services.configured_file() if service_file is None else service_file
+    if not path:
+        raise BadRequest(f"Server {server.name!r} names the service {server.service!r}, but no service file "
+                         "is configured.", hint="An administrator can set PG_SERVICE_FILE in config_local.py.")
+    service = pg_services.service_params(server.service, path)
+    merged = {**service, **params}
+    if not server.host:
+        merged.pop("hostaddr", None)
+        merged.update({key: service[key] for key in pg_services.ADDRESS if key in service})
+        merged.setdefault("host", "")
+    return merged
 
 
 def passfile_password(user: Principal, cred: ServerCredential | None, params: Mapping[str, Any]) -> str | None:

@@ -1,15 +1,18 @@
 """The operator's pg_service.conf (PG_SERVICE_FILE): its service names for the dialog, and what a registration
-naming a service connects with. Users name a service, never a file: libpq reads only the operator's one."""
+naming a service connects with. Users name a service, never a file; this module reads the operator's file and
+hands libpq its values (this libpq has no servicefile option, and PGSERVICEFILE is process-wide)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pgadmin_lite.errors import BadRequest, ConfigError
+from pgadmin_lite.servers.fields import CONNECT_PARAMS
 
 # What the dialog may show of an entry (never a password, a passfile or other settings).
 SHOWN = ("host", "port", "dbname", "user", "sslmode")
+ADDRESS = ("host", "hostaddr", "port")  # where a service-only entry connects
+USED = frozenset({*ADDRESS, "dbname", "user", "sslmode", *CONNECT_PARAMS})  # what a connection takes from a service
 
 
 def parse(text: str) -> dict[str, dict[str, str]]:
@@ -65,26 +68,18 @@ def check_service(name: Any, path: str, label: str = "service") -> str | None:
     return name
 
 
-def service_params(name: str, path: str, registered_host: str | None) -> dict[str, Any]:
-    """libpq's service and servicefile; for a service-only entry also the service's address (host, hostaddr,
-    port), so the server policy checks and pins where it points."""
+def service_params(name: str, path: str) -> dict[str, Any]:
+    """The libpq parameters the service sets that a registration may set (never password, passfile or
+    another service): what libpq would take from it, read here so libpq never opens a service file."""
     entry = read_services(path).get(name)
     if entry is None:
-        raise BadRequest(f"The service {name!r} is no longer in the service file {path}.", field="service",
+        raise BadRequest(f"The service {name!r} is no longer in the operator's service file.", field="service",
                          hint="Pick another service, or ask an administrator to restore it.")
-    params: dict[str, Any] = {"service": name, "servicefile": path}
-    if registered_host is None:
-        params.update(_address(entry))
-    return params
-
-
-def _address(entry: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"host": entry.get("host", "")}
-    if entry.get("hostaddr"):
-        out["hostaddr"] = entry["hostaddr"]
-    if entry.get("port"):
+    params: dict[str, Any] = {key: value for key, value in entry.items() if key in USED}
+    if "port" in params:
         try:
-            out["port"] = int(entry["port"])
+            params["port"] = int(params["port"])
         except ValueError:
-            raise ConfigError(f"PG_SERVICE_FILE: the port of a service is not a number: {entry['port']!r}") from None
-    return out
+            raise ConfigError(f"PG_SERVICE_FILE: the port of service {name!r} is not a number: "
+                              f"{params['port']!r}") from None
+    return params

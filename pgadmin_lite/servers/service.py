@@ -151,7 +151,8 @@ def _check_target(server: Server | None, fields: Mapping[str, Any], policy: Serv
     stored = {name: getattr(server, name) for name in TARGET_FIELDS} if server is not None else {}
     target = {**stored, **fields}
     if not target.get("host") and target.get("service"):  # a service-only entry: where the service points
-        target.update(pg_services.service_params(target["service"], pg_services.configured_file(), None))
+        service = pg_services.service_params(target["service"], pg_services.configured_file())
+        target.update(host=service.get("host", ""), port=service.get("port", target["port"]))
     check_registration(policy or current_policy(), target["host"], target["port"], target["connect_params"] or {})
 
 
@@ -160,8 +161,8 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     """Register a server for its owner, optionally saving the password."""
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
-    _check_target(None, fields, policy)
     files = _files().clean_changes(owner, body)
+    _check_target(None, fields, policy)
     save, password = _password_change(body, has_saved=False)
     is_shared = _check_sharing(body, owner, False)
     server = Server(user_id=owner.id, group_name=fields.pop("group"), is_shared=bool(is_shared), **fields)
@@ -185,8 +186,8 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
-    _check_target(server, fields, policy)
     files = _files().clean_changes(user, body)
+    _check_target(server, fields, policy)
     cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
     is_shared = _check_sharing(body, user, server.is_shared)

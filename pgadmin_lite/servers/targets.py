@@ -25,6 +25,7 @@ from pgadmin_lite.models import Server
 from pgadmin_lite.servers import connect_files, current_policy
 from pgadmin_lite.servers.policy import ServerPolicy, pin_connect_params
 from pgadmin_lite.servers.service import can_use, get_server_for_user, user_credential
+from pgadmin_lite.servers.tls import tls_params
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 10_000  # the CATALOG_STATEMENT_TIMEOUT_MS default
@@ -44,9 +45,9 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
     params: dict[str, Any] = {
         "host": server.host, "port": server.port, "dbname": dbname or server.maintenance_db,
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
-        "connect_timeout": connect_timeout, **(server.connect_params or {}),
-        **connect_files.file_params(server, user, cred, server.host, vault),
+        "connect_timeout": connect_timeout, **(server.connect_params or {}), **tls_params(server, user, vault),
     }
+    params = connect_files.with_service(server, params)
     params["password"] = password or connect_files.passfile_password(user, cred, params) or ""
     return pin_connect_params(params, policy or current_policy())
 

@@ -169,3 +169,17 @@ def test_a_stored_path_is_refused_at_connect(admin_client: Any, app: Any, tls_pg
     response = admin_client.post(f"/api/v1/servers/{server['id']}/test")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "server_not_allowed"
     assert "pick or upload" in response.get_json()["error"]["hint"]
+
+
+def test_a_cancel_reaches_a_tls_connection_whose_files_are_gone(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                                tls_area: dict[str, str], private_tmp: Path) -> None:
+    server = register(admin_client, tls_body(tls_pg_server))
+    tool = open_tool(admin_client, server["id"], "postgres")
+    assert tls_dirs_left(private_tmp) == []
+    assert tool.execute("SELECT pg_sleep(60)", wait_ms=0).status_code == 202
+    tool.wait_running()
+    assert tool.cancel().get_json() == {"cancelled": True}
+    response = tool.result()
+    while response.status_code == 202:
+        response = tool.result()
+    assert response.get_json()["error"]["sqlstate"] == "57014"
