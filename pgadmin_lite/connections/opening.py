@@ -57,6 +57,9 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
     if not password and any(marker in message for marker in _PASSWORD_WANTED):
         return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
                                 hint="Send the password when connecting, or save it with the server.")
+    if NO_TLS_FILES["sslrootcert"] in message:
+        return ServerUnreachable(message, hint="verify-ca and verify-full need the server's root certificate: pick "
+                                               "or upload it in the server's TLS settings (or use another sslmode).")
     if "certificate verify failed" in message:
         return ServerUnreachable(message, hint=f"The certificate of {target} is not signed by the root certificate "
                                                "chosen for the server (or is not for its name, with verify-full): "

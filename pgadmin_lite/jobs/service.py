@@ -160,8 +160,9 @@ def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
 
 
 def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The connection's TLS files in the job directory for the job's programs (removed when it ends); an
-    encrypted key is written decrypted there, as the sslpassword must not reach a command line."""
+    """The connection's TLS files in the job directory for the job's programs (removed when it ends), never
+    the web server's; an encrypted key is written decrypted there, as sslpassword must not reach a command line."""
+    kwargs = {**kwargs, **{name: kwargs.get(name) or path for name, path in opening.NO_TLS_FILES.items()}}
     if not private_files.has_private(kwargs):
         return kwargs
     job_dir = _job_dir(job)

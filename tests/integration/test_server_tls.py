@@ -183,3 +183,20 @@ def test_a_cancel_reaches_a_tls_connection_whose_files_are_gone(admin_client: An
     while response.status_code == 202:
         response = tool.result()
     assert response.get_json()["error"]["sqlstate"] == "57014"
+
+
+def test_a_backup_job_uses_the_files_until_it_ends(admin_client: Any, app: Any, tls_pg_server: TlsPgServer,
+                                                   tls_area: dict[str, str]) -> None:
+    """pg_dump gets the files (an encrypted key decrypted, no sslpassword on its command line) in the job dir."""
+    from tests.integration.test_jobs_support import job_dir, run_job
+
+    tls = tls_pg_server.tls
+    key = serialization.load_pem_private_key(tls.client.key.encode(), None)
+    encrypted = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(b"s3cret")).decode()
+    server = register(admin_client, tls_body(tls_pg_server, tls_client={
+        "sslcert": {"path": "/tls/client.crt"}, "sslkey": {"pem": encrypted}, "sslpassword": "s3cret"}))
+    job = run_job(admin_client, server["id"], kind="backup", database="postgres", format="plain",
+                  output_path="tls-dump.sql")
+    assert "s3cret" not in (job["command"] or "") and "sslpassword" not in (job["command"] or "")
+    assert not (job_dir(app, job["id"]) / "tls").exists()

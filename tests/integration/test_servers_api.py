@@ -34,7 +34,8 @@ from tests.plugins.servers_fixtures import PgRole
 OTHER_EMAIL = "other@example.com"
 OTHER_PASSWORD = "other-password-1"
 SERVER_KEYS = {"id", "name", "group", "host", "port", "maintenance_db", "username", "sslmode", "connect_params",
-               "query_modes", "has_saved_password", "is_shared", "is_owner"}
+               "query_modes", "has_saved_password", "is_shared", "is_owner",
+               "tls_files", "tls_client", "service", "passfile"}
 
 
 def body_for(pg: PgServer, **extra: Any) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) 
         "id": 0, "name": "local", "group": "Servers", "host": pg_server.host, "port": pg_server.port,
         "maintenance_db": "postgres", "username": "postgres", "sslmode": "prefer",
         "connect_params": {"connect_timeout": 5}, "query_modes": {}, "has_saved_password": False, "is_shared": False,
-        "is_owner": True}
+        "is_owner": True, "tls_files": {}, "tls_client": [], "service": None, "passfile": None}
     url = f"/api/v1/servers/{created['id']}"
     assert user_client.get("/api/v1/servers").get_json() == [created]
     assert user_client.get(url).get_json() == created

@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { withSession } from "./session_guard.js";
 import { showError } from "./ui.js";
+import { connectFilesBody, fillConnectFiles, mountConnectFiles } from "./server_connect_files.js";
 
 const dialog = document.querySelector("#server-dialog");
 const form = document.querySelector("#server-form");
@@ -11,6 +12,7 @@ let current = null;   // the server being edited, or null for a new one
 let onSaved = null;
 const MODES = ["autocommit", "auto_rollback", "single_transaction"];
 const MODE_VALUES = { on: true, off: false };
+mountConnectFiles(form);
 
 function fill(server) {
   form.reset();
@@ -32,6 +34,7 @@ function fill(server) {
     const value = server?.query_modes?.[name];
     form[`mode_${name}`].value = value === undefined ? "" : value ? "on" : "off";
   }
+  fillConnectFiles(server);
 }
 
 /** The server's query-tool defaults: only the modes set here ("app default" leaves a mode out). */
@@ -64,6 +67,7 @@ function body() {
   };
   if (form.password.value) data.password = form.password.value;
   if (form.is_shared) data.is_shared = form.is_shared.checked;
+  Object.assign(data, connectFilesBody());
   return data;
 }
 

@@ -1,0 +1,58 @@
+"""The server dialog's TLS section: a root certificate picked from the user's files, a client certificate and key
+uploaded, saved and used to reach a PostgreSQL that demands clientcert=verify-full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.plugins.browser import login
+from tests.plugins.live_server import LiveServer
+from tests.plugins.tls_fixture import TlsPgServer
+
+PUT_TEXT = """async ([base, path, text]) => {
+  const session = await (await fetch(`${base}/api/v1/session`)).json();
+  const headers = {"Content-Type": "application/json", "X-CSRFToken": session.csrf_token};
+  await fetch(`${base}/api/v1/storage/mkdir`, {method: "POST", headers, body: JSON.stringify({path: "/tls"})});
+  const response = await fetch(`${base}/api/v1/storage/text`, {method: "PUT", headers,
+    body: JSON.stringify({path, text})});
+  return response.status;
+}"""
+
+
+def test_tls_files_picked_and_uploaded_in_the_dialog(live_server: LiveServer, tls_pg_server: TlsPgServer,
+                                                     page: Any, tmp_path: Path) -> None:
+    tls = tls_pg_server.tls
+    login(page, live_server.url)
+    page.goto(f"{live_server.url}/servers")
+    assert page.evaluate(PUT_TEXT, [live_server.url, "/tls/ca.pem", tls.ca.cert]) == 201
+    (tmp_path / "client.crt").write_text(tls.client.cert)
+    (tmp_path / "client.key").write_text(tls.client.key)
+
+    page.click("#add-server")
+    form = page.locator("#server-form")
+    form.locator("input[name=name]").fill("TLS PG")
+    form.locator("input[name=host]").fill("127.0.0.1")
+    form.locator("input[name=port]").fill(str(tls_pg_server.server.port))
+    form.locator("input[name=username]").fill(tls_pg_server.server.user)
+    form.locator("select[name=sslmode]").select_option("verify-full")
+
+    page.click("#tls-sslrootcert-pick")
+    page.fill("#file-dialog-name", "/tls/ca.pem")
+    page.click("#file-dialog-ok")
+    page.wait_for_selector("#tls-sslrootcert-status:has-text('ca.pem (not saved yet)')")
+    page.set_input_files("#tls-sslcert-upload", str(tmp_path / "client.crt"))
+    page.set_input_files("#tls-sslkey-upload", str(tmp_path / "client.key"))
+    page.wait_for_selector("#tls-sslkey-status:has-text('client.key (not saved yet)')")
+    page.click("#server-save")
+
+    row = page.locator(".server-row", has_text="TLS PG")
+    row.wait_for()
+    row.locator(".test-button").click()
+    page.locator(".test-result.ok").wait_for()
+
+    row.locator(".edit-button").click()
+    page.wait_for_selector("#tls-sslrootcert-status:has-text('ca.pem')")
+    assert page.inner_text("#tls-sslcert-status") == "saved"
+    assert page.inner_text("#tls-sslkey-status") == "saved"
+    assert page.inner_text("#tls-sslcrl-status") == "none"
