@@ -64,7 +64,8 @@ def test_load_a_valid_file(app: Flask, user_client: ApiClient, tmp_path: Path) -
         "id": 0, "name": "prod", "group": "Production", "host": "db.example.com", "port": 5432,
         "maintenance_db": "postgres", "username": "ops", "sslmode": "verify-full",
         "connect_params": {"connect_timeout": 10, "sslrootcert": "/etc/ssl/certs/ca.pem"}, "query_modes": {},
-        "has_saved_password": False, "is_shared": False, "is_owner": True}
+        "has_saved_password": False, "is_shared": False, "is_owner": True,
+        "tls_files": {}, "tls_client": [], "service": None, "passfile": None}
     assert (servers["legacy"]["sslmode"], servers["legacy"]["host"]) == ("disable", "/var/run/postgresql")
     assert (servers["minimal"]["group"], servers["minimal"]["sslmode"]) == ("Servers", "prefer")
     assert not any(s["has_saved_password"] for s in servers.values())
