@@ -160,9 +160,8 @@ def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
 
 
 def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The connection's TLS files in the job directory for the job's programs (removed when it ends), never
-    the web server's; an encrypted key is written decrypted there, as sslpassword must not reach a command line."""
-    kwargs = {**kwargs, **{name: kwargs.get(name) or path for name, path in opening.NO_TLS_FILES.items()}}
+    """The connection's TLS files in the job directory for the job's programs (removed when it ends; never the
+    web server's: _child_env); an encrypted key is written decrypted, as sslpassword must not reach argv."""
     if not private_files.has_private(kwargs):
         return kwargs
     job_dir = _job_dir(job)
@@ -175,8 +174,10 @@ def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child_env(job_dir: Path, password: str) -> dict[str, str]:
-    """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all)."""
+    """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all) and no
+    TLS file of the web server (PGSSLCERT…: what the connection string does not name)."""
     env = interpreter.worker_env()
+    env.update({f"PG{name.upper()}": path for name, path in opening.NO_TLS_FILES.items()})  # not ~/.postgresql
     if not password:
         env["PGPASSFILE"] = opening.NO_PASSFILE  # never the web server's ~/.pgpass
         return env

@@ -78,7 +78,7 @@ def _credential(server: Server, user: Principal, *, create: bool) -> ServerCrede
 def changes_json(server: Server, user: Principal, cred: ServerCredential | None,
                  vault: Vault | None = None) -> dict[str, Any]:
     """For the API: file names and which secrets are saved, never a content."""
-    return {**tls.tls_json(server, user, vault), "service": server.service,
+    return {**tls.tls_json(server, user, cred, vault), "service": server.service,
             "passfile": cred.passfile if cred else None}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections.private_files import PrivateText
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.models import Server
+from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers.secrets import read_secrets
 from pgadmin_lite.servers.user_files import read_user_file
 from pgadmin_lite.servers.vault import SavedPasswordUnreadable, Vault
@@ -83,12 +83,15 @@ def clean_tls_client(user: Principal, value: Any, label: str = "tls_client") -> 
     return changes
 
 
-def tls_json(server: Server, user: Principal, vault: Vault | None = None) -> dict[str, Any]:
+def tls_json(server: Server, user: Principal, cred: ServerCredential | None, vault: Vault | None = None
+             ) -> dict[str, Any]:
     """For the API: the shared files' names and which of the user's client secrets are saved, never contents."""
-    try:
-        saved = read_secrets(server, user, vault)
-    except SavedPasswordUnreadable:
-        saved = {}
+    saved: dict[str, str] = {}
+    if cred is not None and cred.secrets_enc:  # a list of servers decrypts only where there is something
+        try:
+            saved = read_secrets(server, user, vault)
+        except SavedPasswordUnreadable:
+            saved = {}
     return {"tls_files": {name: item["name"] for name, item in sorted((server.tls_files or {}).items())},
             "tls_client": [name for name in CLIENT_NAMES if name in saved]}
 

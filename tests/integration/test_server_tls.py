@@ -200,3 +200,30 @@ def test_a_backup_job_uses_the_files_until_it_ends(admin_client: Any, app: Any, 
                   output_path="tls-dump.sql")
     assert "s3cret" not in (job["command"] or "") and "sslpassword" not in (job["command"] or "")
     assert not (job_dir(app, job["id"]) / "tls").exists()
+
+
+def test_a_shared_servers_users_bring_their_own_client_certificate(
+        admin_client: Any, user_client: Any, tls_pg_server: TlsPgServer, tls_area: dict[str, str]) -> None:
+    """The root certificate is the server's; the client certificate and key are each user's own (the vault)."""
+    server = register(admin_client, tls_body(tls_pg_server, is_shared=True))
+    url = f"/api/v1/servers/{server['id']}"
+    mine = user_client.get(url).get_json()
+    assert mine["tls_files"] == {"sslrootcert": "ca.pem"} and mine["tls_client"] == []
+    assert user_client.post(f"{url}/test").status_code == 502  # no client certificate of their own
+    refused = user_client.put(f"{url}/credentials", json={"tls_client": {"sslcert": {"path": "/tls/client.crt"}}})
+    assert refused.status_code == 404  # another user's area is not theirs: their own has no such file
+    tls = tls_pg_server.tls
+    saved = user_client.put(f"{url}/credentials", json={"tls_client": {
+        "sslcert": {"pem": tls.client.cert}, "sslkey": {"pem": tls.client.key}}})
+    assert saved.status_code == 200 and saved.get_json()["tls_client"] == ["sslcert", "sslkey"]
+    assert user_client.post(f"{url}/test").status_code == 200
+    assert admin_client.get(url).get_json()["tls_client"] == ["sslcert", "sslkey"]  # the owner's own, unchanged
+
+
+def test_verify_ca_without_a_root_certificate_says_what_is_missing(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                                   tls_area: dict[str, str]) -> None:
+    """Never the web server's ~/.postgresql/root.crt: without one of the user's, verify-ca cannot verify."""
+    server = register(admin_client, tls_body(tls_pg_server, sslmode="verify-ca", tls_files=None))
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 502
+    assert "pick or upload it" in tested.get_json()["error"]["hint"]
