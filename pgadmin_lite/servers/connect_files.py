@@ -92,12 +92,10 @@ def with_service(server: Server, params: dict[str, Any], service_file: str | Non
         raise BadRequest(f"Server {server.name!r} names the service {server.service!r}, but no service file "
                          "is configured.", hint="An administrator can set PG_SERVICE_FILE in config_local.py.")
     service = pg_services.service_params(server.service, path)
-    merged = {**service, **params}
-    if not server.host:
-        merged.pop("hostaddr", None)
-        merged.update({key: service[key] for key in pg_services.ADDRESS if key in service})
-        merged.setdefault("host", "")
-    return merged
+    if server.host:  # the registration says where: none of the service's address applies
+        return {**{key: value for key, value in service.items() if key not in pg_services.ADDRESS}, **params}
+    where = {key: service[key] for key in pg_services.ADDRESS if key in service}
+    return {**service, **params, "host": "", **where}
 
 
 def passfile_password(user: Principal, cred: ServerCredential | None, params: Mapping[str, Any]) -> str | None:
