@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import prettify
-from pglast.parser import ParseError
-
 from pgadmin_lite.connections.splitter import SPACE, split_text
 from pgadmin_lite.errors import AppError, BadRequest
 
@@ -59,6 +56,9 @@ def format_sql(text: str) -> str:
     """text pretty-printed by pglast, comments kept; a syntax error is a 400 with its position (1-based)."""
     if not text.strip():
         raise BadRequest("There is no SQL to format.")
+    from pglast import prettify  # PostgreSQL's parser: loaded by the first Format, not at start-up
+    from pglast.parser import ParseError
+
     try:
         return prettify(text, safety_belt=True, preserve_comments=True,
                         semicolon_after_last_statement=_ends_with_semicolon(text))

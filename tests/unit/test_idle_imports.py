@@ -10,7 +10,8 @@ from pathlib import Path
 from tests.plugins.app_fixtures import prepare_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_AT_IDLE = ["sqlalchemy.dialects.postgresql", "hypothesis", "schemathesis"]  # the first: a PostgreSQL config DB's
+NOT_AT_IDLE = ["sqlalchemy.dialects.postgresql", "hypothesis", "schemathesis", "pglast", "xlsxwriter"]
+# the first: a PostgreSQL config DB's; pglast: Format SQL's; xlsxwriter: an XLSX export's
 PROBE = """
 import json, sys
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, login
