@@ -62,8 +62,8 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
                                                "or upload it in the server's TLS settings (or use another sslmode).")
     if "certificate verify failed" in message:
         return ServerUnreachable(message, hint=f"The certificate of {target} is not signed by the root certificate "
-                                               "chosen for the server (or is not for its name, with verify-full): "
-                                               "pick the CA that signed it, or another sslmode.")
+                                               "chosen for the server, is revoked by its CRL, or (verify-full) is "
+                                               "not for its name: pick the CA that signed it, or another sslmode.")
     return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
                                            "credentials and the server's pg_hba.conf.")
 

@@ -227,3 +227,41 @@ def test_verify_ca_without_a_root_certificate_says_what_is_missing(admin_client:
     tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
     assert tested.status_code == 502
     assert "pick or upload it" in tested.get_json()["error"]["hint"]
+
+
+def revoking_crl(tls_pg_server: TlsPgServer, *, revoke_server: bool) -> str:
+    """A CRL of the test CA, revoking the server's certificate or nothing."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    tls = tls_pg_server.tls
+    ca = x509.load_pem_x509_certificate(tls.ca.cert.encode())
+    ca_key = serialization.load_pem_private_key(tls.ca.key.encode(), None)
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now)
+               .next_update(now + datetime.timedelta(days=1)))
+    if revoke_server:
+        serial = x509.load_pem_x509_certificate(tls.server.cert.encode()).serial_number
+        builder = builder.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
+                                                  .revocation_date(now).build())
+    crl = builder.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    return crl.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_a_crl_from_the_dialog_is_checked(admin_client: Any, tls_pg_server: TlsPgServer,
+                                          tls_area: dict[str, str]) -> None:
+    clean = revoking_crl(tls_pg_server, revoke_server=False)
+    server = register(admin_client, tls_body(tls_pg_server, tls_files={
+        "sslrootcert": {"path": "/tls/ca.pem"}, "sslcrl": {"pem": clean, "name": "ca.crl"}}))
+    assert server["tls_files"] == {"sslcrl": "ca.crl", "sslrootcert": "ca.pem"}
+    assert admin_client.post(f"/api/v1/servers/{server['id']}/test").status_code == 200
+    revoked = revoking_crl(tls_pg_server, revoke_server=True)
+    changed = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"tls_files": {"sslcrl": {"pem": revoked}}})
+    assert changed.status_code == 200
+    tested = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert tested.status_code == 502 and "certificate verify failed" in tested.get_json()["error"]["message"]
+    assert "revoked by its CRL" in tested.get_json()["error"]["hint"]
+    removed = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"tls_files": {"sslcrl": None}})
+    assert removed.get_json()["tls_files"] == {"sslrootcert": "ca.pem"}
