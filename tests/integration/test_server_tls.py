@@ -3,6 +3,7 @@ handed to libpq as private files that are gone after the connect; web-host paths
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
@@ -172,7 +173,10 @@ def test_a_stored_path_is_refused_at_connect(admin_client: Any, app: Any, tls_pg
 
 
 def test_a_cancel_reaches_a_tls_connection_whose_files_are_gone(admin_client: Any, tls_pg_server: TlsPgServer,
-                                                                tls_area: dict[str, str], private_tmp: Path) -> None:
+                                                                tls_area: dict[str, str], private_tmp: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """libpq 17's encrypted cancel connects again and finds no root certificate: the classic request goes."""
+    caplog.set_level(logging.DEBUG, logger="pgadmin_lite.connections.opening")
     server = register(admin_client, tls_body(tls_pg_server))
     tool = open_tool(admin_client, server["id"], "postgres")
     assert tls_dirs_left(private_tmp) == []
@@ -183,6 +187,7 @@ def test_a_cancel_reaches_a_tls_connection_whose_files_are_gone(admin_client: An
     while response.status_code == 202:
         response = tool.result()
     assert response.get_json()["error"]["sqlstate"] == "57014"
+    assert "sending the classic one" in caplog.text
 
 
 def test_a_backup_job_uses_the_files_until_it_ends(admin_client: Any, app: Any, tls_pg_server: TlsPgServer,
