@@ -12,6 +12,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
+  if (!server.host) return `service ${server.service}`;  // a service-only entry: the service says where
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
