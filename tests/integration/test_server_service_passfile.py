@@ -101,3 +101,10 @@ def test_a_passfile_gives_the_matching_entry_only(admin_client: Any, app: Any, p
     assert refused.status_code == 400
     forgotten = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"passfile": None})
     assert forgotten.status_code == 200 and forgotten.get_json()["passfile"] is None
+
+
+def test_an_unreadable_service_file_stops_the_start(make_app: Any, tmp_path: Path) -> None:
+    from pgadmin_lite.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="PG_SERVICE_FILE"):
+        make_app(PG_SERVICE_FILE=str(tmp_path / "missing.conf"))
