@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgadmin_lite.auth.identity import Principal
-from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.errors import BadRequest, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers import pg_services, pgpass, tls
@@ -102,4 +102,8 @@ def passfile_password(user: Principal, cred: ServerCredential | None, params: Ma
     """The matching entry's password from the user's passfile (None: no passfile or no matching entry)."""
     if cred is None or not cred.passfile:
         return None
-    return pgpass.password_for(user, cred.passfile, params)
+    try:
+        return pgpass.password_for(user, cred.passfile, params)
+    except NotFound as exc:
+        raise BadRequest(f"The password file {cred.passfile} chosen for this server cannot be read: {exc.message}",
+                         field="passfile", hint="Choose another one in the server dialog, or remove it.") from None

@@ -99,6 +99,9 @@ def test_a_passfile_gives_the_matching_entry_only(admin_client: Any, app: Any, p
     assert tested.status_code == 400 and "mode 0644" in tested.get_json()["error"]["message"]
     refused = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"passfile": "/pgpass.txt"})
     assert refused.status_code == 400
+    (home / "pgpass.txt").unlink()
+    gone = admin_client.post(f"/api/v1/servers/{server['id']}/test")
+    assert gone.status_code == 400 and "password file /pgpass.txt" in gone.get_json()["error"]["message"]
     forgotten = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"passfile": None})
     assert forgotten.status_code == 200 and forgotten.get_json()["passfile"] is None
 
