@@ -5,6 +5,7 @@ uploaded as PEM text, and handed to libpq as private files at connect (connectio
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ SHARED_FILES = ("sslrootcert", "sslcrl")  # the server's, for everyone using it
 CLIENT_FILES = ("sslcert", "sslkey")  # each user's own
 CLIENT_NAMES = (*CLIENT_FILES, "sslpassword")
 MAX_PEM_CHARS = 256 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PEM_KINDS = {"sslrootcert": ("CERTIFICATE",), "sslcert": ("CERTIFICATE",), "sslcrl": ("X509 CRL",),
               "sslkey": ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY")}
 _WHAT = {"sslrootcert": "a root certificate", "sslcert": "a client certificate", "sslcrl": "a CRL",
@@ -37,8 +39,9 @@ def _check_pem(text: Any, name: str, label: str) -> str:
 
 def _pem_source(user: Principal, value: Any, name: str, label: str) -> dict[str, str]:
     """{"path": a file in the user's area} or {"pem": text, "name"?}: the file's name and its PEM text."""
-    if not isinstance(value, dict) or not value.keys() <= {"path", "pem", "name"} or ("path" in value) == (
-            "pem" in value):
+    is_one_source = isinstance(value, dict) and value.keys() <= {"path", "pem", "name"} and (
+        ("path" in value) != ("pem" in value))
+    if not is_one_source:
         raise BadRequest(f'{label} must be {{"path": a file in your file area}} or {{"pem": its text, "name"}}; '
                          "web-server paths are not accepted.", field=label)
     if "path" in value:
@@ -46,7 +49,7 @@ def _pem_source(user: Principal, value: Any, name: str, label: str) -> dict[str,
         shown = posixpath.basename(str(value["path"]))
     else:
         text, shown = value["pem"], value.get("name") or f"{name}.pem"
-        if not isinstance(shown, str) or len(shown) > 255 or "/" in shown:
+        if not isinstance(shown, str) or len(shown) > 255 or "/" in shown or _CONTROL.search(shown):
             raise BadRequest(f"{label}.name must be a file name.", field=label)
     return {"name": shown, "pem": _check_pem(text, name, label)}
 

@@ -182,6 +182,16 @@ def test_a_cancel_reaches_a_tls_connection_whose_files_are_gone(admin_client: An
     assert tls_dirs_left(private_tmp) == []
     assert tool.execute("SELECT pg_sleep(60)", wait_ms=0).status_code == 202
     tool.wait_running()
+    socket_dir = tls_pg_server.server.socket_dir
+    with psycopg.connect(host=socket_dir, port=tls_pg_server.server.port, user=tls_pg_server.server.user,
+                         dbname="postgres", autocommit=True) as conn:
+        for _ in range(500):  # the server's own view: the statement runs there (10 s at most)
+            if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> "
+                            "pg_backend_pid() AND query LIKE '%pg_sleep(60)%'").fetchone()[0]:  # type: ignore[index]
+                break
+            conn.execute("SELECT pg_sleep(0.02)")
+        else:
+            raise AssertionError("pg_sleep(60) never ran on the server")
     assert tool.cancel().get_json() == {"cancelled": True}
     response = tool.result()
     while response.status_code == 202:
