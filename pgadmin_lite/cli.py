@@ -30,7 +30,8 @@ from pgadmin_lite.directories import ensure_directories
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.keyfiles import create_key_file
 from pgadmin_lite.models import User
-from pgadmin_lite.servers import current_policy, servers_json
+from pgadmin_lite.servers import current_policy, servers_import, servers_json
+from pgadmin_lite.servers.user_files import read_user_file
 from pgadmin_lite.users import service
 
 OWNED_FILES = ("SQLITE_PATH", "SESSION_DB_PATH", "SECRET_KEY_FILE", "CREDENTIALS_KEY_FILE", "LOG_FILE")
@@ -244,10 +245,14 @@ def load_servers(file: IO[str], email: str, replace: bool) -> None:
         address = user.email
         parsed = servers_json.parse_servers_file(text, policy=current_policy(), may_share=user.is_admin,
                                                  source=file.name)
-        count = servers_json.load_servers(user, parsed, replace=replace)
-    for warning in parsed.warnings:
+        mode = servers_import.Mode.REPLACE_ALL if replace else servers_import.Mode.ADD
+        plans = servers_import.plan_import(user, parsed, lambda path: read_user_file(user, path), mode=mode,
+                                           source=file.name)
+        servers_import.apply_import(user, plans, mode=mode)
+    warnings = [*parsed.warnings, *(item["message"] for plan in plans for item in plan.missing_files)]
+    for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"Loaded {count} servers for {address}")
+    click.echo(f"Loaded {len(plans)} servers for {address}")
 
 
 @cli.command("dump-servers")

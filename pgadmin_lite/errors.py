@@ -122,6 +122,12 @@ class ServerUnreachable(AppError):
     status, code = 502, "server_unreachable"
 
 
+class ConnectionSetupFailed(AppError):
+    """Connected, but what the registration runs on every new connection (SET ROLE, post-connection SQL) failed."""
+
+    status, code = 502, "connection_setup_failed"
+
+
 class ConnectionLostError(Conflict):
     """The session's connection died with a transaction open; the user must reconnect on purpose."""
 

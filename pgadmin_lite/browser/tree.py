@@ -81,8 +81,13 @@ def expand(target: catalog.Target, ref: Ref, listing: Listing) -> dict[str, Any]
     raise BadRequest(f"A {ref.kind} has no children in the tree.", field="kind")
 
 
+def shown_databases(target: catalog.Target) -> list[str] | None:
+    """The server's database list (the only databases the tree and the pickers show), or None: all of them."""
+    return list(target.server.db_restriction or []) or None
+
+
 def _collections(target: catalog.Target, ref: Ref, listing: Listing) -> list[dict[str, Any]]:
-    params = ref.params(system=listing.system)
+    params = ref.params(system=listing.system, databases=shown_databases(target))
     with targets.connect(target, ref.database) as conn:
         if ref.kind in NODE_COLLECTIONS:
             counts = catalog.query_one(conn, f"children_{ref.kind}", params)
@@ -114,7 +119,7 @@ def _list_collection(target: catalog.Target, ref: Ref, listing: Listing) -> dict
     # A file that binds %(limit)s pages itself (to run costly columns for the page only); others get PAGE around.
     query = sql.SQL(text) if "%(limit)s" in text else PAGE.format(inner=sql.SQL(text))  # type: ignore[arg-type]
     params = ref.params(system=listing.system, pattern=listing.pattern, limit=listing.limit,
-                        offset=listing.offset)
+                        offset=listing.offset, databases=shown_databases(target))
     with targets.connect(target, ref.database) as conn:
         rows = conn.execute(query, params).fetchall()
     total = rows[0]["total"] if rows else 0

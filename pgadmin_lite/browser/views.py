@@ -49,7 +49,8 @@ def object_page(server_id: int) -> ResponseReturnValue:
 @bp.get(f"{SERVER_API}/databases")
 def databases(server_id: int) -> ResponseReturnValue:
     """Databases one can connect to (the query-tool picker)."""
-    return jsonify(run_catalog(request_target(server_id), "databases"))
+    target = request_target(server_id)
+    return jsonify(run_catalog(target, "databases", {"databases": tree.shown_databases(target)}))
 
 
 @bp.get(f"{SERVER_API}/tree")

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.connections import protocol, streaming
+from pgadmin_lite.connections import protocol, read_only, streaming
 from pgadmin_lite.connections.classify import Copy, Kind, kind_of
 from pgadmin_lite.connections.export import ExportSource
 from pgadmin_lite.connections.fates import ROLLED_BACK_COMMIT, Ledger
@@ -132,6 +132,7 @@ class _Run:
     statements: list[Statement] = field(default_factory=list)  # as sent, lexed as the server's settings say
     kinds: list[Kind] = field(default_factory=list)  # of each statement run, classified once
     user_statement: Window = contextlib.nullcontext  # entered around each of the user's statements
+    is_read_only: bool = False  # the registration's read-only rail (read_only.py)
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(len(self.planned))
@@ -141,7 +142,7 @@ class _Run:
         return protocol.is_idle(self.conn)
 
     def run(self) -> None:
-        refused = self._refused_in_single_transaction()
+        refused = self._refused_in_single_transaction() or self._refused_as_read_only()
         if refused is not None:
             self.error = refused
             return
@@ -196,10 +197,27 @@ class _Run:
                         "hint": "Turn off 'single transaction' for this script, or run that statement on its own."}
         return None
 
+    def _refused_as_read_only(self) -> dict[str, Any] | None:
+        """On a read-only server nothing runs when a statement would switch read-only off."""
+        if not self.is_read_only:
+            return None
+        for index, statement in enumerate(self.planned):
+            reason = read_only.switch_off_reason(statement.sql)
+            if reason is not None:
+                return {"message": f"This server is registered read-only: statement {index + 1} would switch "
+                                   f"read-only off ({reason}), so nothing was run.",
+                        "sqlstate": "25006", "statement_index": index, "position": statement.offset + 1,
+                        "line": self.script.count("\n", 0, statement.offset) + 1,
+                        "hint": "Remove that statement, or ask the server's owner to turn off its read-only switch "
+                                "(a rail against mistakes, not a permission)."}
+        return None
+
     def _run_one(self, index: int, statement: Statement) -> bool:
         """Run one statement with the modes' statements of ours around it; False stops the script."""
         kind = kind_of(statement.sql, statement.std_strings)
         self.kinds.append(kind)
+        if self.is_read_only:
+            read_only.reassert(self.conn)  # a set_config() of the last statement lasts no further
         if not self.modes.autocommit and self.is_idle and not kind.no_begin:
             self.conn.execute("BEGIN")  # psql's AUTOCOMMIT off: idle → a transaction before the statement
         guarded = self.modes.auto_rollback and self.conn.info.transaction_status == pq.TransactionStatus.INTRANS
@@ -408,11 +426,11 @@ class _Run:
 
 def run_script(conn: psycopg.Connection[Any], script: str, *, sizes: Sizes, modes: Modes,
                notices: list[dict[str, Any]], holding: Holding | None = None,
-               user_statement: Window = contextlib.nullcontext) -> ScriptOutcome:
+               user_statement: Window = contextlib.nullcontext, is_read_only: bool = False) -> ScriptOutcome:
     """Run each statement in order, stopping at the first error, as psql does with ON_ERROR_STOP."""
     started = time.perf_counter()
     run = _Run(conn, script, split_text(script, _std_of(conn)), sizes, modes, notices, holding=holding,
-               user_statement=user_statement)
+               user_statement=user_statement, is_read_only=is_read_only)
     try:
         run.run()
     except psycopg.Error as exc:  # a statement of ours met a dead connection

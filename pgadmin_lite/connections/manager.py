@@ -112,9 +112,10 @@ class ConnectionManager:
 
     def open_session(self, user_id: int, server_id: int, database: str, connect: Connect,
                      login_id: str | None = None, client: str | None = None,
-                     params: Mapping[str, Any] | None = None) -> QuerySession:
+                     params: Mapping[str, Any] | None = None, is_read_only: bool = False) -> QuerySession:
         """login_id: the login session opening it, so logging out there ends it and nothing else;
-        client: the browser's user agent, to tell the user's sessions apart; params: what connect connects with."""
+        client: the browser's user agent, to tell the user's sessions apart; params: what connect connects with;
+        is_read_only: the registration's read-only rail."""
         problem = self.guard.problem()
         if problem:
             raise Conflict(problem, hint="See docs/deployment.md, 'Exactly one process'.")
@@ -125,7 +126,8 @@ class ConnectionManager:
             session = QuerySession(tx_id, user_id, server_id, database, connect, sizes=sizes,
                                    run_in=self._workers.submit, on_finish=self.on_finish,
                                    holding=self.limits.holding, login_id=login_id, client=client, params=params,
-                                   lease=Lease(self.limits.lease_s, self.limits.close_grace_s))
+                                   lease=Lease(self.limits.lease_s, self.limits.close_grace_s),
+                                   is_read_only=is_read_only)
             with self._lock:
                 self._sessions[tx_id] = session
         finally:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from pgadmin_lite.connections import private_files
 from pgadmin_lite.connections.encoding import adapt_connection
-from pgadmin_lite.errors import BadRequest, PasswordRequired, ServerUnreachable
+from pgadmin_lite.errors import BadRequest, ConnectionSetupFailed, PasswordRequired, ServerUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,23 @@ HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
 # Nor the web server's ~/.postgresql/root.crt, postgresql.crt, postgresql.key and root.crl (libpq's defaults).
 NO_TLS_FILES = {name: os.path.join(os.devnull, f"no-{name}") for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl")}
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
+SETUP = "pgadmin_lite_setup"  # the connect parameter holding a Setup (what libpq gets never has it)
+READ_ONLY_ON = "SET default_transaction_read_only = on"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every new connection to a server runs before it is used: the read-only rail (default_transaction_read_only
+    on), SET ROLE, and the registration's post-connection SQL, as the user's own SQL in autocommit."""
+
+    role: str | None = None
+    sql: str | None = None
+    read_only: bool = False
+
+
+def without_setup(params: Mapping[str, Any]) -> dict[str, Any]:
+    """params as libpq knows them (a job's conninfo, libpq_params)."""
+    return {name: value for name, value in params.items() if name != SETUP}
 
 
 def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +56,7 @@ def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
     named = sorted(HOST_FILE_PARAMS & set(params))
     if named:
         raise BadRequest(f"Connection parameter(s) {', '.join(named)} would read files of the web server.")
-    out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **params}
+    out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **without_setup(params)}
     out.update({name: out.get(name) or path for name, path in NO_TLS_FILES.items()})
     # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
     out["password"] = out.get("password") or ""
@@ -80,7 +98,49 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
                  error.message)
         raise error from None
     adapt_connection(conn)
+    setup = params.get(SETUP)
+    if setup is not None:
+        try:
+            apply_setup(conn, setup)
+        except BaseException:
+            conn.close()
+            raise
     return conn
+
+
+def apply_setup(conn: psycopg.Connection[Any], setup: Setup) -> None:
+    """Run the setup on a new connection; a failure is ConnectionSetupFailed naming the step and the fix."""
+    was_autocommit, conn.autocommit = conn.autocommit, True
+    if setup.read_only:
+        conn.execute(READ_ONLY_ON)  # the post-connection SQL runs read-only too
+    if setup.role:
+        try:
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(setup.role)))
+        except psycopg.Error as exc:
+            raise ConnectionSetupFailed(f"SET ROLE {setup.role} after connecting failed: {_message(exc)}", hint=(
+                "The login role must be a member of that role: fix the server's Role setting, or grant it.")) from None
+    if setup.sql and setup.sql.strip():
+        _run_post_connection_sql(conn, setup.sql)
+    if setup.read_only:
+        conn.execute(READ_ONLY_ON)  # again: the post-connection SQL may have turned it off
+    conn.autocommit = was_autocommit
+
+
+def _run_post_connection_sql(conn: psycopg.Connection[Any], text: str) -> None:
+    hint = "Fix or clear the post-connection SQL in the server's settings (Advanced)."
+    try:
+        conn.execute(sql.SQL(text))  # type: ignore[arg-type]  # the user's SQL, as typed (simple protocol)
+    except psycopg.Error as exc:
+        raise ConnectionSetupFailed(f"The server's post-connection SQL failed: {_message(exc)}", hint=hint,
+                                    sqlstate=exc.sqlstate) from None
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        conn.execute("ROLLBACK")
+        raise ConnectionSetupFailed("The server's post-connection SQL left a transaction open (it was rolled back).",
+                                    hint=hint)
+
+
+def _message(exc: psycopg.Error) -> str:
+    return exc.diag.message_primary or str(exc).strip() or type(exc).__name__
 
 
 def set_search_path(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> None:

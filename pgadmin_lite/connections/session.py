@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from pgadmin_lite.connections import opening
+from pgadmin_lite.connections import opening, read_only
 from pgadmin_lite.connections.execution import (
     ConnectionLost,
     Modes,
@@ -58,8 +58,9 @@ class QuerySession:
                  *, sizes: Sizes, run_in: RunIn, on_finish: OnFinish | None = None,
                  modes: Modes | None = None, holding: Holding | None = None,
                  login_id: str | None = None, lease: Lease | None = None, client: str | None = None,
-                 params: Mapping[str, Any] | None = None) -> None:
+                 params: Mapping[str, Any] | None = None, is_read_only: bool = False) -> None:
         self.tx_id, self.user_id, self.server_id, self.database = tx_id, user_id, server_id, database
+        self.is_read_only = is_read_only  # the registration's read-only rail (read_only.py)
         self.login_id = login_id  # the login session that opened it: logging out there ends it
         self.lease = lease or Lease(0, 0)  # kept alive by the open page (the manager renews it)
         self.client = client  # the browser that opened it (its user agent), for the My sessions panel
@@ -123,7 +124,7 @@ class QuerySession:
                     "is_running": self.is_running, "transaction_status": status,
                     "transaction_age_s": self._tx_age(status), "lost_in_transaction": self.lost_in_transaction,
                     "rows_delivered": self.rows_delivered, "holds": self._holds(status),
-                    "modes": asdict(self.modes), "lease": self.lease.to_dict()}
+                    "modes": asdict(self.modes), "lease": self.lease.to_dict(), "is_read_only": self.is_read_only}
 
     def _holds(self, status: str) -> str:
         """What the connection holds on the server, for the badge: the user's transaction, our snapshot, nothing."""
@@ -213,7 +214,8 @@ class QuerySession:
                                        self._notices)
             else:
                 outcome = run_script(self.conn, sql, sizes=self.sizes, modes=self.modes, notices=self._notices,
-                                     holding=self._holding, user_statement=self.user_statement)
+                                     holding=self._holding, user_statement=self.user_statement,
+                                     is_read_only=self.is_read_only)
                 result, open_result, spent = outcome.body, outcome.open_result, outcome.spent
                 self._set_export(outcome.export)
         except ConnectionLost as exc:
@@ -421,6 +423,8 @@ class QuerySession:
                 else:
                     result.close(self.conn)
                     self.open_result = None
+            if writes and self.is_read_only:
+                read_only.reassert(self.conn)  # grid edits meet the rail as the user's statements do
             in_transaction = self._is_in_transaction()
             try:
                 yield self.conn, in_transaction

@@ -17,6 +17,8 @@ from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
+from pgadmin_lite.connections.opening import SETUP
+
 FORMAT_LETTERS = {"custom": "c", "tar": "t", "directory": "d", "plain": "p"}
 FD_PATH = "/proc/self/fd/{}"
 MASK = "********"
@@ -25,11 +27,21 @@ CONNINFO_SECRET = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", 
 URI_SECRET = re.compile(r"(\bpostgres(?:ql)?://[^\s:/@]*:)[^\s@]*@", re.IGNORECASE)
 
 
+def _setup_options(setup: Any) -> list[str]:
+    """What of a registration's setup libpq's startup options carry (post-connection SQL cannot be: see docs)."""
+    escaped = (setup.role or "").replace("\\", "\\\\").replace(" ", "\\ ")  # libpq options' quoting
+    return ([f"-c role={escaped}"] if setup.role else []) + (
+        ["-c default_transaction_read_only=on"] if setup.read_only else [])
+
+
 def conninfo(params: Mapping[str, Any], **overrides: Any) -> str:
     """A quoted libpq connection string of params (empty values left out); never contains a password."""
     values = {**params, **overrides}
     values.pop("password", None)
     values.pop("passfile", None)
+    setup = values.pop(SETUP, None)
+    if setup is not None:  # the programs run as the registration's role, and a restore meets the read-only rail
+        values["options"] = " ".join(part for part in (values.get("options"), *_setup_options(setup)) if part)
     return make_conninfo(**{k: v for k, v in values.items() if v is not None and v != ""})
 
 

@@ -104,7 +104,8 @@ def save(user_id: int, body: Mapping[str, Any], *, max_preview_rows: int) -> dic
     return merged
 
 
-def preview_rows(preferences: Mapping[str, Any], max_preview_rows: int) -> int:
-    """The preview size a new query tool uses: the user's, never above the setting."""
+def preview_rows(preferences: Mapping[str, Any], max_preview_rows: int, server_rows: int | None = None) -> int:
+    """The preview size a new query tool uses: the user's, else the server's default, never above the setting."""
     wanted = preferences.get("result_preview_rows")
+    wanted = server_rows if wanted is None else wanted
     return max_preview_rows if wanted is None else min(wanted, max_preview_rows)

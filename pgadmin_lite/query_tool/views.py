@@ -10,6 +10,7 @@ import orjson
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from psycopg import sql
 
 from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.connections import opening
@@ -79,15 +80,19 @@ def page_response(session: QuerySession, body: dict[str, Any]) -> Response:
     return json_response(body)
 
 
-def _connect(kwargs: dict[str, Any], search_path: list[str] | None = None) -> Any:
-    """A query-tool connection: autocommit (the user's BEGIN starts a transaction), our loaders, no prepares."""
+def _connect(kwargs: dict[str, Any], search_path: list[str] | None = None,
+             statement_timeout_ms: int | None = None) -> Any:
+    """A query-tool connection: autocommit (the user's BEGIN starts a transaction), our loaders, no prepares;
+    the server's default statement_timeout for the query tool, and the tab's schema."""
     conn = opening.connect(kwargs, autocommit=True, prepare_threshold=None, context=ADAPTERS)
-    if search_path:
-        try:
+    try:
+        if statement_timeout_ms is not None:
+            conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(statement_timeout_ms)))
+        if search_path:
             opening.set_search_path(conn, search_path)
-        except Exception:
-            conn.close()
-            raise
+    except Exception:
+        conn.close()
+        raise
     return conn
 
 
@@ -124,17 +129,19 @@ def open_tool() -> ResponseReturnValue:
     modes = modes_from(body, preferred_modes(server_modes(server.query_modes or {}), chosen["default_modes"]))
     kwargs = targets.connect_params(server, current_user, password=password, dbname=database,
                                     connect_timeout=current_app.config["CONNECT_TIMEOUT"])
-    server_id, name = server.id, server.name
+    server_id, name, defaults = server.id, server.name, dict(server.query_defaults or {})
+    timeout_ms = defaults.get("statement_timeout_ms")
     session = manager().open_session(current_user.id, server_id, kwargs["dbname"],
-                                     lambda: _connect(kwargs, search_path), login_id=current_login_id(),
-                                     client=request.user_agent.string[:300], params=kwargs)
+                                     lambda: _connect(kwargs, search_path, timeout_ms), login_id=current_login_id(),
+                                     client=request.user_agent.string[:300], params=kwargs,
+                                     is_read_only=bool(server.read_only))
     if not servers.is_still_usable(current_user, server_id):  # lost while connecting: its signal saw no tab yet
         reason = f"The server {name!r} was unshared or deleted while the query tool opened; it was not opened."
         manager().close(session.tx_id, current_user.id, reason)
         raise ServerAccessLost(reason, hint="Ask the server's owner to share it again, or register it yourself.")
     session.set_modes(modes)
     session.sizes = replace(session.sizes, preview_rows=preferences.preview_rows(
-        chosen, current_app.config["RESULT_PREVIEW_ROWS"]))
+        chosen, current_app.config["RESULT_PREVIEW_ROWS"], defaults.get("preview_rows")))
     info = session.describe()
     info.update(preview_rows=session.sizes.preview_rows,
                 server_name=name, server_version=session.conn.info.parameter_status("server_version"),

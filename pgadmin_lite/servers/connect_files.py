@@ -66,6 +66,12 @@ def apply_changes(server: Server, user: Principal, changes: Changes, vault: Vaul
             cred.passfile = changes.passfile
 
 
+def apply_to_draft(draft: Server, changes: Changes) -> None:
+    """A registration tested before it is saved uses the files picked for it (its client ones only for the test)."""
+    tls.apply_tls_files(draft, changes.tls_files)
+    draft.draft_secrets = changes.tls_client  # type: ignore[attr-defined]  # never stored: the draft is not added
+
+
 def _credential(server: Server, user: Principal, *, create: bool) -> ServerCredential | None:
     cred = db.session.execute(db.select(ServerCredential).filter_by(server_id=server.id, user_id=user.id)
                               ).scalar_one_or_none()

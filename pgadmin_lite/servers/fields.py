@@ -13,12 +13,18 @@ from pgadmin_lite.errors import BadRequest
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULTS: dict[str, Any] = {"group": "Servers", "port": 5432, "maintenance_db": "postgres", "sslmode": "prefer",
-                            "connect_params": {}, "query_modes": {}}
+                            "connect_params": {}, "query_modes": {}, "comment": None, "role": None,
+                            "db_restriction": [], "colors": {}, "read_only": False, "post_connection_sql": None,
+                            "query_defaults": {}}
 REQUIRED = ("name", "host", "username")
 FILE_FIELDS = ("tls_files", "tls_client", "passfile")  # beside the columns: files for libpq (connect_files.py)
 PG_NAME_BYTES = 63  # NAMEDATALEN - 1: longer role and database names cannot exist
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:%,-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are text
+_HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+COLOR_KEYS = ("bg", "fg")
+MAX_DB_RESTRICTION = 1000
 
 Check = Callable[[Any, str], Any]
 
@@ -127,16 +133,63 @@ def clean_query_modes(value: Any, label: str = "query_modes") -> dict[str, bool]
 
 
 def _optional(check: Check) -> Check:
-    """null (or "") clears the field."""
+    """null or "" means "not set" (None)."""
     def optional(value: Any, label: str) -> Any:
-        return None if value in (None, "") else check(value, label)
+        return None if value is None or value == "" else check(value, label)
     return optional
+
+
+def _long_text(max_chars: int) -> Check:
+    """Free text over several lines (a comment, SQL): tabs and line breaks allowed, other control characters not."""
+    def check(value: Any, label: str) -> str:
+        if not isinstance(value, str) or len(value) > max_chars or _CONTROL_IN_TEXT.search(value):
+            raise _fail(label, f"must be text of at most {max_chars} characters without control characters")
+        return value
+    return check
+
+
+def _flag(value: Any, label: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(label, "must be true or false")
+    return value
+
+
+def clean_db_restriction(value: Any, label: str = "db_restriction") -> list[str]:
+    """The databases the tree shows (empty: all): database names, each once, in the order given."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_DB_RESTRICTION:
+        raise _fail(label, f"must be a list of at most {MAX_DB_RESTRICTION} database names")
+    return list(dict.fromkeys(_pg_name(name, f"{label}[{i}]") for i, name in enumerate(value)))
+
+
+def clean_colors(value: Any, label: str = "colors") -> dict[str, str]:
+    """The server's colours in the tree and its tabs: {"bg", "fg"}, each #rrggbb (null or "": the theme's)."""
+    value = _object_of(value or {}, label, COLOR_KEYS, "colour(s)")
+    for name, item in value.items():
+        if item not in (None, "") and (not isinstance(item, str) or not _HEX_COLOR.fullmatch(item)):
+            raise _fail(f"{label}.{name}", "must be a colour written #rrggbb")
+    return {name: item.lower() for name, item in sorted(value.items()) if item not in (None, "")}
+
+
+QUERY_DEFAULTS: dict[str, Check] = {"statement_timeout_ms": _int_range(0, 86_400_000),
+                                    "preview_rows": _int_range(1, 1_000_000)}
+
+
+def clean_query_defaults(value: Any, label: str = "query_defaults") -> dict[str, int]:
+    """The query tool's defaults on this server: statement_timeout_ms (0: none) and preview_rows; null: not set."""
+    value = _object_of(value or {}, label, QUERY_DEFAULTS, "default(s)")
+    return {name: QUERY_DEFAULTS[name](item, f"{label}.{name}")
+            for name, item in sorted(value.items()) if item is not None and item != ""}
 
 
 FIELDS: dict[str, Check] = {
     "name": _text(128), "group": _text(128), "host": _host, "port": _int_range(1, 65535),
     "maintenance_db": _pg_name, "username": _pg_name, "sslmode": _choice(*SSLMODES),
     "connect_params": clean_connect_params, "query_modes": clean_query_modes,
+    "comment": _optional(_long_text(10_000)), "role": _optional(_pg_name), "db_restriction": clean_db_restriction,
+    "colors": clean_colors, "read_only": _flag, "post_connection_sql": _optional(_long_text(65_536)),
+    "query_defaults": clean_query_defaults,
     "service": _optional(_text(255)),  # in the operator's pg_service.conf (then host is optional)
 }
 
@@ -147,12 +200,14 @@ def clean_fields(data: Mapping[str, Any], *, is_new: bool, labels: Mapping[str, 
     values = {**DEFAULTS, **data} if is_new else dict(data)
     cleaned: dict[str, Any] = {}
     for name in REQUIRED if is_new else ():
-        if values.get(name) in (None, "") and not (name == "host" and values.get("service")):
+        if name == "host" and values.get("service"):
+            continue  # a service-only entry: the service names the host
+        if values.get(name) in (None, ""):
             label = labels.get(name, name)
             raise BadRequest(f"{label} is required", field=label)
     for name, check in FIELDS.items():
         if name == "host" and values.get(name) in (None, "") and values.get("service"):
-            cleaned[name] = None  # a service-only entry: the service says where
+            cleaned[name] = None
         elif name in values:
             cleaned[name] = check(values[name], labels.get(name, name))
     for name in ("name", "group"):

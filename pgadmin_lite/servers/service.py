@@ -87,6 +87,9 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "port": server.port, "maintenance_db": server.maintenance_db,
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
             "connect_params": dict(server.connect_params or {}), "query_modes": dict(server.query_modes or {}),
+            "comment": server.comment, "role": server.role, "db_restriction": list(server.db_restriction or []),
+            "colors": dict(server.colors or {}), "read_only": bool(server.read_only),
+            "post_connection_sql": server.post_connection_sql, "query_defaults": dict(server.query_defaults or {}),
             "has_saved_password": bool(cred and cred.password_enc),
             "is_shared": server.is_shared, "is_owner": server.user_id == user.id,
             **_files().changes_json(server, user, cred)}
@@ -231,6 +234,36 @@ def delete_server(server: Server, user: Principal) -> None:
     db.session.commit()
     server_access_lost.send(server_id, keep_user=None, reason=(
         f"The server {name!r} was deleted, which closed this query tool; any open transaction was rolled back."))
+
+
+# --- Testing a registration before it is saved -----------------------------------------------------------------
+
+KEPT_OUT_OF_DRAFTS = frozenset({"id", "user_id", "group_name", "is_shared", "created_at", "updated_at"})
+
+
+def draft_server(user: Principal, body: Mapping[str, Any], *, policy: ServerPolicy | None = None
+                 ) -> tuple[Server, str | None]:
+    """The registration as the dialog holds it (validated and policy-checked as a save would be, never added to
+    the session) and the password typed for it. With server_id (the owner editing it) the saved registration
+    fills what the body leaves out, and its saved password serves when none is typed."""
+    _check_known(body, WRITABLE | {"server_id"})
+    server_id, password = body.get("server_id"), body.get("password")
+    if password is not None and (not isinstance(password, str) or len(password) > 1024):
+        raise BadRequest("password must be a string of at most 1024 characters.", field="password")
+    if server_id is not None and (not isinstance(server_id, int) or isinstance(server_id, bool)):
+        raise BadRequest("server_id must be an integer.", field="server_id")
+    saved = get_owned_server(user, server_id) if server_id is not None else None
+    fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=saved is None)
+    files = _files().clean_changes(user, body)
+    _check_target(saved, fields, policy)
+    base = {attr.key: getattr(saved, attr.key) for attr in Server.__mapper__.column_attrs
+            if attr.key not in KEPT_OUT_OF_DRAFTS} if saved is not None else {}
+    fields.pop("group", None)
+    draft = Server(**{**base, **fields}, user_id=user.id)
+    if saved is not None:
+        draft.id = saved.id  # its saved credentials (password, secrets) are bound to this id
+    _files().apply_to_draft(draft, files)
+    return draft, password or None
 
 
 # --- A user's own credentials ---------------------------------------------------------------------------------

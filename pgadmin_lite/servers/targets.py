@@ -49,6 +49,8 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
     }
     params = connect_files.with_service(server, params)
     params["password"] = password or connect_files.passfile_password(user, cred, params) or ""
+    if server.role or server.read_only or server.post_connection_sql:
+        params[opening.SETUP] = opening.Setup(server.role, server.post_connection_sql, bool(server.read_only))
     return pin_connect_params(params, policy or current_policy())
 
 
@@ -107,9 +109,9 @@ def check_connection(server: Server, user: Principal, *, password: str | None = 
     started = time.perf_counter()
     with opening.connect(params, autocommit=True) as conn:
         connected = time.perf_counter()
-        conn.execute("SELECT 1").fetchone()
+        current = conn.execute("SELECT current_user").fetchone()[0]  # the role SET ROLE chose, if any
         done = time.perf_counter()
         version = conn.info.parameter_status("server_version") or ""
         role = conn.info.user
-    return {"ok": True, "server_version": version.split(" ")[0], "username": role,
+    return {"ok": True, "server_version": version.split(" ")[0], "username": role, "current_user": current,
             "connect_ms": round((connected - started) * 1000, 2), "latency_ms": round((done - connected) * 1000, 2)}

@@ -103,7 +103,7 @@ def tls_params(server: Server, user: Principal, vault: Vault | None = None) -> d
     """libpq parameters for the TLS material: file contents as PrivateText (written only while connecting)."""
     params: dict[str, Any] = {name: PrivateText(item["pem"]) for name, item in (server.tls_files or {}).items()
                               if name in SHARED_FILES}
-    secrets = read_secrets(server, user, vault)
+    secrets = {**read_secrets(server, user, vault), **getattr(server, "draft_secrets", {})}  # a draft's picks
     params.update({name: PrivateText(secrets[name]) for name in CLIENT_FILES if secrets.get(name)})
     if secrets.get("sslpassword"):
         params["sslpassword"] = secrets["sslpassword"]

@@ -47,6 +47,15 @@ def create_server() -> ResponseReturnValue:
     return jsonify(service.server_json(server, me)), 201
 
 
+@bp.post("/api/v1/servers/test")
+def check_draft() -> ResponseReturnValue:
+    """Test a registration as filled in the dialog, before saving: nothing is saved, the password least of all."""
+    me = _me()
+    server, password = service.draft_server(me, json_body())
+    return jsonify(targets.check_connection(server, me, password=password,
+                                            connect_timeout=current_app.config["CONNECT_TIMEOUT"]))
+
+
 @bp.get("/api/v1/servers/<int:server_id>")
 def get_server(server_id: int) -> ResponseReturnValue:
     me = _me()

@@ -49,7 +49,18 @@ SERVER_BODY = {"type": "object", "properties": {
         ("tls_files", "object"), ("tls_client", "object"), ("service", ["string", "null"]),
         ("passfile", ["string", "null"])]}
     | {"query_modes": {"type": "object", "properties": {name: {"type": ["boolean", "null"]} for name in MODES},
-                       "additionalProperties": False}}}
+                       "additionalProperties": False},
+       "comment": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
+       "db_restriction": {"type": ["array", "null"], "items": {"type": "string"}},
+       "colors": {"type": ["object", "null"], "properties": {
+           name: {"type": ["string", "null"], "pattern": "^(#[0-9A-Fa-f]{6})?$"} for name in ("bg", "fg")},
+                  "additionalProperties": False},
+       "read_only": {"type": "boolean"}, "post_connection_sql": {"type": ["string", "null"]},
+       "query_defaults": {"type": ["object", "null"], "properties": {
+           "statement_timeout_ms": {"type": ["integer", "null"], "minimum": 0, "maximum": 86_400_000},
+           "preview_rows": {"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000}},
+                          "additionalProperties": False}}}
+SERVER_TEST_BODY = {**SERVER_BODY, "properties": {**SERVER_BODY["properties"], "server_id": {"type": "integer"}}}
 USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
                                               "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
                                               "unlock": {"type": "boolean"}}}
@@ -106,6 +117,7 @@ SCHEMAS: Schemas = {
         "active": {"type": ["string", "null"]}, "panel_width": {"type": ["integer", "null"]}}}, None),
     "drafts.put_draft": ({"type": "object", "required": ["text"], "properties": {"text": STRING}}, None),
     "servers.check_connection": ({"type": "object", "properties": {"password": STRING}}, None),
+    "servers.check_draft": (SERVER_TEST_BODY, None),
     "servers.set_credentials": ({"type": "object", "properties": {
         "username": STRING, "password": STRING, "save_password": BOOLEAN}}, None),
     "storage.make_directory": ({"type": "object", "required": ["path"], "properties": STORAGE_ENTRY}, None),

@@ -34,7 +34,8 @@ from tests.plugins.servers_fixtures import PgRole
 OTHER_EMAIL = "other@example.com"
 OTHER_PASSWORD = "other-password-1"
 SERVER_KEYS = {"id", "name", "group", "host", "port", "maintenance_db", "username", "sslmode", "connect_params",
-               "query_modes", "has_saved_password", "is_shared", "is_owner",
+               "query_modes", "has_saved_password", "is_shared", "is_owner", "comment", "role", "db_restriction",
+               "colors", "read_only", "post_connection_sql", "query_defaults",
                "tls_files", "tls_client", "service", "passfile"}
 
 
@@ -69,7 +70,9 @@ def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) 
         "id": 0, "name": "local", "group": "Servers", "host": pg_server.host, "port": pg_server.port,
         "maintenance_db": "postgres", "username": "postgres", "sslmode": "prefer",
         "connect_params": {"connect_timeout": 5}, "query_modes": {}, "has_saved_password": False, "is_shared": False,
-        "is_owner": True, "tls_files": {}, "tls_client": [], "service": None, "passfile": None}
+        "is_owner": True, "comment": None, "role": None, "db_restriction": [], "colors": {}, "read_only": False,
+        "post_connection_sql": None, "query_defaults": {},
+        "tls_files": {}, "tls_client": [], "service": None, "passfile": None}
     url = f"/api/v1/servers/{created['id']}"
     assert user_client.get("/api/v1/servers").get_json() == [created]
     assert user_client.get(url).get_json() == created
@@ -135,7 +138,8 @@ def test_missing_csrf_token_is_refused_and_creates_nothing(user_client: ApiClien
     assert user_client.get("/api/v1/servers").get_json() == []
 
 
-ROUTES = [("GET", ""), ("POST", ""), ("GET", "/1"), ("PATCH", "/1"), ("DELETE", "/1"), ("POST", "/1/test"),
+ROUTES = [("GET", ""), ("POST", ""), ("POST", "/test"), ("GET", "/1"), ("PATCH", "/1"), ("DELETE", "/1"),
+          ("POST", "/1/test"),
           ("PUT", "/1/credentials"), ("DELETE", "/1/credentials")]
 
 

@@ -279,6 +279,19 @@ def test_every_feature_that_connects_is_pinned_by_the_policy(tightened: Console,
     assert not tcp_listener.connected()
 
 
+def test_the_dialogs_test_of_an_unsaved_form_is_pinned_by_the_policy(tightened: Console,
+                                                                     tcp_listener: Listener) -> None:
+    """POST /servers/test: a form pointing at a denied host, or a saved row's denied host, connects nowhere."""
+    client = tightened.client()
+    port = tcp_listener.sock.getsockname()[1]
+    server_id = tightened.legacy_row("127.0.0.1", port)
+    before = servers(client)
+    refused(client.post("/api/v1/servers/test", json=body(host="127.0.0.1", port=port)), "host",
+            "SERVER_DENIED_HOSTS")
+    refused(client.post("/api/v1/servers/test", json={"server_id": server_id}), "host", "SERVER_DENIED_HOSTS")
+    assert not tcp_listener.connected() and servers(client) == before
+
+
 # --- What an operator's settings enable ------------------------------------------------------------------------
 
 def test_the_operators_settings_enable_exactly_what_they_name(operator: Console, pg_server: PgServer) -> None:
@@ -319,10 +332,13 @@ def test_load_servers_refuses_the_same_and_imports_nothing(default_console: Cons
     assert result.returncode == 1, result.stdout + result.stderr
     for line in ('Servers/"1" ("metadata"): Host 169.254.169.254 is refused (server policy: SERVER_DENIED_HOSTS)',
                  'Servers/"2" ("socket"): Host \'/var/run/postgresql\' is a Unix socket',
-                 'Servers/"3" ("ca"): ConnectionParameters.sslrootcert names a file on the web server',
                  'Servers/"4" ("ssh"): Port 22 is not an allowed port (server policy: SERVER_ALLOWED_PORTS)'):
         assert line in result.stderr
     assert "nothing was imported" in result.stderr and servers(user_http) == before
+    # A path the operator does not trust names a file in the user's file area (as in pgAdmin's server mode), never
+    # one of the web host: "3" is not refused, its CA is looked up in the user's files (tests/integration/
+    # test_servers_json_api.py).
+    assert 'Servers/"3"' not in result.stderr
     document["Servers"]["4"]["Port"] = 5432
     path.write_text(json.dumps(document))
     allowed = _load_servers(default_console, path, OPERATOR)

@@ -1,4 +1,4 @@
--- Databases a user can connect to, with the facts the tree and the "open query tool" picker show.
+-- Databases a user can connect to (of the server's database list, if any), with the facts the tree and the "open query tool" picker show.
 SELECT d.datname AS name,
        pg_catalog.pg_get_userbyid(d.datdba) AS owner,
        pg_catalog.pg_encoding_to_char(d.encoding) AS encoding,
@@ -8,4 +8,5 @@ SELECT d.datname AS name,
             THEN pg_catalog.pg_database_size(d.oid) END AS size_bytes
 FROM pg_catalog.pg_database d
 WHERE NOT d.datistemplate
+  AND (%(databases)s::text[] IS NULL OR d.datname = ANY(%(databases)s::text[]))
 ORDER BY d.datname

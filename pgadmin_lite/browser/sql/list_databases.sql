@@ -1,9 +1,10 @@
--- Tree: databases (templates only with system), with owner, encoding, collation and size where one may connect.
+-- Tree: databases (templates only with system; only those of the server's database list when it has one), with owner, encoding, collation and size where one may connect.
 -- It pages itself: pg_database_size walks a database's files, so it runs for the page only, not for every match.
 WITH matched AS MATERIALIZED (
     SELECT d.oid, d.datname
     FROM pg_catalog.pg_database d
     WHERE (%(system)s OR NOT d.datistemplate)
+      AND (%(databases)s::text[] IS NULL OR d.datname = ANY(%(databases)s::text[]))
       AND (%(pattern)s::text IS NULL OR d.datname ILIKE %(pattern)s)),
 page AS (SELECT * FROM matched ORDER BY datname LIMIT %(limit)s OFFSET %(offset)s)
 SELECT counted.total, d.datname AS name, d.oid, d.datallowconn AS has_children,

@@ -21,6 +21,7 @@ import { SqlEditor } from "./sql_editor.js";
 import { StatementResults } from "./statement_results.js";
 import { TxBadge } from "./tx_badge.js";
 import { errorText, promptPassword } from "./ui.js";
+import { paintServer } from "./lib/server_colors.js";
 
 const $ = (selector) => document.querySelector(selector);
 const buttons = {
@@ -575,9 +576,11 @@ async function main() {
     return;
   }
   const { server, database } = target;
-  for (const [selector, text] of [["#qt-title", database], ["#qt-target", `${server.username}@${server.name}`]]) {
+  const where = `${server.username}@${server.name}${server.read_only ? " (read-only)" : ""}`;
+  for (const [selector, text] of [["#qt-title", database], ["#qt-target", where]]) {
     Object.assign($(selector), { textContent: text, title: text });  // the whole name when the header cuts it
   }
+  paintServer($("#qt-target"), server);
   pageTitle = `${database} on ${server.name} · Query tool`;
   document.title = pageTitle;
   const userId = document.querySelector('meta[name="user-id"]')?.content;

@@ -2,6 +2,7 @@
 // or uploaded (their text goes to the API, never a web-server path); shows names and what is saved, never contents.
 import { api, h } from "./api.js";
 import { chooseFile } from "./file_dialog.js";
+import { addSection } from "./server_form_sections.js";
 import { baseName } from "./storage_paths.js";
 import { showError } from "./ui.js";
 
@@ -87,8 +88,8 @@ async function pickPassfile() {
   if (choice?.root === "home") els.passfile.value = choice.path;
 }
 
-/** Build the section once, at the end of the dialog's form grid. */
-export function mountConnectFiles(form) {
+/** Build the section once, after the dialog's other sections. */
+function mountConnectFiles(form) {
   els = {
     error: h("p", { class: "error", role: "alert", id: "connect-files-error", hidden: true }),
     sslpassword: h("input", { type: "password", name: "sslpassword", id: "tls-sslpassword", autocomplete: "new-password" }),
@@ -98,19 +99,19 @@ export function mountConnectFiles(form) {
   };
   els.serviceRow = h("label", { class: "wide", hidden: true }, "Service (from the operator's pg_service.conf) ",
     els.service);
-  const section = h("fieldset", { class: "wide connect-files", id: "server-connect-files" },
-    h("legend", {}, "TLS certificates, service and password file"),
+  const section = h("fieldset", { class: "server-section form-grid connect-files", id: "server-section-tls" },
+    h("legend", {}, "TLS, service and password file"),
     els.error,
     ...FILES.map(fileRow),
     h("label", { class: "wide" }, "Client key passphrase (sslpassword) ", els.sslpassword),
     els.serviceRow,
     h("label", { class: "wide" }, "Password file from your files ", els.passfile,
       h("button", { type: "button", id: "server-passfile-pick", onclick: pickPassfile }, "Choose…")));
-  form.querySelector(".form-grid").append(section);
+  form.querySelector(".server-section-list").append(section);
 }
 
 /** Show a server's files (null: a new server); nothing pending. */
-export function fillConnectFiles(server) {
+function fillConnectFiles(server) {
   saved = server;
   for (const file of FILES) rows[file.name].pending = undefined;
   els.sslpassword.value = "";
@@ -121,7 +122,7 @@ export function fillConnectFiles(server) {
 }
 
 /** The API fields this section changes (only what the user changed, plus service and passfile). */
-export function connectFilesBody() {
+function connectFilesBody() {
   const body = { service: els.service.value || null, passfile: els.passfile.value.trim() || null };
   const tlsFiles = {};
   const tlsClient = {};
@@ -135,3 +136,6 @@ export function connectFilesBody() {
   if (Object.keys(tlsClient).length) body.tls_client = tlsClient;
   return body;
 }
+
+mountConnectFiles(document.querySelector("#server-form"));
+addSection({ fill: (form, server) => fillConnectFiles(server), collect: (form, data) => Object.assign(data, connectFilesBody()) });

@@ -1,8 +1,10 @@
 // The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
+import { paintServer } from "./lib/server_colors.js";
 import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
+import { openServersImport } from "./servers_import.js";
 import { installSessionGuard, withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
 
@@ -12,7 +14,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
-  if (!server.host) return `service ${server.service}`;  // a service-only entry: the service says where
+  if (!server.host) return server.service ? `service ${server.service}` : "from its service"; // a service-only entry
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
@@ -106,7 +108,10 @@ function serverRows(server) {
     }, "Delete") : null);
   return [
     h("tr", { class: "server-row", "data-server-id": server.id, "data-name": server.name },
-      h("td", {}, h("strong", { class: "server-name" }, server.name), " ", badges),
+      h("td", {}, paintServer(h("strong", { class: "server-name" }, server.name), server), " ", badges,
+        server.read_only ? h("span", { class: "badge muted", title: "Writes are refused (a rail, not a permission)" },
+          "read-only") : null,
+        server.comment ? h("div", { class: "hint server-comment" }, server.comment) : null),
       h("td", {}, address(server)),
       h("td", {}, server.username),
       actions,
@@ -157,6 +162,7 @@ function openAsked() {
 
 installSessionGuard();
 document.querySelector("#add-server").addEventListener("click", () => openServerForm(null, changed));
+document.querySelector("#import-servers").addEventListener("click", () => openServersImport({ onDone: changed }));
 window.addEventListener("pgadmin-lite:logged-in", () => act(load));
 readyAfter(act(async () => {
   await load();

@@ -2,6 +2,7 @@
 import { api, h } from "./api.js";
 import { askText, confirmAction } from "./components/dialog.js";
 import { readyAfter } from "./page_ready.js";
+import { openServersImport } from "./servers_import.js";
 import { formatBytes } from "./storage_format.js";
 
 const table = document.querySelector("#users-table tbody");
@@ -44,6 +45,8 @@ function row(user) {
           if (password) patch({ password });
         },
       }, "Reset password"),
+      h("button", { class: "import-servers-button", onclick: () => openServersImport({ userId: user.id,
+        userEmail: user.email }) }, "Import servers…"),
       h("button", {
         class: "danger",
         onclick: async () => await confirmAction({ title: `Delete ${user.email}?`, confirmLabel: "Delete",

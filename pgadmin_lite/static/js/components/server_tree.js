@@ -2,6 +2,7 @@
 // (databases → schemas → kinds → objects, lazy and paged), one role=tree driven by the keyboard.
 import { api, h } from "../api.js";
 import { ObjectTree } from "../browser_tree.js";
+import { paintServer } from "../lib/server_colors.js";
 import { installTreeKeys } from "./tree_keys.js";
 
 export class ServerTree {
@@ -63,6 +64,7 @@ export class ServerTree {
     const node = tree.createRoot();
     node.li.dataset.serverId = server.id;
     node.li.classList.add("ws-server");
+    paintServer(node.label, server);
     this.servers.set(server.id, { server, tree, node });
     return node.li;
   }

@@ -15,6 +15,7 @@ import { cleanParams, newTabId, sameTab, TAB_KINDS } from "../components/tab_kin
 import { TabStrip } from "../components/tab_strip.js";
 import { installSessionGuard } from "../session_guard.js";
 import { errorText, showError } from "../ui.js";
+import { paintServer } from "../lib/server_colors.js";
 
 const $ = (selector) => document.querySelector(selector);
 const treeError = $("#ws-tree-error");
@@ -55,7 +56,14 @@ function openTab(kind, title, params) {
     strip.activate(open.id);
     return open;
   }
-  return strip.add({ id: newTabId(), kind, title, params: clean });
+  return paintTab(strip.add({ id: newTabId(), kind, title, params: clean }));
+}
+
+/** A tab on a server wears the server's colours on its icon (when the server has some). */
+function paintTab(tab) {
+  const entry = serverTree.servers.get(Number(tab.params?.server_id));
+  if (entry) paintServer(tab.button.querySelector(".ws-tab-icon"), entry.server);
+  return tab;
 }
 
 function objectTitle(ref) {
@@ -192,6 +200,7 @@ async function loadTree() {
     showError(treeError, null);
     const servers = await serverTree.load();
     $("#ws-no-servers").hidden = servers.length > 0;
+    strip.tabs.forEach(paintTab);
   } catch (err) {
     reportError(err);
   }
