@@ -280,3 +280,12 @@ def test_a_crl_from_the_dialog_is_checked(admin_client: Any, tls_pg_server: TlsP
     assert "revoked by its CRL" in tested.get_json()["error"]["hint"]
     removed = admin_client.patch(f"/api/v1/servers/{server['id']}", json={"tls_files": {"sslcrl": None}})
     assert removed.get_json()["tls_files"] == {"sslrootcert": "ca.pem"}
+
+
+def test_the_dialogs_test_uses_the_files_picked_before_saving(admin_client: Any, tls_pg_server: TlsPgServer,
+                                                              tls_area: dict[str, str]) -> None:
+    tested = admin_client.post("/api/v1/servers/test", json=tls_body(tls_pg_server))
+    assert tested.status_code == 200, tested.get_json()
+    assert admin_client.get("/api/v1/servers").get_json() == []  # nothing saved, the client key least of all
+    without = admin_client.post("/api/v1/servers/test", json=tls_body(tls_pg_server, tls_client=None))
+    assert without.status_code == 502
