@@ -113,4 +113,4 @@ def test_a_service_and_a_passfile_chosen_in_the_dialog(live_server: LiveServer, 
     page.locator(".test-result.ok").wait_for()
     row.locator(".edit-button").click()
     page.wait_for_selector("#tls-sslrootcert-status:has-text('ca.pem')")
-    assert form.locator("select[name=service]").input_value() == "tlsdb"
+    page.wait_for_function("() => document.querySelector('#server-service').value === 'tlsdb'")
