@@ -144,6 +144,9 @@ SERVER_ALLOW_SOCKET_HOSTS = False
 # System files users may name in sslrootcert/sslcert/sslkey/sslcrl/sslcrldir, e.g. ["/etc/ssl/certs/db-ca.pem"]
 # (a trailing / trusts the files under a directory); any other path is refused, unchecked on disk.
 SERVER_TRUSTED_TLS_PATHS: list[str] = []
+# The system pg_service.conf whose services users may pick for a server (e.g. "/etc/postgresql-common/
+# pg_service.conf"; "" = none). Its entries say where to connect; a password or passfile in them is never used.
+PG_SERVICE_FILE = ""
 
 # --- File storage ---------------------------------------------------------------------------
 # Largest file one upload may store, in bytes; a proxy in front needs as much (nginx client_max_body_size).

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from pgadmin_lite.connections import tunnels
+from pgadmin_lite.connections import private_files, tunnels
 from pgadmin_lite.connections.encoding import adapt_connection
 from pgadmin_lite.errors import BadRequest, ConnectionSetupFailed, PasswordRequired, ServerUnreachable
 
@@ -28,8 +28,11 @@ DEFAULT_CONNECT_TIMEOUT = 10  # the CONNECT_TIMEOUT default; callers pass the co
 # A passfile that can never exist (nothing lives under /dev/null), so libpq never reads the web server's
 # ~/.pgpass; os.devnull itself would work too, but libpq then warns on stderr at every password-less connect.
 NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
-# Parameters that make libpq read files or settings of the web host (a service file names host, user, password).
+# Parameters that make libpq read files or settings of the web host (a service file names host, user, password);
+# the operator's service file (PG_SERVICE_FILE) is read by servers/pg_services.py, never by libpq.
 HOST_FILE_PARAMS = frozenset({"passfile", "service", "servicefile"})
+# Nor the web server's ~/.postgresql/root.crt, postgresql.crt, postgresql.key and root.crl (libpq's defaults).
+NO_TLS_FILES = {name: os.path.join(os.devnull, f"no-{name}") for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl")}
 _PASSWORD_WANTED = ("no password supplied", "password authentication failed")
 TUNNEL = "ssh_tunnel"  # a tunnels.TunnelSpec among the parameters: libpq reaches the server through it
 
@@ -66,11 +69,12 @@ def without_setup(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def libpq_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """params as libpq will get them: a timeout, our name, no password or passfile from the web host."""
+    """params as libpq will get them: a timeout, our name, no password, passfile or TLS file from the web host."""
     named = sorted(HOST_FILE_PARAMS & set(params))
     if named:
         raise BadRequest(f"Connection parameter(s) {', '.join(named)} would read files of the web server.")
     out = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT, "application_name": APPLICATION_NAME, **without_setup(params)}
+    out.update({name: out.get(name) or path for name, path in NO_TLS_FILES.items()})
     # An empty password (not an omitted one) also keeps libpq from using the web server's PGPASSWORD.
     out["password"] = out.get("password") or ""
     out["passfile"] = NO_PASSFILE
@@ -88,6 +92,13 @@ def connection_error(exc: psycopg.OperationalError, params: Mapping[str, Any]) -
     if not password and any(marker in message for marker in _PASSWORD_WANTED):
         return PasswordRequired(f"The server asks for a password for {target} and none was given or saved.",
                                 hint="Send the password when connecting, or save it with the server.")
+    if NO_TLS_FILES["sslrootcert"] in message:
+        return ServerUnreachable(message, hint="verify-ca and verify-full need the server's root certificate: pick "
+                                               "or upload it in the server's TLS settings (or use another sslmode).")
+    if "certificate verify failed" in message:
+        return ServerUnreachable(message, hint=f"The certificate of {target} is not signed by the root certificate "
+                                               "chosen for the server, is revoked by its CRL, or (verify-full) is "
+                                               "not for its name: pick the CA that signed it, or another sslmode.")
     return ServerUnreachable(message, hint=f"Could not connect to {target}: check the address, the port, the "
                                            "credentials and the server's pg_hba.conf.")
 
@@ -107,18 +118,19 @@ def hold_tunnel(params: Mapping[str, Any]) -> tuple[dict[str, Any], tunnels.Leas
 def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:
     """psycopg.connect with libpq failures turned into PasswordRequired or ServerUnreachable, then the setup.
 
-    Through a tunnel, the connection holds a lease on it until it closes (or, unclosed, is collected).
+    TLS files exist only while libpq connects; through a tunnel, the connection holds a lease on it until it
+    closes (or, unclosed, is collected).
     """
     held, lease = hold_tunnel(params)
-    if lease is None:
-        conn = _connect(psycopg.Connection, libpq_params(held), psycopg_options)
-    else:
-        try:  # a failure names the server's own port, not the tunnel's local one
-            kwargs = libpq_params(held)
-            conn = _connect(TunnelledConnection, kwargs, psycopg_options, shown={**kwargs, "port": params.get("port")})
-        except BaseException:
+    try:
+        kwargs = libpq_params(held)
+        shown = {**kwargs, "port": params.get("port")} if lease else kwargs  # the server's port, not the tunnel's
+        conn = _connect(TunnelledConnection if lease else psycopg.Connection, kwargs, psycopg_options, shown)
+    except BaseException:
+        if lease is not None:
             lease.release()
-            raise
+        raise
+    if lease is not None:
         conn._lease = lease
         weakref.finalize(conn, lease.release)
     setup = params.get(SETUP)
@@ -134,7 +146,8 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
 def _connect(cls: type[psycopg.Connection[Any]], kwargs: dict[str, Any], psycopg_options: Mapping[str, Any],
              shown: Mapping[str, Any] | None = None) -> psycopg.Connection[Any]:
     try:
-        conn = cls.connect(**kwargs, **psycopg_options)
+        with private_files.materialized(kwargs) as files:  # libpq reads them while it connects, then they go
+            conn = cls.connect(**files, **psycopg_options)
     except psycopg.OperationalError as exc:
         error = connection_error(exc, shown or kwargs)
         log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
@@ -182,3 +195,13 @@ def _message(exc: psycopg.Error) -> str:
 def set_search_path(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> None:
     """SET search_path TO the schemas, each one an identifier (a tool opened on a schema starts in it)."""
     conn.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, schemas))))
+
+
+def cancel(conn: psycopg.Connection[Any], timeout: float = 5.0) -> None:
+    """libpq's cancel request: the encrypted one (libpq 17+ connects again with the connection's parameters),
+    else the classic one, which needs no file (a connection's private TLS files are gone after its connect)."""
+    try:
+        conn.cancel_safe(timeout=timeout)
+    except psycopg.OperationalError as exc:
+        log.debug("Encrypted cancel request failed (%s); sending the classic one.", exc)
+        conn.cancel()

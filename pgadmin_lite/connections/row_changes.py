@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pgadmin_lite.connections import opening
 from pgadmin_lite.connections.short_lived import database_error
 from pgadmin_lite.errors import BadRequest, Conflict
 
@@ -100,7 +101,7 @@ def cancel_after(conn: psycopg.Connection[Any], seconds: float | None) -> Iterat
     def fire() -> None:
         with lock:
             if active[0]:
-                conn.cancel_safe(timeout=5.0)
+                opening.cancel(conn)
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True

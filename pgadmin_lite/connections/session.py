@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from pgadmin_lite.connections import read_only
+from pgadmin_lite.connections import opening, read_only
 from pgadmin_lite.connections.execution import (
     ConnectionLost,
     Modes,
@@ -457,7 +457,7 @@ class QuerySession:
             if not self.is_running:
                 return False
             if self._in_user_statement:
-                self.conn.cancel_safe(timeout=5.0)
+                opening.cancel(self.conn)
             else:
                 self._cancel_asked = True
             return True

@@ -2,6 +2,7 @@
 
 spec.json    what to run, written by the web process before the worker starts (no secret in it)
 passfile     the database password for libpq (0600), removed as soon as the job ends
+tls/         the TLS files of the connection (0700, files 0600), removed with the passfile
 status.json  the worker's report (state, progress, exit code), replaced atomically on every update
 job.log      the log (program output and server messages); at JOB_LOG_MAX_BYTES it becomes job.log.1
 worker.log   the worker's own stderr: a crash's traceback, should there be one
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from contextlib import suppress
@@ -18,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SPEC, STATUS, PASSFILE, LOG, OLD_LOG, WORKER_LOG = (
-    "spec.json", "status.json", "passfile", "job.log", "job.log.1", "worker.log")
+SPEC, STATUS, PASSFILE, LOG, OLD_LOG, WORKER_LOG, TLS_DIR = (
+    "spec.json", "status.json", "passfile", "job.log", "job.log.1", "worker.log", "tls")
 PRIVATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -66,8 +68,10 @@ def write_passfile(job_dir: Path, password: str) -> Path:
 
 
 def remove_passfile(job_dir: Path) -> None:
+    """The job's secrets go when it ends: the passfile and the TLS files."""
     with suppress(FileNotFoundError):
         (job_dir / PASSFILE).unlink()
+    shutil.rmtree(job_dir / TLS_DIR, ignore_errors=True)
 
 
 class LogWriter:

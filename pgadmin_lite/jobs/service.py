@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from pgadmin_lite.auth.identity import Principal
-from pgadmin_lite.connections import opening
+from pgadmin_lite.connections import opening, private_files
 from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
@@ -160,9 +160,25 @@ def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
         return binaries.server_major(conn.info.server_version)
 
 
+def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The connection's TLS files in the job directory for the job's programs (removed when it ends; never the
+    web server's: _child_env); an encrypted key is written decrypted, as sslpassword must not reach argv."""
+    if not private_files.has_private(kwargs):
+        return kwargs
+    job_dir = _job_dir(job)
+    job_dir.mkdir(mode=0o700, exist_ok=True)
+    params = dict(kwargs)
+    password = params.pop("sslpassword", None)
+    if password and isinstance(params.get("sslkey"), private_files.PrivateText):
+        params["sslkey"] = private_files.PrivateText(private_files.decrypted_key(params["sslkey"].text, password))
+    return private_files.write_private(params, private_files.make_private_dir(job_dir / jobfiles.TLS_DIR))
+
+
 def _child_env(job_dir: Path, password: str) -> dict[str, str]:
-    """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all)."""
+    """The worker's environment: minimal, plus PGPASSFILE (a 0600 file in the job dir, or none at all) and no
+    TLS file of the web server (PGSSLCERT…: what the connection string does not name)."""
     env = interpreter.worker_env()
+    env.update({f"PG{name.upper()}": path for name, path in opening.NO_TLS_FILES.items()})  # not ~/.postgresql
     if not password:
         env["PGPASSFILE"] = opening.NO_PASSFILE  # never the web server's ~/.pgpass
         return env
@@ -176,7 +192,7 @@ def _launch(job: Job, plan: Plan, python: str, password: str, on_reaped: Callabl
     """Write the job directory, start the worker, record its identity (on_reaped: run when the worker exits)."""
     settings = _settings()
     job_dir = _job_dir(job)
-    job_dir.mkdir(mode=0o700)
+    job_dir.mkdir(mode=0o700, exist_ok=True)  # made already when it holds TLS files
     plan.spec.update(log_max_bytes=settings.log_max_bytes, cancel_grace=settings.cancel_grace)
     jobfiles.write_json(job_dir / jobfiles.SPEC, plan.spec)
     env = _child_env(job_dir, password)
@@ -218,6 +234,7 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
     try:
         kwargs, lease = opening.hold_tunnel(kwargs)  # a server behind SSH: the tunnel lives as long as the job
         major = _server_major(kwargs)
+        kwargs = _with_tls_files(job, kwargs)
         context = PlanContext(job.id, kwargs, database, major, settings.bin_dirs, output_root, input_root)
         plan = build_plan(request, context)
         _launch(job, plan, python, kwargs["password"], lease.release if lease else None)

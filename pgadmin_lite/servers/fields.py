@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {"group": "Servers", "port": 5432, "maintenance_db": 
                             "db_restriction": [], "colors": {}, "read_only": False, "post_connection_sql": None,
                             "query_defaults": {}}
 REQUIRED = ("name", "host", "username")
+FILE_FIELDS = ("tls_files", "tls_client", "passfile")  # beside the columns: files for libpq (connect_files.py)
 PG_NAME_BYTES = 63  # NAMEDATALEN - 1: longer role and database names cannot exist
 _HOSTNAME = re.compile(r"[A-Za-z0-9._:%,-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -213,6 +214,7 @@ FIELDS: dict[str, Check] = {
     "comment": _optional(_long_text(10_000)), "role": _optional(_pg_name), "db_restriction": clean_db_restriction,
     "colors": clean_colors, "read_only": _flag, "post_connection_sql": _optional(_long_text(65_536)),
     "query_defaults": clean_query_defaults,
+    "service": _optional(_text(255)),  # in the operator's pg_service.conf (then host is optional)
 }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pgadmin_lite.connections.private_files import PrivateText
 from pgadmin_lite.errors import BadRequest, ConfigError, ServerNotAllowed, ServerUnreachable
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -173,16 +174,18 @@ class ServerPolicy:
     def check_tls_paths(self, params: Mapping[str, Any], labels: Mapping[str, str]) -> None:
         for name in TLS_FILE_PARAMS:
             value = params.get(name)
-            if value in (None, "") or (name == "sslrootcert" and value == SYSTEM_ROOT_CERT):
-                continue
+            if value in (None, "") or isinstance(value, PrivateText) or (
+                    name == "sslrootcert" and value == SYSTEM_ROOT_CERT):
+                continue  # PrivateText: a file the user picked or uploaded, written privately at connect
             if not isinstance(value, str) or not self.is_trusted_path(value):
                 label = _label(labels, name)
                 raise ServerNotAllowed(
                     f"{label} names a file on the web server; TLS files are chosen from your file area, "
                     "not given as paths (server policy: SERVER_TRUSTED_TLS_PATHS).", field=label,
                     setting="SERVER_TRUSTED_TLS_PATHS",
-                    hint="Leave it unset; an administrator can list trusted system paths in "
-                         "SERVER_TRUSTED_TLS_PATHS in config_local.py.")
+                    hint="Leave it unset and pick or upload the file instead (the server dialog's TLS section; "
+                         "tls_files and tls_client in the API); an administrator can list trusted system paths "
+                         "in SERVER_TRUSTED_TLS_PATHS in config_local.py.")
 
 
 def _label(labels: Mapping[str, str], name: str) -> str:

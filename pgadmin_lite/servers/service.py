@@ -7,6 +7,7 @@ handling the request).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import or_
@@ -15,14 +16,20 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
-from pgadmin_lite.servers import current_policy
-from pgadmin_lite.servers.fields import FIELDS, SSH_SECRET_FIELDS, clean_fields
+from pgadmin_lite.servers import current_policy, pg_services
+from pgadmin_lite.servers.fields import FIELDS, FILE_FIELDS, SSH_SECRET_FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy
 from pgadmin_lite.servers.signals import server_access_lost
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
-WRITABLE = frozenset({*FIELDS, "password", "save_password", "is_shared", *SSH_SECRET_FIELDS})
-TARGET_FIELDS = frozenset({"host", "port", "connect_params", "ssh_tunnel"})  # what the server policy judges
+WRITABLE = frozenset({*FIELDS, *FILE_FIELDS, *SSH_SECRET_FIELDS, "password", "save_password", "is_shared"})
+TARGET_FIELDS = frozenset({"host", "port", "connect_params", "service", "ssh_tunnel"})  # what the server policy judges
+
+
+def _files() -> ModuleType:
+    """connect_files (imported late: it reads the vault's secrets, whose module needs this one)."""
+    from pgadmin_lite.servers import connect_files
+    return connect_files
 
 
 # --- Access ---------------------------------------------------------------------------------------------------
@@ -84,7 +91,8 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "colors": dict(server.colors or {}), "read_only": bool(server.read_only),
             "post_connection_sql": server.post_connection_sql, "query_defaults": dict(server.query_defaults or {}),
             "has_saved_password": bool(cred and cred.password_enc),
-            "is_shared": server.is_shared, "is_owner": server.user_id == user.id, **ssh.tunnel_json(server, user)}
+            "is_shared": server.is_shared, "is_owner": server.user_id == user.id,
+            **_files().changes_json(server, user, cred), **ssh.tunnel_json(server, user)}
 
 
 # --- Create, change, delete -----------------------------------------------------------------------------------
@@ -144,7 +152,11 @@ def _check_target(server: Server | None, fields: Mapping[str, Any], policy: Serv
     if server is not None and not TARGET_FIELDS & set(fields):
         return  # a rename or a regrouping points nowhere new
     stored = {name: getattr(server, name) for name in TARGET_FIELDS} if server is not None else {}
-    ssh.check_target(policy or current_policy(), {**stored, **fields})
+    target = {**stored, **fields}
+    if not target.get("host") and target.get("service"):  # a service-only entry: where the service points
+        service = pg_services.service_params(target["service"], pg_services.configured_file())
+        target.update(host=service.get("host", ""), port=service.get("port", target["port"]))
+    ssh.check_target(policy or current_policy(), target)
 
 
 def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
@@ -152,6 +164,7 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     """Register a server for its owner, optionally saving the password."""
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=True)
+    files = _files().clean_changes(owner, body)
     _check_target(None, fields, policy)
     save, password = _password_change(body, has_saved=False)
     is_shared = _check_sharing(body, owner, False)
@@ -161,6 +174,7 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
     try:
         db.session.flush()  # the id binds the saved password to this row
         _store_password(server, owner, save, password, vault)
+        _files().apply_changes(server, owner, files, vault)
         ssh.save_secrets(server, owner, ssh_changes, vault)
         db.session.commit()
     except Exception:
@@ -177,6 +191,7 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
     _check_known(body, WRITABLE)
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=False)
+    files = _files().clean_changes(user, body)
     _check_target(server, fields, policy)
     cred = user_credential(server, user)
     save, password = _password_change(body, has_saved=bool(cred and cred.password_enc))
@@ -190,7 +205,9 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         setattr(server, name, value)
     is_unshared = is_shared is False and server.is_shared
     try:
+        _files().check_address(server)
         _store_password(server, user, save, password, vault)
+        _files().apply_changes(server, user, files, vault)
         ssh.save_secrets(server, user, ssh_changes, vault)
         if is_unshared:
             _forget_others(server)
@@ -243,6 +260,7 @@ def draft_server(user: Principal, body: Mapping[str, Any], *, policy: ServerPoli
         raise BadRequest("server_id must be an integer.", field="server_id")
     saved = get_owned_server(user, server_id) if server_id is not None else None
     fields = clean_fields({k: v for k, v in body.items() if k in FIELDS}, is_new=saved is None)
+    files = _files().clean_changes(user, body)
     _check_target(saved, fields, policy)
     base = {attr.key: getattr(saved, attr.key) for attr in Server.__mapper__.column_attrs
             if attr.key not in KEPT_OUT_OF_DRAFTS} if saved is not None else {}
@@ -250,6 +268,7 @@ def draft_server(user: Principal, body: Mapping[str, Any], *, policy: ServerPoli
     draft = Server(**{**base, **fields}, user_id=user.id)
     if saved is not None:
         draft.id = saved.id  # its saved credentials (password, secrets) are bound to this id
+    _files().apply_to_draft(draft, files)
     ssh.prepare_draft(draft, saved, ssh.secret_changes(user, body))
     return draft, password or None
 
@@ -261,7 +280,9 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
 
     The username is replaced (absent: the registration's); the password follows the save_password rules.
     """
-    _check_known(body, frozenset({"username", "password", "save_password", *SSH_SECRET_FIELDS}))
+    _check_known(body, frozenset({"username", "password", "save_password", "tls_client", "passfile",
+                                  *SSH_SECRET_FIELDS}))
+    files = _files().clean_changes(user, body)
     username = body.get("username")
     if username is not None:
         username = clean_fields({"username": username}, is_new=False)["username"]
@@ -279,6 +300,7 @@ def set_credentials(server: Server, user: Principal, body: Mapping[str, Any], *,
     try:
         db.session.flush()
         _store_password(server, user, save, password, vault)
+        _files().apply_changes(server, user, files, vault)
         ssh.save_secrets(server, user, ssh_changes, vault)
         db.session.commit()
     except Exception:

@@ -22,9 +22,10 @@ from pgadmin_lite.connections.encoding import catalog_adapters
 from pgadmin_lite.connections.short_lived import ShortLivedConnections
 from pgadmin_lite.errors import NotFound, ServerUnreachable
 from pgadmin_lite.models import Server
-from pgadmin_lite.servers import current_policy, ssh
+from pgadmin_lite.servers import connect_files, current_policy, ssh
 from pgadmin_lite.servers.policy import ServerPolicy, pin_connect_params
 from pgadmin_lite.servers.service import can_use, get_server_for_user, user_credential
+from pgadmin_lite.servers.tls import tls_params
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 10_000  # the CATALOG_STATEMENT_TIMEOUT_MS default
@@ -47,8 +48,10 @@ def connect_params(server: Server, user: Principal, *, password: str | None = No
     params: dict[str, Any] = {
         "host": server.host, "port": server.port, "dbname": dbname or server.maintenance_db,
         "user": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
-        "connect_timeout": connect_timeout, **(server.connect_params or {}), "password": password or "",
+        "connect_timeout": connect_timeout, **(server.connect_params or {}), **tls_params(server, user, vault),
     }
+    params = connect_files.with_service(server, params)
+    params["password"] = password or connect_files.passfile_password(user, cred, params) or ""
     if server.role or server.read_only or server.post_connection_sql:
         params[opening.SETUP] = opening.Setup(server.role, server.post_connection_sql, bool(server.read_only))
     policy = policy or current_policy()

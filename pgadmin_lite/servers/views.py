@@ -11,7 +11,7 @@ from flask_login import current_user
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.servers import service, targets
+from pgadmin_lite.servers import pg_services, service, targets
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
@@ -31,6 +31,12 @@ def list_servers() -> ResponseReturnValue:
     me = _me()
     credentials = service.credentials_of(me)
     return jsonify([service.server_json(server, me, credentials) for server in service.list_servers(me)])
+
+
+@bp.get("/api/v1/servers/services")
+def list_services() -> ResponseReturnValue:
+    """The services of the operator's pg_service.conf (PG_SERVICE_FILE), for the server dialog."""
+    return jsonify({"items": pg_services.service_list(pg_services.configured_file())})
 
 
 @bp.post("/api/v1/servers")

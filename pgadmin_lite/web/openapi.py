@@ -45,7 +45,9 @@ SERVER_BODY = {"type": "object", "properties": {
     name: {"type": kind} for name, kind in [
         ("name", "string"), ("group", "string"), ("host", "string"), ("port", "integer"),
         ("maintenance_db", "string"), ("username", "string"), ("password", "string"), ("save_password", "boolean"),
-        ("sslmode", "string"), ("connect_params", "object"), ("is_shared", "boolean")]}
+        ("sslmode", "string"), ("connect_params", "object"), ("is_shared", "boolean"),
+        ("tls_files", "object"), ("tls_client", "object"), ("service", ["string", "null"]),
+        ("passfile", ["string", "null"])]}
     | {"query_modes": {"type": "object", "properties": {name: {"type": ["boolean", "null"]} for name in MODES},
                        "additionalProperties": False},
        "comment": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},

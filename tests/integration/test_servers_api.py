@@ -35,7 +35,8 @@ OTHER_EMAIL = "other@example.com"
 OTHER_PASSWORD = "other-password-1"
 SERVER_KEYS = {"id", "name", "group", "host", "port", "maintenance_db", "username", "sslmode", "connect_params",
                "query_modes", "has_saved_password", "is_shared", "is_owner", "comment", "role", "db_restriction",
-               "colors", "read_only", "post_connection_sql", "query_defaults", "ssh_tunnel", "ssh_secrets",
+               "colors", "read_only", "post_connection_sql", "query_defaults",
+               "tls_files", "tls_client", "service", "passfile", "ssh_tunnel", "ssh_secrets",
                "ssh_host_key_fingerprint"}
 
 
@@ -71,7 +72,8 @@ def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) 
         "maintenance_db": "postgres", "username": "postgres", "sslmode": "prefer",
         "connect_params": {"connect_timeout": 5}, "query_modes": {}, "has_saved_password": False, "is_shared": False,
         "is_owner": True, "comment": None, "role": None, "db_restriction": [], "colors": {}, "read_only": False,
-        "post_connection_sql": None, "query_defaults": {}, "ssh_tunnel": {}, "ssh_secrets": [],
+        "post_connection_sql": None, "query_defaults": {},
+        "tls_files": {}, "tls_client": [], "service": None, "passfile": None, "ssh_tunnel": {}, "ssh_secrets": [],
         "ssh_host_key_fingerprint": None}
     url = f"/api/v1/servers/{created['id']}"
     assert user_client.get("/api/v1/servers").get_json() == [created]

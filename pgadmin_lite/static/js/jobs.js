@@ -306,7 +306,7 @@ async function loadDatabases() {
 
 async function loadServers() {
   const servers = await api("GET", "api/v1/servers");
-  els.server.replaceChildren(...servers.map((s) => h("option", { value: String(s.id) }, `${s.name} (${s.host}:${s.port})`)));
+  els.server.replaceChildren(...servers.map((s) => h("option", { value: String(s.id) }, `${s.name} (${s.host ? `${s.host}:${s.port}` : `service ${s.service}`})`)));
   const wanted = params.get("server_id");
   if (wanted && servers.some((s) => String(s.id) === wanted)) els.server.value = wanted;
   const chosen = servers.find((s) => String(s.id) === els.server.value);

@@ -3,6 +3,7 @@
 import { api, h } from "./api.js";
 import { collectSections, fillSections } from "./server_form_sections.js";
 import "./server_form_options.js";
+import "./server_connect_files.js";
 import "./ssh_tunnel_form.js";
 import { withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";

@@ -14,7 +14,7 @@ const emptyNote = document.querySelector("#servers-empty");
 let servers = [];
 
 function address(server) {
-  if (!server.host) return "from its service"; // a service-only entry (e.g. imported from servers.json)
+  if (!server.host) return server.service ? `service ${server.service}` : "from its service"; // a service-only entry
   return server.host.startsWith("/") ? `${server.host} (socket), port ${server.port}` : `${server.host}:${server.port}`;
 }
 
