@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +125,8 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
     try:
         kwargs = libpq_params(held)
         shown = {**kwargs, "port": params.get("port")} if lease else kwargs  # the server's port, not the tunnel's
-        conn = _connect(TunnelledConnection if lease else psycopg.Connection, kwargs, psycopg_options, shown)
+        opener = TunnelledConnection.connect if lease else psycopg.connect  # looked up now (tests spy on it)
+        conn = _connect(opener, kwargs, psycopg_options, shown)
     except BaseException:
         if lease is not None:
             lease.release()
@@ -143,13 +144,13 @@ def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connec
     return conn
 
 
-def _connect(cls: type[psycopg.Connection[Any]], kwargs: dict[str, Any], psycopg_options: Mapping[str, Any],
-             shown: Mapping[str, Any] | None = None) -> psycopg.Connection[Any]:
+def _connect(opener: Callable[..., psycopg.Connection[Any]], kwargs: dict[str, Any],
+             psycopg_options: Mapping[str, Any], shown: Mapping[str, Any]) -> psycopg.Connection[Any]:
     try:
         with private_files.materialized(kwargs) as files:  # libpq reads them while it connects, then they go
-            conn = cls.connect(**files, **psycopg_options)
+            conn = opener(**files, **psycopg_options)
     except psycopg.OperationalError as exc:
-        error = connection_error(exc, shown or kwargs)
+        error = connection_error(exc, shown)
         log.info("Connection to %s:%s as %s failed: %s", kwargs.get("host"), kwargs.get("port"), kwargs.get("user"),
                  error.message)
         raise error from None

@@ -9,8 +9,8 @@ from tests.plugins.browser import PageErrors, http_session, login
 from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer, free_port
 
-SECTIONS = ["General", "Connection", "Parameters", "Advanced", "Query tool", "TLS, service and password file",
-            "SSH tunnel"]
+SECTIONS = ["General", "Connection", "Parameters", "Advanced", "Query tool", "SSH tunnel",
+            "TLS, service and password file"]  # the TLS section's module appends it after the template's
 
 
 def names(live_server: LiveServer) -> list[str]:
