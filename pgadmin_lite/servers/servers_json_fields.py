@@ -11,16 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.servers.fields import FIELDS, PG_NAME_BYTES, clean_query_modes
+from pgadmin_lite.servers.fields import FIELDS, clean_db_restriction, clean_query_defaults, clean_query_modes
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and newlines are fine in prose and SQL
 _COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _SERVICE = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _HOST_KEY = re.compile(r"[a-z0-9@.-]{3,64} [A-Za-z0-9+/]+={0,2}")
-MAX_DATABASES = 200
 MAX_TEXT = 65_536
 EXTENSION = "PgadminLite"  # our own key: what pgAdmin's format has no name for (pgAdmin ignores it)
-QUERY_DEFAULTS = {"statement_timeout_ms": 86_400_000, "preview_rows": 1_000_000}
 
 
 def _fail(label: str, message: str) -> BadRequest:
@@ -79,12 +77,7 @@ def databases(value: Any, label: str) -> list[str]:
         return []
     if isinstance(value, str):
         value = [part for part in re.split(r"[,\s]+", value) if part]
-    if not isinstance(value, list) or len(value) > MAX_DATABASES:
-        raise _fail(label, f"must be a list of at most {MAX_DATABASES} database names")
-    names = [FIELDS["maintenance_db"](item, label) for item in value]
-    if any(len(name.encode()) > PG_NAME_BYTES for name in names):
-        raise _fail(label, f"has a name longer than {PG_NAME_BYTES} bytes")
-    return list(dict.fromkeys(names))
+    return clean_db_restriction(value, label)
 
 
 def colors(entry: Mapping[str, Any]) -> dict[str, str]:
@@ -96,7 +89,8 @@ def colors(entry: Mapping[str, Any]) -> dict[str, str]:
             continue
         if not isinstance(value, str) or not _COLOR.fullmatch(value):
             raise _fail(key, "must be a colour such as #ff9900")
-        result[name] = value.lower()
+        short = len(value) == 4  # #f90 as the dialog's #ff9900
+        result[name] = ("#" + "".join(c * 2 for c in value[1:]) if short else value).lower()
     return result
 
 
@@ -158,11 +152,7 @@ def extension(value: Any) -> dict[str, Any]:
     if "query_modes" in value:
         columns["query_modes"] = clean_query_modes(value["query_modes"], f"{label}.query_modes")
     if "query_defaults" in value:
-        defaults = value["query_defaults"]
-        if not isinstance(defaults, dict) or set(defaults) - set(QUERY_DEFAULTS):
-            raise _fail(f"{label}.query_defaults", f"must be an object with only {', '.join(QUERY_DEFAULTS)}")
-        columns["query_defaults"] = {name: as_int(item, f"{label}.query_defaults.{name}", 0, QUERY_DEFAULTS[name])
-                                     for name, item in sorted(defaults.items())}
+        columns["query_defaults"] = clean_query_defaults(value["query_defaults"], f"{label}.query_defaults")
     if value.get("ssh_host_key") is not None:
         if not isinstance(value["ssh_host_key"], str) or not _HOST_KEY.fullmatch(value["ssh_host_key"]):
             raise _fail(f"{label}.ssh_host_key", 'must be "<key type> <base64>"')

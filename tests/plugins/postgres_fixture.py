@@ -16,7 +16,7 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,29 @@ def skip_without_binaries() -> None:
         find_binaries()
     except DatabaseException as exc:
         pytest.skip(f"PostgreSQL server binaries not found; install them with apt-get install postgresql: {exc}")
+
+
+@contextlib.contextmanager
+def own_cluster(prefix: str, hba: str, settings: dict[str, str] | None = None,
+                prepare: Callable[[Manager], None] | None = None) -> Iterator[Manager]:
+    """A cluster of a test module's own (its pg_hba.conf, "{superuser}" in it named; its settings), started, then
+    stopped and removed."""
+    skip_without_binaries()
+    root = make_cluster_root(prefix)
+    manager = Manager("127.0.0.1", free_port(), root / "data", initialize=True,
+                      extra_options={**TEST_SERVER_SETTINGS, **(settings or {})})
+    if prepare is not None:
+        prepare(manager)
+    (manager.data_dir / "pg_hba.conf").write_text(hba.format(superuser=manager.superuser))
+    try:
+        manager.start(timeout=30.0)
+        yield manager
+    finally:
+        try:
+            manager.stop(mode="fast", timeout=30.0)
+        finally:
+            if not manager.is_running:
+                shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass(frozen=True)

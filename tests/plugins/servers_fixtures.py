@@ -8,7 +8,6 @@ per session, on first use, and only by the tests that ask for it.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,14 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgadmin_lite.servermgr.postgres import Manager
-from tests.plugins.postgres_fixture import (
-    TEST_SERVER_SETTINGS,
-    PgServer,
-    free_port,
-    make_cluster_root,
-    skip_without_binaries,
-)
+from tests.plugins.postgres_fixture import PgServer, own_cluster
 
 PASSWORD_HBA = """\
 # Written by tests/plugins/servers_fixtures.py: passwords required over TCP, except for the superuser.
@@ -46,20 +38,8 @@ class PgRole:
 @pytest.fixture(scope="session")
 def pw_pg_server() -> Iterator[PgServer]:
     """A PostgreSQL whose non-superuser roles must give a SCRAM password over TCP."""
-    skip_without_binaries()
-    root = make_cluster_root("pgadmin_lite-pgpw-")
-    settings = {**TEST_SERVER_SETTINGS, "password_encryption": "scram-sha-256"}
-    manager = Manager("127.0.0.1", free_port(), root / "data", initialize=True, extra_options=settings)
-    (manager.data_dir / "pg_hba.conf").write_text(PASSWORD_HBA.format(superuser=manager.superuser))
-    try:
-        manager.start(timeout=30.0)
+    with own_cluster("pgadmin_lite-pgpw-", PASSWORD_HBA, {"password_encryption": "scram-sha-256"}) as manager:
         yield PgServer("127.0.0.1", manager.port, str(manager.socket_dir), manager.superuser, manager)
-    finally:
-        try:
-            manager.stop(mode="fast", timeout=30.0)
-        finally:
-            if not manager.is_running:
-                shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

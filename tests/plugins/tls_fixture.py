@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pgadmin_lite.servermgr.postgres import Manager
-from tests.plugins.postgres_fixture import (
-    TEST_SERVER_SETTINGS,
-    PgServer,
-    free_port,
-    make_cluster_root,
-    skip_without_binaries,
-)
+from tests.plugins.postgres_fixture import PgServer, own_cluster
 
 TLS_HBA = """\
 # Written by tests/plugins/tls_fixture.py: TLS with a verified client certificate, or nothing (over TCP).
@@ -121,22 +114,15 @@ def _write_server_files(manager: Manager, tls: TlsMaterial) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def tls_pg_server() -> Iterator[TlsPgServer]:
     """A PostgreSQL reachable over TCP only with TLS and a client certificate the test CA signed."""
-    skip_without_binaries()
-    root = make_cluster_root("pgadmin_lite-pgtls-")
-    manager = Manager("127.0.0.1", free_port(), root / "data", initialize=True, extra_options=TEST_SERVER_SETTINGS)
-    tls = make_tls_material(manager.superuser)
-    manager.extra_options.update(_write_server_files(manager, tls))
-    (manager.data_dir / "pg_hba.conf").write_text(TLS_HBA)
-    try:
-        manager.start(timeout=30.0)
+    made: list[TlsMaterial] = []
+
+    def with_certificates(manager: Manager) -> None:
+        made.append(make_tls_material(manager.superuser))
+        manager.extra_options.update(_write_server_files(manager, made[0]))
+
+    with own_cluster("pgadmin_lite-pgtls-", TLS_HBA, prepare=with_certificates) as manager:
         yield TlsPgServer(PgServer("127.0.0.1", manager.port, str(manager.socket_dir), manager.superuser, manager),
-                          tls)
-    finally:
-        try:
-            manager.stop(mode="fast", timeout=30.0)
-        finally:
-            if not manager.is_running:
-                shutil.rmtree(root, ignore_errors=True)
+                          made[0])
 
 
 def tls_dirs_left(temp_dir: str | os.PathLike[str]) -> list[Path]:
