@@ -9,10 +9,12 @@ stopped by its pid.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -141,6 +143,22 @@ def _create_user(name: str, password: str) -> None:
     _run("chpasswd", stdin=f"{name}:{password}\n")
 
 
+def _remove_user(name: str) -> None:
+    """userdel once the user's last sshd session process (ours, ending with sshd) is gone; they are ended by pid."""
+    deadline = time.monotonic() + 10
+    while True:
+        pids = subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
+        if not pids or time.monotonic() > deadline:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGTERM)
+        time.sleep(0.05)
+    done = subprocess.run(["userdel", name], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"userdel {name} failed: {done.stderr.strip()}")
+
+
 @pytest.fixture(scope="session")
 def sshd() -> Iterator[SshServer]:
     """One sshd for the session; a test that changes its host key restores a fresh start with ``new_host_key``."""
@@ -168,7 +186,7 @@ def sshd() -> Iterator[SshServer]:
     finally:
         server.stop()
         log = server.log()
-        subprocess.run(["userdel", user], check=False, capture_output=True)
+        _remove_user(user)
         shutil.rmtree(root, ignore_errors=True)
         if log:
             print(f"--- sshd log ---\n{log[-4000:]}")
