@@ -112,7 +112,7 @@ def hold_tunnel(params: Mapping[str, Any]) -> tuple[dict[str, Any], tunnels.Leas
         return params, None
     libpq_params(params)  # refused parameters are refused before the bastion is contacted
     lease = tunnels.registry.acquire(spec)
-    return {**params, "hostaddr": tunnels.LOCAL_HOST, "port": lease.port}, lease
+    return {**params, "hostaddr": lease.address, "port": lease.port}, lease
 
 
 def connect(params: Mapping[str, Any], **psycopg_options: Any) -> psycopg.Connection[Any]:

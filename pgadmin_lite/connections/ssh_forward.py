@@ -16,7 +16,7 @@ import threading
 import paramiko
 
 from pgadmin_lite.connections.ssh_keys import fingerprint, load_private_key
-from pgadmin_lite.connections.tunnels import LOCAL_HOST, TunnelSpec
+from pgadmin_lite.connections.tunnels import LOCAL_HOST, TunnelSpec, listener_address
 from pgadmin_lite.errors import SshAuthRefused, SshBastionUnreachable, SshForwardRefused, SshHostKeyChanged
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class Tunnel:
         self._lock = threading.Lock()
         self._transport: paramiko.Transport | None = None
         self._ready: queue.SimpleQueue[paramiko.Channel] = queue.SimpleQueue()  # checked channels, used first
-        self._listener = socket.create_server((LOCAL_HOST, 0))
+        self._listener = _listen()
+        self.address: str = self._listener.getsockname()[0]
         self.port: int = self._listener.getsockname()[1]
         self._closed = False
         threading.Thread(target=self._accept_loop, name=f"ssh-tunnel-{self.port}", daemon=True).start()
@@ -88,7 +89,7 @@ class Tunnel:
             raise
         if spec.keepalive_s:
             transport.set_keepalive(spec.keepalive_s)
-        log.info("SSH tunnel %s opened on %s:%s", spec.label, LOCAL_HOST, self.port)
+        log.info("SSH tunnel %s opened on %s:%s", spec.label, self.address, self.port)
         return transport
 
     def _prefer_key_type(self, transport: paramiko.Transport, host_key: str) -> None:
@@ -210,6 +211,14 @@ class Tunnel:
         if transport is not None:
             transport.close()
             log.info("SSH tunnel %s on port %s closed", self.spec.label, self.port)
+
+
+def _listen() -> socket.socket:
+    """A listener on a random loopback address (127.0.0.1 where the host routes no other)."""
+    try:
+        return socket.create_server((listener_address(), 0))
+    except OSError:
+        return socket.create_server((LOCAL_HOST, 0))
 
 
 def is_own_socket(peer: tuple[str, int], port: int, table: str = PROC_NET_TCP) -> bool:

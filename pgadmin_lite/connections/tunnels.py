@@ -10,7 +10,9 @@ such and not as libpq's "server closed the connection". The bastion's host key i
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,12 @@ if TYPE_CHECKING:  # paramiko loads with the first tunnel (ssh_forward), not wit
     from pgadmin_lite.connections.ssh_forward import Tunnel
 
 LOCAL_HOST = "127.0.0.1"
+
+
+def listener_address() -> str:
+    """A random loopback address for a tunnel's listener (Linux routes all of 127.0.0.0/8 to lo): another console
+    user cannot find a tunnel by scanning 127.0.0.1's ports, and the server policy refuses the ones it knows."""
+    return "127." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class Lease:
     def __init__(self, registry: TunnelRegistry, tunnel: Tunnel) -> None:
         self._registry = registry
         self._tunnel: Tunnel | None = tunnel
-        self.port = tunnel.port
+        self.address, self.port = tunnel.address, tunnel.port
         self._lock = threading.Lock()
 
     def release(self) -> None:
@@ -108,11 +116,25 @@ class TunnelRegistry:
                 del self._tunnels[tunnel.spec]
         tunnel.close()
 
-    def open_ports(self, user_id: int | None = None, server_id: int | None = None) -> list[int]:
-        """The local ports of the open tunnels (for tests and diagnostics)."""
+    def is_endpoint(self, address: str, port: int) -> bool:
+        """Whether address:port is a loopback address on one of the open tunnels' ports: a registration naming
+        it would ride another user's tunnel past the bastion."""
+        try:
+            is_loopback = ipaddress.ip_address(address).is_loopback
+        except ValueError:
+            return False
         with self._lock:
-            return [tunnel.port for spec, tunnel in self._tunnels.items()
+            return is_loopback and any(tunnel.port == port for tunnel in self._tunnels.values())
+
+    def open_endpoints(self, user_id: int | None = None, server_id: int | None = None) -> list[tuple[str, int]]:
+        """The local (address, port) of the open tunnels (for tests and diagnostics)."""
+        with self._lock:
+            return [(tunnel.address, tunnel.port) for spec, tunnel in self._tunnels.items()
                     if user_id in (None, spec.user_id) and server_id in (None, spec.server_id)]
+
+    def open_ports(self, user_id: int | None = None, server_id: int | None = None) -> list[int]:
+        """The local ports of the open tunnels."""
+        return [port for _, port in self.open_endpoints(user_id, server_id)]
 
     def close_all(self) -> None:
         with self._lock:

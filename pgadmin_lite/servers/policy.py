@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pgadmin_lite.connections import tunnels
 from pgadmin_lite.connections.private_files import PrivateText
 from pgadmin_lite.errors import BadRequest, ConfigError, ServerNotAllowed, ServerUnreachable
 
@@ -275,6 +276,10 @@ def pin_connect_params(params: Mapping[str, Any], policy: ServerPolicy) -> dict[
     or ServerUnreachable when a name does not resolve; never connects.
     """
     hosts, addresses = _checked_targets(params, policy, {}, is_strict=True)
+    port = _port(params, {})
+    if any(tunnels.registry.is_endpoint(address, port) for address in addresses):
+        raise ServerNotAllowed(f"Port {port} on this host is an SSH tunnel of this console, not a server.",
+                               field="port", hint="Register the server behind the tunnel with its own SSH tunnel.")
     pinned = {**params, "host": ",".join(hosts)}
     pinned.pop("hostaddr", None)
     if any(addresses):

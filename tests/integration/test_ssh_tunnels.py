@@ -60,9 +60,9 @@ def check(client: ApiClient, server_id: int) -> Any:
     return client.post(f"/api/v1/servers/{server_id}/test")
 
 
-def is_listening(port: int) -> bool:
+def is_listening(endpoint: tuple[str, int]) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
+        with socket.create_connection(endpoint, timeout=1):
             return True
     except OSError:
         return False
@@ -117,15 +117,17 @@ def test_connections_share_one_tunnel_that_closes_with_the_last(client: ApiClien
         opened = client.post("/api/v1/query-tool", json={"server_id": server["id"]})
         assert opened.status_code == 201, opened.get_json()
         tools.append(opened.get_json()["tx_id"])
-    ports = tunnels.registry.open_ports(server_id=server["id"])
-    assert len(ports) == 1 and is_listening(ports[0])
+    endpoints = tunnels.registry.open_endpoints(server_id=server["id"])
+    ports = [port for _, port in endpoints]
+    assert len(endpoints) == 1 and is_listening(endpoints[0])
+    assert endpoints[0][0] != "127.0.0.1"  # a random loopback address: nothing to find by scanning 127.0.0.1
     result = client.post(f"/api/v1/query-tool/{tools[0]}/execute", json={"sql": "SELECT inet_client_addr()::text"})
     assert result.status_code == 200 and result.get_json()["error"] is None
     assert client.delete(f"/api/v1/query-tool/{tools[0]}").status_code == 204
     assert tunnels.registry.open_ports(server_id=server["id"]) == ports
     assert client.delete(f"/api/v1/query-tool/{tools[1]}").status_code == 204
     assert tunnels.registry.open_ports(server_id=server["id"]) == []
-    wait_until(lambda: not is_listening(ports[0]), "the tunnel's port to stop listening")
+    wait_until(lambda: not is_listening(endpoints[0]), "the tunnel's port to stop listening")
 
 
 def test_the_pool_janitor_closes_an_idle_tunnel(app: Any, client: ApiClient, pg_server: PgServer,
@@ -237,7 +239,7 @@ def test_a_backup_job_runs_through_the_tunnel_and_releases_it(client: ApiClient,
                   output_path="/via-ssh.sql")
     assert job["output"]["size"] > 0
     log = job_log(client, job["id"])
-    assert "hostaddr=127.0.0.1" in log and f"port={pg_server.port} " not in log  # the tunnel's local end
+    assert "hostaddr=127." in log and f"port={pg_server.port} " not in log  # the tunnel's local end
     wait_until(lambda: tunnels.registry.open_ports() == [], "the job's tunnel to close once its worker was reaped")
 
 
@@ -256,12 +258,13 @@ def test_each_user_of_a_shared_server_brings_their_own_ssh_secret(client: ApiCli
 def test_another_os_user_cannot_ride_the_tunnel(client: ApiClient, pg_server: PgServer, sshd: SshServer) -> None:
     server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
     tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
-    [port] = tunnels.registry.open_ports(server_id=server["id"])
-    probe = ("import socket, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10); "
+    [(address, port)] = tunnels.registry.open_endpoints(server_id=server["id"])
+    probe = ("import socket, sys; s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10); "
              "s.sendall(bytes([0, 0, 0, 8, 4, 210, 22, 47])); print(repr(s.recv(1)))")  # PostgreSQL's SSLRequest
-    ours = subprocess.run([sys.executable, "-c", probe, str(port)], capture_output=True, text=True, check=True)
+    ours = subprocess.run([sys.executable, "-c", probe, address, str(port)], capture_output=True, text=True,
+                          check=True)
     assert ours.stdout.strip() in ("b'N'", "b'S'")  # PostgreSQL answered through the tunnel
-    theirs = subprocess.run(["/usr/bin/python3", "-c", probe, str(port)], capture_output=True, text=True,
+    theirs = subprocess.run(["/usr/bin/python3", "-c", probe, address, str(port)], capture_output=True, text=True,
                             check=False, user=sshd.user, cwd="/")  # the system Python: ours is under /root
     assert theirs.stdout.strip() == "b''" or "ConnectionResetError" in theirs.stderr, theirs  # closed unanswered
     assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
@@ -383,4 +386,21 @@ def test_a_read_only_server_behind_a_tunnel_keeps_its_rail(client: ApiClient, pg
     tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
     result = client.post(f"/api/v1/query-tool/{tx_id}/execute", json={"sql": "CREATE TEMP TABLE t (x int)"})
     assert result.get_json()["error"]["sqlstate"] == "25006"  # the setup ran on the tunnelled connection
+    assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
+
+
+@pytest.mark.parametrize("address", ["tunnel", "127.0.0.1"])
+def test_another_console_user_cannot_register_a_tunnels_local_end(client: ApiClient, app: Any, pg_server: PgServer,
+                                                                  sshd: SshServer, address: str) -> None:
+    """Every console user is the web process's OS user: the policy, not the socket's owner, keeps user B from
+    connecting to user A's open tunnel (and through A's SSH session to A's server)."""
+    server = create(client, tunnel_body(pg_server, sshd, ssh_password=sshd.password))
+    tx_id = client.post("/api/v1/query-tool", json={"server_id": server["id"]}).get_json()["tx_id"]
+    [(tunnel_address, port)] = tunnels.registry.open_endpoints(server_id=server["id"])
+    other = api_client(app, USER_EMAIL, USER_PASSWORD)
+    body = {"host": tunnel_address if address == "tunnel" else address, "port": port, "username": pg_server.user}
+    tested = other.post("/api/v1/servers/test", json={"name": "ride", **body})
+    assert tested.status_code == 400, tested.get_json()
+    assert tested.get_json()["error"]["code"] == "server_not_allowed"
+    assert "SSH tunnel of this console" in tested.get_json()["error"]["message"]
     assert client.delete(f"/api/v1/query-tool/{tx_id}").status_code == 204
