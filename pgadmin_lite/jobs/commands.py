@@ -23,7 +23,7 @@ FORMAT_LETTERS = {"custom": "c", "tar": "t", "directory": "d", "plain": "p"}
 FD_PATH = "/proc/self/fd/{}"
 MASK = "********"
 # A password in a libpq keyword/value string (quoted or not) or in a postgresql:// URI's user:password@.
-CONNINFO_SECRET = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE)
+CONNINFO_SECRET = re.compile(r"(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE)
 URI_SECRET = re.compile(r"(\bpostgres(?:ql)?://[^\s:/@]*:)[^\s@]*@", re.IGNORECASE)
 
 
@@ -37,8 +37,8 @@ def _setup_options(setup: Any) -> list[str]:
 def conninfo(params: Mapping[str, Any], **overrides: Any) -> str:
     """A quoted libpq connection string of params (empty values left out); never contains a password."""
     values = {**params, **overrides}
-    values.pop("password", None)
-    values.pop("passfile", None)
+    for secret in ("password", "sslpassword", "passfile"):
+        values.pop(secret, None)
     setup = values.pop(SETUP, None)
     if setup is not None:  # the programs run as the registration's role, and a restore meets the read-only rail
         values["options"] = " ".join(part for part in (values.get("options"), *_setup_options(setup)) if part)

@@ -163,14 +163,17 @@ def _server_major(kwargs: dict[str, Any]) -> binaries.Version:
 def _with_tls_files(job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The connection's TLS files in the job directory for the job's programs (removed when it ends; never the
     web server's: _child_env); an encrypted key is written decrypted, as sslpassword must not reach argv."""
-    if not private_files.has_private(kwargs):
-        return kwargs
+    params = dict(kwargs)
+    password = params.pop("sslpassword", None)  # never to a command line, whatever the key is
+    key = params.get("sslkey")
+    if password and isinstance(key, str) and key:  # an operator's key path: its decrypted copy, private
+        key = private_files.PrivateText(Path(key).read_text())
+    if password and isinstance(key, private_files.PrivateText):
+        params["sslkey"] = private_files.PrivateText(private_files.decrypted_key(key.text, password))
+    if not private_files.has_private(params):
+        return params
     job_dir = _job_dir(job)
     job_dir.mkdir(mode=0o700, exist_ok=True)
-    params = dict(kwargs)
-    password = params.pop("sslpassword", None)
-    if password and isinstance(params.get("sslkey"), private_files.PrivateText):
-        params["sslkey"] = private_files.PrivateText(private_files.decrypted_key(params["sslkey"].text, password))
     return private_files.write_private(params, private_files.make_private_dir(job_dir / jobfiles.TLS_DIR))
 
 

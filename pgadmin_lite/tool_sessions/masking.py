@@ -9,7 +9,7 @@ MASK = "'********'"
 PASSWORD_LITERAL = re.compile(
     r"(\bpassword\b\s*)(?:[eE]?'(?:[^']|'')*'?|(\$[A-Za-z_]*\$).*?(?:\2|$))", re.IGNORECASE | re.DOTALL)
 # password 'x' in OPTIONS (...) of a server or user mapping, or a conninfo string: key=value / key 'value'.
-CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE)
+CONNINFO_PASSWORD = re.compile(r"(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE)
 
 
 def mask_secrets(sql: str) -> str:

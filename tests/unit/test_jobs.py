@@ -25,6 +25,15 @@ from pgadmin_lite.settings import load_settings
 HOSTILE = ["--help", "-f/etc/passwd", "x host=elsewhere", "we\"ird 'db' name", "a\\b", "*.?"]
 
 
+def test_no_password_of_any_kind_reaches_a_command_line_or_its_log() -> None:
+    """sslpassword (an encrypted client key's) is a secret too: never in the conninfo, masked in logged text."""
+    conn = commands.conninfo({"host": "h", "user": "u", "password": "p1", "sslpassword": "p2", "passfile": "/x",
+                              "sslkey": "/k"})
+    assert conninfo_to_dict(conn) == {"host": "h", "user": "u", "sslkey": "/k"}
+    masked = commands.mask_secrets("pg_dump --dbname='host=h sslpassword=p2 password=p1'")
+    assert "p1" not in masked and "p2" not in masked and masked.count(commands.MASK) == 2
+
+
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_database_name_stays_one_quoted_value(name: str) -> None:
     conn = commands.conninfo({"host": "127.0.0.1", "port": 5432, "user": "u", "password": "secret",
