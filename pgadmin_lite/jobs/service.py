@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import opening, private_files
-from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound
+from pgadmin_lite.errors import BadRequest, Busy, JobFinished, JobLimitReached, JobsUnavailable, NotFound, ReadOnly
 from pgadmin_lite.extensions import db
 from pgadmin_lite.jobs import binaries, interpreter, jobfiles, procs, reconcile
 from pgadmin_lite.jobs.options import JobRequest, parse_request
@@ -31,6 +31,7 @@ from pgadmin_lite.storage import sandbox
 from pgadmin_lite.storage.access import resolve_root
 
 log = logging.getLogger(__name__)
+WRITING_KINDS = ("restore", "import", "maintenance")  # refused on a read-only server (the rail is not theirs)
 
 
 def runner() -> JobRunner:
@@ -219,6 +220,10 @@ def start_job(user: Principal, body: dict[str, Any]) -> Job:
     settings = _settings()
     python = interpreter.resolve_interpreter(settings.python_executable)  # refuse before touching anything
     server = servers.get_server_for_user(user, request.server_id)
+    if server.read_only and request.kind in WRITING_KINDS:
+        raise ReadOnly(f"The server {server.name!r} is read-only: a {KIND_LABELS[request.kind].lower()} job would "
+                       "change it (its file's own SET statements would pass the rail).",
+                       hint="Its owner can turn read-only off in the server's dialog.")
     database = request.database or server.maintenance_db
     kwargs = connect_params(server, user, password=request.password, dbname=database,
                             connect_timeout=settings.connect_timeout)

@@ -104,3 +104,19 @@ def test_the_browsers_edits_are_refused(admin_client: Any, server_id: int, pg_se
     response = admin_client.post(f"/api/v1/servers/{server_id}/rows/changes", json=body)
     assert response.status_code >= 400 and response.get_json()["error"]["sqlstate"] == READ_ONLY
     assert count(pg_server, pg_database) == 1
+
+
+@pytest.mark.parametrize(("kind", "options"), [
+    ("restore", {"input_path": "globals.sql"}),  # pg_dumpall's globals begin with SET default_transaction_read_only
+    ("import", {"input_path": "rows.csv", "schema": "public", "table": "t"}),
+    ("maintenance", {"operation": "vacuum"}),
+])
+def test_jobs_that_write_are_refused_on_a_read_only_server(admin_client: Any, server_id: int, pg_database: str,
+                                                           kind: str, options: dict[str, Any]) -> None:
+    """A job's file runs past the rail (its own SET statements would switch it off): refused before it starts."""
+    before = admin_client.get("/api/v1/jobs").get_json()
+    refused = admin_client.post("/api/v1/jobs", json={"server_id": server_id, "kind": kind, "database": pg_database,
+                                                      **options})
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "read_only" and "read-only" in refused.get_json()["error"]["message"]
+    assert admin_client.get("/api/v1/jobs").get_json() == before
