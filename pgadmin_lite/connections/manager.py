@@ -237,6 +237,14 @@ class ConnectionManager:
         return self._drop_where(lambda s: s.server_id == server_id and s.user_id != keep_user, reason,
                                 ServerAccessLost)
 
+    def make_read_only(self, server_id: int) -> int:
+        """A registration turned read-only: its open tabs take the rail from their next statement (turning it off
+        reaches only tabs opened after, whose connections start without it)."""
+        sessions = [s for s in list(self._sessions.values()) if s.server_id == server_id]
+        for session in sessions:
+            session.is_read_only = True
+        return len(sessions)
+
     def close_all(self) -> None:
         self._stop.set()
         for session in list(self._sessions.values()):

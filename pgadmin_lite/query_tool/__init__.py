@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     from pgadmin_lite.query_tool.api_schemas import QUERY, SCHEMAS
     from pgadmin_lite.query_tool.history_writer import HistoryWriter
     from pgadmin_lite.query_tool.views import bp
-    from pgadmin_lite.servers.signals import server_access_lost
+    from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
     from pgadmin_lite.web.openapi import register_schemas
 
     register_schemas(app, SCHEMAS, QUERY)
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     # end, then the history of their last statements is stored before the process ends (the thread is a daemon).
     atexit.register(_close_then_flush, weakref.ref(manager), weakref.ref(writer))
     server_access_lost.connect(_close_server_tabs)  # connecting the same function again is a no-op
+    server_made_read_only.connect(_tighten_server_tabs)
     app.register_blueprint(bp)
 
 
@@ -42,6 +43,13 @@ def _close_server_tabs(server_id: int, *, reason: str, keep_user: int | None = N
     from pgadmin_lite.connections import connection_manager
 
     connection_manager(current_app).close_server(server_id, reason, keep_user=keep_user)
+
+
+def _tighten_server_tabs(server_id: int, **_: Any) -> None:
+    """Tabs open on a server that became read-only take the rail (a signal keeps servers.service unaware of tabs)."""
+    from pgadmin_lite.connections import connection_manager
+
+    connection_manager(current_app).make_read_only(server_id)
 
 
 def _access_check(app_ref: weakref.ref[Flask]) -> AccessCheck:

@@ -19,7 +19,7 @@ from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers.secrets import write_secrets
 from pgadmin_lite.servers.servers_json import FileRef, ParsedEntry, ParsedServers, invalid_file
 from pgadmin_lite.servers.service import user_credential
-from pgadmin_lite.servers.signals import server_access_lost
+from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
 
 Reader = Callable[[str], str]  # a path in the owner's file area -> its text
 PEM_MARKS = {"tls": "-----BEGIN ", "secret:sslcert": "-----BEGIN CERTIFICATE-----",
@@ -43,6 +43,7 @@ class Planned:
     passfile: str | None = None
     missing_files: list[dict[str, str]] = field(default_factory=list)
     server: Server | None = None
+    is_made_read_only: bool = False  # a replaced server the import turned read-only (its open tabs are told)
 
 
 def _kind(ref: FileRef) -> str:
@@ -134,6 +135,7 @@ def _write(planned: Planned, owner: Principal) -> tuple[Server, bool]:
     if "ssh_host_key" not in columns and not _same_bastion(server, columns["ssh_tunnel"]):
         columns["ssh_host_key"] = None  # another bastion: its key is trusted on first use again
     is_unshared = server.is_shared and not columns["is_shared"]
+    planned.is_made_read_only = columns.get("read_only") is True and not server.read_only
     for name, value in columns.items():
         setattr(server, name, value)
     server.tls_files = {**(server.tls_files or {}), **planned.tls_files}
@@ -184,6 +186,9 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
     except Exception:
         db.session.rollback()
         raise
+    for planned in plans:
+        if planned.is_made_read_only and planned.server is not None:
+            server_made_read_only.send(planned.server.id)
     for server_id, name, why in lost:
         server_access_lost.send(server_id, keep_user=owner.id if why == "unshared" else None, reason=(
             f"The server {name!r} was {'deleted' if why == 'deleted' else 'no longer shared'} by an import of "

@@ -19,7 +19,7 @@ from pgadmin_lite.models import Server, ServerCredential
 from pgadmin_lite.servers import current_policy, pg_services
 from pgadmin_lite.servers.fields import FIELDS, FILE_FIELDS, SSH_SECRET_FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy
-from pgadmin_lite.servers.signals import server_access_lost
+from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
 from pgadmin_lite.servers.vault import Vault, associated_data, current_vault
 
 WRITABLE = frozenset({*FIELDS, *FILE_FIELDS, *SSH_SECRET_FIELDS, "password", "save_password", "is_shared"})
@@ -201,6 +201,7 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         ssh.forget_host_key_if_moved(server, fields["ssh_tunnel"])
     if "group" in fields:
         server.group_name = fields.pop("group")
+    is_made_read_only = fields.get("read_only") is True and not server.read_only
     for name, value in fields.items():
         setattr(server, name, value)
     is_unshared = is_shared is False and server.is_shared
@@ -221,6 +222,8 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         server_access_lost.send(server.id, keep_user=server.user_id, reason=(
             f"The server {server.name!r} is no longer shared with you, which closed this query tool; "
             "any open transaction was rolled back."))
+    if is_made_read_only:
+        server_made_read_only.send(server.id)
     return server
 
 

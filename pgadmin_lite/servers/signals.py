@@ -7,3 +7,5 @@ from blinker import Namespace
 _signals = Namespace()
 # sender: the server id; reason: why (for the users who lost it); keep_user: the one user who keeps access, if any
 server_access_lost = _signals.signal("server-access-lost")
+# sender: the server id; its registration became read-only: open tabs take the rail from their next statement
+server_made_read_only = _signals.signal("server-made-read-only")

@@ -120,3 +120,16 @@ def test_jobs_that_write_are_refused_on_a_read_only_server(admin_client: Any, se
     assert refused.status_code == 409, refused.get_json()
     assert refused.get_json()["error"]["code"] == "read_only" and "read-only" in refused.get_json()["error"]["message"]
     assert admin_client.get("/api/v1/jobs").get_json() == before
+
+
+def test_a_tab_already_open_takes_the_rail_when_its_server_becomes_read_only(
+        admin_client: Any, pg_server: Any, pg_database: str) -> None:
+    writable = register_server(admin_client, pg_server, pg_database)
+    tool = open_tool(admin_client, writable, pg_database)
+    tool.run("create table t (id int)")
+    assert tool.run("insert into t values (1)")["error"] is None
+    assert admin_client.patch(f"/api/v1/servers/{writable}", json={"read_only": True}).status_code == 200
+    assert refused_by_server(tool.run("insert into t values (2)"))
+    switched = tool.run("set default_transaction_read_only = off; insert into t values (3)")
+    assert "registered read-only" in switched["error"]["message"] and switched["statements"] == []
+    assert count(pg_server, pg_database) == 1
