@@ -10,8 +10,10 @@ WhiteNoise sits inside the proxy middleware, so it matches PATH_INFO after the p
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from wsgiref.headers import Headers
@@ -23,6 +25,7 @@ from whitenoise import WhiteNoise
 from pgadmin_lite.web import static_build
 
 BUILD_DIR = "static-build"
+BUILD_LOCK = "static-build.lock"  # beside the build: processes sharing a DATA_DIR build it one at a time
 URL_PREFIX = "static/"
 ONE_YEAR = 31_536_000
 
@@ -53,8 +56,9 @@ class StaticFiles(WhiteNoise):
         if self._manifest is None:
             with self._lock:
                 if self._manifest is None:
-                    built = static_build.build(self.source, self.build_dir)
-                    self.add_files(str(self.build_dir), prefix=URL_PREFIX)
+                    with build_lock(self.build_dir):  # another process's temp files never meet our scan
+                        built = static_build.build(self.source, self.build_dir)
+                        self.add_files(str(self.build_dir), prefix=URL_PREFIX)
                     self.add_files(str(self.source), prefix=URL_PREFIX)
                     self._manifest = built
         return self._manifest
@@ -62,6 +66,19 @@ class StaticFiles(WhiteNoise):
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         self.manifest()
         return super().__call__(environ, start_response)
+
+
+@contextlib.contextmanager
+def build_lock(build_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the build across processes (workers of one server, or one starting while another
+    runs): a scan of the build directory while another process writes its temp files there failed the boot."""
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(build_dir.parent / BUILD_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def init_app(app: Flask) -> None:

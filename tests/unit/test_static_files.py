@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import brotli
 import pytest
 from flask import Flask
 
-from pgadmin_lite.web import static_build
+from pgadmin_lite.web import static_build, static_files
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, CSRF_INPUT, AppFactory, prepare_data_dir
 
 PREFIX = "/pgadmin4"
@@ -106,3 +109,27 @@ def test_pages_name_fingerprinted_files_served_compressed_and_immutable(static_a
     plain = client.get(f"{prefix}/static/js/query_tool.js", headers=mount)
     assert plain.status_code == 200 and plain.headers["Cache-Control"] == "max-age=0, public"
     assert "Content-Encoding" not in plain.headers
+
+
+def test_the_build_and_its_scan_hold_a_lock_other_processes_wait_for(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers sharing a DATA_DIR once scanned the build while another wrote a temp file there (its boot failed)."""
+    write(tmp_path / "src", MODULES)
+    probe = ("import fcntl, sys; f = open(sys.argv[1], 'a')\n"
+             "try:\n    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\n"
+             "except BlockingIOError:\n    print('held')")
+    seen: list[str] = []
+    real_build = static_build.build
+
+    def build_and_probe(source: Path, out: Path) -> static_build.Manifest:
+        lock = out.parent / static_files.BUILD_LOCK
+        seen.append(subprocess.run([sys.executable, "-c", probe, str(lock)], capture_output=True, text=True,
+                                   check=True).stdout.strip())
+        return real_build(source, out)
+
+    monkeypatch.setattr(static_build, "build", build_and_probe)
+    served = static_files.StaticFiles(lambda *_: [], tmp_path / "src", tmp_path / "data" / static_files.BUILD_DIR)
+    assert "js/api.js" in served.manifest().names
+    assert seen == ["held"]
+    with open(tmp_path / "data" / static_files.BUILD_LOCK, "a") as after:
+        fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released once built
