@@ -8,10 +8,6 @@ import hashlib
 import io
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-
 from pgadmin_lite.errors import SshAuthRefused
 
 if TYPE_CHECKING:
@@ -36,7 +32,10 @@ def _unreadable(reason: str) -> SshAuthRefused:
 
 def load_private_key(text: str, passphrase: str | None) -> paramiko.PKey:
     """The paramiko key for text (RSA, ECDSA or Ed25519); a missing or wrong passphrase is SshAuthRefused."""
-    import paramiko  # only when a key is saved or a tunnel opens: idle processes never load it
+    import paramiko  # only when a key is saved or a tunnel opens: idle processes never load it (nor these)
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
     data = text.replace("\r\n", "\n").strip().encode() + b"\n"  # a key saved on Windows has CRLF lines
     secret = passphrase.encode() if passphrase else None

@@ -10,7 +10,8 @@ from pathlib import Path
 from tests.plugins.app_fixtures import prepare_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_AT_IDLE = ["sqlalchemy.dialects.postgresql", "hypothesis", "schemathesis", "pglast", "xlsxwriter", "paramiko"]
+NOT_AT_IDLE = ["sqlalchemy.dialects.postgresql", "hypothesis", "schemathesis", "pglast", "xlsxwriter", "paramiko",
+               "cryptography.hazmat.primitives.asymmetric", "bcrypt"]
 # the first: a PostgreSQL config DB's; pglast: Format SQL's; xlsxwriter: an XLSX export's; paramiko: SSH tunnels'
 PROBE = """
 import json, sys
