@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.plugins.postgres_fixture import free_port
+from tests.plugins.waiting import wait_until
 
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "/usr/bin/ssh-keygen"
@@ -110,12 +110,12 @@ class SshServer:
         with open(self.root / "sshd.log", "ab") as log:
             self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.root / "sshd_config")],
                                          stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while not _answers(self.port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"sshd did not start on port {self.port}:\n{self.log()}")
-            time.sleep(0.05)
+        proc = self.proc
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: _answers(self.port) or proc.poll() is not None, "sshd to answer", timeout=20)
+        if not _answers(self.port):
+            self.stop()
+            pytest.fail(f"sshd did not start on port {self.port}:\n{self.log()}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -145,15 +145,15 @@ def _create_user(name: str, password: str) -> None:
 
 def _remove_user(name: str) -> None:
     """userdel once the user's last sshd session process (ours, ending with sshd) is gone; they are ended by pid."""
-    deadline = time.monotonic() + 10
-    while True:
+    def ended() -> bool:
         pids = subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
-        if not pids or time.monotonic() > deadline:
-            break
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid), signal.SIGTERM)
-        time.sleep(0.05)
+        return not pids
+
+    with contextlib.suppress(AssertionError):  # past the timeout, userdel below says what is left
+        wait_until(ended, f"the processes of {name} to end")
     done = subprocess.run(["userdel", name], capture_output=True, text=True)
     if done.returncode != 0:
         print(f"userdel {name} failed: {done.stderr.strip()}")
