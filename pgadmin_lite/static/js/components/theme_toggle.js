@@ -16,4 +16,5 @@ if (toggle) {
       toggle.title = `Not saved: ${err.message}`;
     }
   });
+  toggle.disabled = false;  // served disabled: a change made before this listener existed would be lost
 }
