@@ -67,6 +67,25 @@ USER_INACTIVITY_TIMEOUT = 3600
 # Name of the session cookie.
 SESSION_COOKIE_NAME = "pgadmin_lite_session"
 
+# --- Sign-in sources (docs/authentication.md) -----------------------------------------------
+# Sources in the order the login form tries a password: "internal" (this console's accounts) and "ldap"; "oidc"
+# adds a button per OIDC_PROVIDERS entry; "proxy" takes the user from a header set by a TRUSTED_PROXIES peer.
+AUTHENTICATION_SOURCES = ["internal"]
+# With "internal" not listed, administrators with an internal account may still log in with it (break glass).
+INTERNAL_BREAK_GLASS = True
+
+# --- LDAP / Active Directory ----------------------------------------------------------------
+
+# --- OpenID Connect -------------------------------------------------------------------------
+
+# --- Proxy (webserver) authentication -------------------------------------------------------
+
+# --- Two-factor authentication --------------------------------------------------------------
+
+# --- Audit log ------------------------------------------------------------------------------
+# Days audit events are kept (0: for ever); older ones are purged once a day.
+AUDIT_RETENTION_DAYS = 365
+
 # --- Query tool and connections -------------------------------------------------------------
 # Live query-tool connections one user may hold.
 MAX_CONNECTIONS_PER_USER = 10

@@ -10,6 +10,7 @@ from flask import current_app, session
 from flask_login import UserMixin
 
 from pgadmin_lite.models import User
+from pgadmin_lite.users.permissions import USER, permissions_of, role_name
 
 LOGIN_ID_KEY = "_login_id"
 
@@ -35,10 +36,13 @@ class Identity(UserMixin):
     email: str
     is_admin: bool
     must_change_password: bool
+    permissions: frozenset[str] = frozenset()  # users/permissions.py: what the user's role grants
+    role: str = USER
 
     @classmethod
     def of(cls, user: User) -> Identity:
-        return cls(user.id, user.email, bool(user.is_admin), bool(user.must_change_password))
+        return cls(user.id, user.email, bool(user.is_admin), bool(user.must_change_password),
+                   permissions_of(user), role_name(user))
 
 
 def remember_identity(user: User) -> None:

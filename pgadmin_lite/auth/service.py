@@ -10,6 +10,7 @@ from pgadmin_lite.auth.passwords import verify_password
 from pgadmin_lite.errors import LoginLocked, LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
+from pgadmin_lite.models.users import INTERNAL
 
 FAILED_MESSAGE = "Incorrect email or password."
 
@@ -34,6 +35,8 @@ def authenticate(email: str, password: str, *, source: str, policy: LockoutPolic
     reservation = lockout.reserve_attempt(email, source, policy)
     is_checked = reservation.is_allowed and bool(email)
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none() if is_checked else None
+    if user is not None and user.auth_source != INTERNAL:
+        user = None  # LDAP, OIDC and proxy users' passwords are never checked here
     if user is not None and verify_password(user.password_hash, password) and user.active:
         lockout.record_success(email, source, policy)
         return user

@@ -20,8 +20,8 @@ from pgadmin_lite.configdb import SQLITE_CACHE_KIB
 
 KEEP_CONNECTIONS = 4  # idle connections kept for the next requests; a burst opens more and closes them after
 CACHED_ROWS = 1024  # session rows remembered between requests (forgotten all at once when full)
-LOAD_SQL = ("SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password "
-            "FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?")
+LOAD_SQL = ("SELECT s.user_id, s.data, s.created, s.last_seen, s.expires, i.email, i.is_admin, i.must_change_password, "
+            "i.permissions, i.role FROM sessions s LEFT JOIN identities i ON i.user_id = s.user_id WHERE s.key = ?")
 CREATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,
@@ -36,9 +36,14 @@ CREATE TABLE IF NOT EXISTS identities (
     user_id INTEGER PRIMARY KEY,
     email TEXT NOT NULL,
     is_admin INTEGER NOT NULL,
-    must_change_password INTEGER NOT NULL
+    must_change_password INTEGER NOT NULL,
+    permissions TEXT NOT NULL DEFAULT '[]',
+    role TEXT NOT NULL DEFAULT 'User'
 );
 """
+# Columns identities gained after the first release: a file from before gets them, and its rows are dropped so
+# each user's next request reads their facts from the config DB again (rather than running with none).
+ADDED_IDENTITY_COLUMNS = ("permissions TEXT NOT NULL DEFAULT '[]'", "role TEXT NOT NULL DEFAULT 'User'")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,15 @@ class StoredSession:
     last_seen: float
     expires: float
     identity: Identity | None  # None for a session from before identities were kept
+
+
+def _add_identity_columns(conn: sqlite3.Connection) -> None:
+    have = {row[1] for row in conn.execute("PRAGMA table_info(identities)")}
+    missing = [column for column in ADDED_IDENTITY_COLUMNS if column.split()[0] not in have]
+    for column in missing:
+        conn.execute(f"ALTER TABLE identities ADD COLUMN {column}")
+    if missing:
+        conn.execute("DELETE FROM identities")
 
 
 def _key(token: str) -> str:
@@ -70,6 +84,7 @@ class SessionStore:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._conn() as conn:
             conn.executescript(CREATE_SCHEMA)
+            _add_identity_columns(conn)
         # Rows as last read, valid while the file is unchanged. PRAGMA data_version on a connection that never
         # writes changes with every commit of any other connection, this process's or another's (the CLI's), so
         # a revocation anywhere is seen by the next request, as when every request read the row.
@@ -135,16 +150,20 @@ class SessionStore:
             if len(self._rows) >= CACHED_ROWS:
                 self._rows.clear()
             self._rows[key] = (version, row)
-        identity = None if row[5] is None else Identity(row[0], row[5], bool(row[6]), bool(row[7]))
+        identity = None if row[5] is None else Identity(row[0], row[5], bool(row[6]), bool(row[7]),
+                                                        frozenset(json.loads(row[8])), row[9])
         return StoredSession(row[0], json.loads(row[1]), row[2], row[3], row[4], identity)
 
     def put_identity(self, identity: Identity) -> None:
         """Record (at login) or rewrite (after any change to the user) what every session of the user sees."""
         self._execute(
-            "INSERT INTO identities (user_id, email, is_admin, must_change_password) VALUES (?, ?, ?, ?) "
+            "INSERT INTO identities (user_id, email, is_admin, must_change_password, permissions, role) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, is_admin = excluded.is_admin, "
-            "must_change_password = excluded.must_change_password",
-            (identity.id, identity.email, int(identity.is_admin), int(identity.must_change_password)))
+            "must_change_password = excluded.must_change_password, permissions = excluded.permissions, "
+            "role = excluded.role",
+            (identity.id, identity.email, int(identity.is_admin), int(identity.must_change_password),
+             json.dumps(sorted(identity.permissions)), identity.role))
 
     def save(self, token: str, data: dict[str, Any]) -> None:
         self._execute("UPDATE sessions SET data = ?, last_seen = ? WHERE key = ?",

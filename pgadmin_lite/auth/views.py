@@ -6,14 +6,15 @@ from functools import partial
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from pgadmin_lite.auth import lockout, service
-from pgadmin_lite.auth.identity import begin_login, current_login_id, remember_identity
+from pgadmin_lite.auth.identity import current_login_id
+from pgadmin_lite.auth.login_flow import complete_login, refuse_login
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import revoke_other_sessions
 from pgadmin_lite.connections import close_login_connections, connection_manager
-from pgadmin_lite.errors import AppError, BadRequest, LoginRefused
+from pgadmin_lite.errors import AppError, BadRequest, LoginLocked, LoginRefused
 from pgadmin_lite.users import service as users_service
 from pgadmin_lite.web.csrf import generate_csrf
 from pgadmin_lite.web.input import json_body
@@ -43,14 +44,10 @@ def login() -> ResponseReturnValue:
         user = service.authenticate(email, request.form.get("password", ""), source=_source(),
                                     policy=lockout.policy(current_app))
     except LoginRefused as exc:
-        current_app.logger.info("Login refused for %r from %s (%s)", email, request.remote_addr, exc.code)
+        refuse_login(email, method="internal", outcome="locked" if isinstance(exc, LoginLocked) else "refused",
+                     reason=exc.code)
         return render_template("login.html", next=target or "", error=exc.message, email=email), 401
-    session.clear()
-    session.rotate = True  # type: ignore[attr-defined]
-    login_user(user)
-    begin_login()
-    remember_identity(user)
-    current_app.logger.info("Login of user %s from %s", user.email, request.remote_addr)
+    complete_login(user, method="internal")
     if user.must_change_password:
         return redirect(url_for("auth.account"))
     return redirect(target or url_for("home.index"))
@@ -78,7 +75,8 @@ def _roll_back_chosen(tx_ids: list[str]) -> None:
 @bp.get("/api/v1/session")
 def session_info() -> ResponseReturnValue:
     return jsonify({"user": {"id": current_user.id, "email": current_user.email,
-                             "is_admin": current_user.is_admin,
+                             "is_admin": current_user.is_admin, "role": current_user.role,
+                             "permissions": sorted(current_user.permissions),
                              "must_change_password": current_user.must_change_password},
                     "csrf_token": generate_csrf()})
 

@@ -33,6 +33,7 @@ from werkzeug.test import TestResponse
 from pgadmin_lite.auth.passwords import hash_password
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import LoginAttempt, User
+from pgadmin_lite.users.permissions import PERMISSIONS
 from tests.plugins.app_fixtures import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -193,6 +194,7 @@ def test_login_success(app: Flask) -> None:
     assert cookie_value(client).startswith("s.")
     info = client.get("/api/v1/session").get_json()
     assert info["user"] == {"id": user_id(app, ADMIN_EMAIL), "email": ADMIN_EMAIL, "is_admin": True,
+                            "role": "Administrator", "permissions": sorted(PERMISSIONS),
                             "must_change_password": False}
     assert info["csrf_token"]
     assert client.get("/").status_code == 200
