@@ -10,8 +10,11 @@ from pgadmin_lite.auth.identity import begin_login, remember_identity
 from pgadmin_lite.models import User
 
 
-def complete_login(user: User, *, method: str) -> None:
-    """A new session (rotated: no fixation), the user's identity, and the audit line; method: "internal", "ldap"…"""
+def complete_login(user: User, *, method: str, is_mfa_done: bool = False) -> None:
+    """A new session (rotated: no fixation), the user's identity, and the audit line; method: "internal", "ldap"…
+
+    is_mfa_done: the source itself checked a second factor (an OpenID provider trusted for it).
+    """
     session.clear()
     session.rotate = True  # type: ignore[attr-defined]
     login_user(user)

@@ -16,7 +16,7 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
-from pgadmin_lite.servers import current_policy, pg_services
+from pgadmin_lite.servers import current_policy, pg_services, shares
 from pgadmin_lite.servers.fields import FIELDS, FILE_FIELDS, SSH_SECRET_FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy
 from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
@@ -35,14 +35,15 @@ def _files() -> ModuleType:
 # --- Access ---------------------------------------------------------------------------------------------------
 
 def list_servers(user: Principal) -> list[Server]:
-    """The user's own servers and every shared one, in tree order."""
-    query = (db.select(Server).where(or_(Server.user_id == user.id, Server.is_shared.is_(True)))
+    """The user's own servers, those shared with everyone and those shared with them (servers/shares.py)."""
+    query = (db.select(Server).where(or_(Server.user_id == user.id, Server.is_shared.is_(True),
+                                         Server.id.in_(shares.shared_server_ids(user.id))))
              .order_by(Server.group_name, Server.name, Server.id))
     return list(db.session.execute(query).scalars())
 
 
 def can_use(server: Server, user: Principal) -> bool:
-    return server.user_id == user.id or server.is_shared
+    return server.user_id == user.id or server.is_shared or shares.is_shared_with(server.id, user.id)
 
 
 def get_server_for_user(user: Principal, server_id: int) -> Server:
