@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template
 from flask.typing import ResponseReturnValue
 
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
+
 bp = Blueprint("home", __name__)
+blueprint_requires(bp, ANY_USER)
 
 
 @bp.get("/")

@@ -16,10 +16,12 @@ from pgadmin_lite.auth.revocation import revoke_other_sessions
 from pgadmin_lite.connections import close_login_connections, connection_manager
 from pgadmin_lite.errors import AppError, BadRequest, LoginLocked, LoginRefused
 from pgadmin_lite.users import service as users_service
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.csrf import generate_csrf
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("auth", __name__)
+blueprint_requires(bp, ANY_USER)
 MAX_ROLL_BACK = 1000  # tx_ids a logout may name (more than any cap allows)
 
 

@@ -11,9 +11,11 @@ from flask.typing import ResponseReturnValue
 
 from pgadmin_lite.browser import changes
 from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_changes", __name__)
+blueprint_requires(bp, ANY_USER)
 
 
 @bp.post(f"{SERVER_API}/objects")

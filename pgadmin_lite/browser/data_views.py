@@ -11,9 +11,11 @@ from flask.typing import ResponseReturnValue
 from pgadmin_lite.browser import data
 from pgadmin_lite.browser.refs import parse_ref
 from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("browser_data", __name__)
+blueprint_requires(bp, ANY_USER)
 RELATION_KINDS = frozenset({"table", "view", "materialized_view"})
 
 

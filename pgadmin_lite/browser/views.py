@@ -18,8 +18,10 @@ from pgadmin_lite.browser.refs import KINDS, Ref, check_name, parse_ref
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 
 bp = Blueprint("browser", __name__)
+blueprint_requires(bp, ANY_USER)
 OBJECT_KINDS = frozenset(KINDS)
 PAGE_TABS = ("properties", "sql", "stats", "dependencies", "data")
 DATA_MODES = ("first", "last", "all", "filter")

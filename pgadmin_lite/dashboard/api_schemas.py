@@ -16,7 +16,10 @@ SESSIONS = {"type": "object", "properties": {
         "state": STRING_OR_NULL, "wait_event_type": STRING_OR_NULL, "wait_event": STRING_OR_NULL,
         "query": STRING_OR_NULL, "xact_start": STRING_OR_NULL, "query_start": STRING_OR_NULL,
         "transaction_age_s": NUMBER_OR_NULL, "query_age_s": NUMBER_OR_NULL, "blocked_by": PIDS,
-        "can_signal": {"type": "boolean", "description": "whether this role may cancel or terminate it"}}}}}}
+        "can_signal": {"type": "boolean", "description": "whether this role may cancel or terminate it"},
+        "can_cancel": {"type": "boolean", "description": "can_signal, and the console role may (another's: "
+                                                         "dashboard.cancel)"},
+        "can_terminate": {"type": "boolean", "description": "likewise with dashboard.terminate"}}}}}}
 SIGNAL = {"type": "object", "properties": {"pid": {"type": "integer"}, "action": {"enum": ["cancel", "terminate"]},
                                            "signalled": {"type": "boolean"}}}
 LOCKS = {"type": "object", "properties": {

@@ -6,6 +6,7 @@ timeout; the dashboard's own probe connection is left out of what it reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -29,9 +30,18 @@ def sessions(target: Target, db: str | None) -> dict[str, Any]:
     return {"items": items, "me": me}
 
 
-def signal(target: Target, pid: int, *, terminate: bool) -> dict[str, Any]:
-    """pg_cancel_backend / pg_terminate_backend; PostgreSQL itself refuses what the role may not do (403)."""
+def signal(target: Target, pid: int, *, terminate: bool, check_other: Callable[[], None]) -> dict[str, Any]:
+    """pg_cancel_backend / pg_terminate_backend; PostgreSQL itself refuses what the role may not do (403).
+
+    A backend of another PostgreSQL role than the dashboard's is another user's: check_other raises when the
+    console user's role may not act on those, before any signal is sent.
+    """
     with connect(target, autocommit=True) as conn:
+        owner = _query(conn, "backend_owner", {"pid": pid})
+        if not owner:
+            raise NotFound(f"No PostgreSQL session with pid {pid}; it may have ended already.")
+        if not owner[0]["is_own"]:
+            check_other()
         signalled = _query(conn, "signal", {"pid": pid, "terminate": terminate})[0]["signalled"]
     if not signalled:
         raise NotFound(f"No PostgreSQL session with pid {pid}; it may have ended already.")

@@ -9,9 +9,17 @@ from flask_login import current_user
 from pgadmin_lite.dashboard import service
 from pgadmin_lite.servers import service as servers
 from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.users.permissions import (
+    ANY_USER,
+    blueprint_requires,
+    checks_in_view,
+    has_permission,
+    require_permission,
+)
 from pgadmin_lite.web.input import check_name, parse_bool
 
 bp = Blueprint("dashboard", __name__)
+blueprint_requires(bp, ANY_USER)
 DASHBOARD = f"{SERVER_API}/dashboard"
 PID = "<int(max=2147483647):pid>"  # a backend pid is an int4: pg_cancel_backend(bigint) does not exist
 
@@ -32,21 +40,31 @@ def dashboard_page(server_id: int) -> ResponseReturnValue:
 def sessions(server_id: int) -> ResponseReturnValue:
     """Sessions from pg_stat_activity, each with can_signal (may this role cancel/terminate it)."""
     target = request_target(server_id)
-    return jsonify(service.sessions(target, _db()))
+    data = service.sessions(target, _db())
+    may_cancel, may_terminate = has_permission("dashboard.cancel"), has_permission("dashboard.terminate")
+    for item in data["items"]:  # another role's backend needs the console permission too (UI hides the buttons)
+        is_own = item["user"] == data["me"]["role"]
+        item["can_cancel"] = item["can_signal"] and (is_own or may_cancel)
+        item["can_terminate"] = item["can_signal"] and (is_own or may_terminate)
+    return jsonify(data)
 
 
 @bp.post(f"{DASHBOARD}/sessions/{PID}/cancel")
+@checks_in_view("dashboard.cancel")
 def cancel_session(server_id: int, pid: int) -> ResponseReturnValue:
-    """Cancel the session's running query (pg_cancel_backend)."""
+    """Cancel the session's running query (pg_cancel_backend); another role's needs dashboard.cancel."""
     target = request_target(server_id)
-    return jsonify(service.signal(target, pid, terminate=False))
+    return jsonify(service.signal(target, pid, terminate=False,
+                                  check_other=lambda: require_permission("dashboard.cancel")))
 
 
 @bp.post(f"{DASHBOARD}/sessions/{PID}/terminate")
+@checks_in_view("dashboard.terminate")
 def terminate_session(server_id: int, pid: int) -> ResponseReturnValue:
-    """End the session (pg_terminate_backend)."""
+    """End the session (pg_terminate_backend); another role's needs dashboard.terminate."""
     target = request_target(server_id)
-    return jsonify(service.signal(target, pid, terminate=True))
+    return jsonify(service.signal(target, pid, terminate=True,
+                                  check_other=lambda: require_permission("dashboard.terminate")))
 
 
 @bp.get(f"{DASHBOARD}/locks")

@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from pgadmin_lite.drafts import service
 from pgadmin_lite.errors import PayloadTooLarge
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("drafts", __name__)
+blueprint_requires(bp, ANY_USER)
 MAX_BODY_BYTES = 8 * service.MAX_TEXT_BYTES  # JSON escaping can grow text up to 6x; the text limit decides
 
 

@@ -7,9 +7,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.jobs import service
+from pgadmin_lite.jobs.options import ALLOWED, INPUT, KINDS, OUTPUT
+from pgadmin_lite.users.permissions import (
+    ANY_USER,
+    blueprint_requires,
+    checks_in_view,
+    require_permission,
+)
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("jobs", __name__)
+blueprint_requires(bp, ANY_USER)
 API = "/api/v1/jobs"
 
 
@@ -26,9 +34,16 @@ def list_jobs() -> ResponseReturnValue:
 
 
 @bp.post(API)
+@checks_in_view(*(f"jobs.{kind}" for kind in KINDS), "storage.use")
 def start_job() -> ResponseReturnValue:
     """Start a backup, backup_globals, restore, maintenance, import or export job."""
-    return jsonify(service.job_json(service.start_job(current_user, json_body()))), 201
+    body = json_body()
+    kind = body.get("kind")
+    if kind in KINDS:  # another kind is the service's 400
+        require_permission(f"jobs.{kind}")
+        if ALLOWED[kind] & (INPUT | OUTPUT):  # its file comes from or goes to the user's storage
+            require_permission("storage.use")
+    return jsonify(service.job_json(service.start_job(current_user, body))), 201
 
 
 @bp.get(f"{API}/<int:job_id>")

@@ -7,9 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.preferences import service, shortcuts
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("preferences", __name__)
+blueprint_requires(bp, ANY_USER)
 API = "/api/v1/preferences"
 
 

@@ -30,9 +30,11 @@ from pgadmin_lite.servers import targets
 from pgadmin_lite.servers.fields import QUERY_MODES
 from pgadmin_lite.storage import files, sandbox
 from pgadmin_lite.storage.access import resolve_root
+from pgadmin_lite.users.permissions import blueprint_requires, requires
 from pgadmin_lite.web.input import check_name, json_body, optional_bool
 
 bp = Blueprint("query_tool", __name__)
+blueprint_requires(bp, "query_tool.use")
 API = "/api/v1/query-tool"
 ADAPTERS = build_adapters()
 MAX_SEARCH_PATH = 32
@@ -335,6 +337,7 @@ def export_name(tx_id: str) -> ResponseReturnValue:
 
 
 @bp.post(f"{API}/<tx_id>/export-to-storage")
+@requires("storage.use")
 def export_to_storage(tx_id: str) -> ResponseReturnValue:
     """Export the last result into the caller's storage in `format`, streamed into an atomic write."""
     body = json_body()

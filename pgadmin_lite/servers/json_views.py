@@ -19,10 +19,12 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.servers import current_policy, servers_import, servers_json
 from pgadmin_lite.servers.user_files import read_user_file
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, checks_in_view, require_permission, requires
 from pgadmin_lite.web.converters import INT_MAX
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers_json", __name__)
+blueprint_requires(bp, ANY_USER)
 BODY_KEYS = frozenset({"text", "path", "user_id"})
 _USER_ID = {"type": "integer", "description": "another user's id (administrators only)"}
 _IMPORT_BODY = {"type": "object", "properties": {
@@ -66,6 +68,7 @@ def _document(me: Principal, body: dict[str, Any]) -> tuple[str, str]:
     if ("text" in body) == ("path" in body):
         raise BadRequest("Send either text (the file's content) or path (a file in your file area).")
     if "path" in body:
+        require_permission("storage.use")
         try:
             return read_user_file(me, body["path"]), str(body["path"])
         except ConfigError as exc:  # this app has no file storage
@@ -107,6 +110,8 @@ def export_servers() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/servers/import/preview")
+@requires("servers.register")
+@checks_in_view("storage.use")  # a file picked from storage
 def preview_import() -> ResponseReturnValue:
     """What an import would add or replace, which files it reads, and what it cannot keep; nothing is written."""
     owner, plans = _plan(_me())
@@ -114,6 +119,8 @@ def preview_import() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/servers/import")
+@requires("servers.register")
+@checks_in_view("storage.use")  # a file picked from storage
 def apply_import() -> ResponseReturnValue:
     """Import a servers.json: same group and name replaces, others are added, in one transaction."""
     me = _me()

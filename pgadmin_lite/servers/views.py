@@ -12,9 +12,11 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.servers import pg_services, service, targets
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
+blueprint_requires(bp, ANY_USER)  # a user edits and deletes only their own
 
 
 def _me() -> Principal:
@@ -40,6 +42,7 @@ def list_services() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/servers")
+@requires("servers.register")
 def create_server() -> ResponseReturnValue:
     me = _me()
     server = service.create_server(me, json_body())
@@ -48,6 +51,7 @@ def create_server() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/servers/test")
+@requires("servers.register")
 def check_draft() -> ResponseReturnValue:
     """Test a registration as filled in the dialog, before saving: nothing is saved, the password least of all."""
     me = _me()

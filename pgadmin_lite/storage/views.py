@@ -19,11 +19,13 @@ from pgadmin_lite.extensions import csrf
 from pgadmin_lite.storage import StorageSettings, files, uploads
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.storage.roots import HOME, Root
+from pgadmin_lite.users.permissions import blueprint_requires
 from pgadmin_lite.web.body_limit import unbounded_body
 from pgadmin_lite.web.csrf import check_referrer, header_token, validate_csrf
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("storage", __name__)
+blueprint_requires(bp, "storage.use")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 5987 attr-char besides letters and digits
 

@@ -1,4 +1,4 @@
-"""My sessions: the page and its API (list, close); admins see and close everyone's, giving the owner a reason."""
+"""My sessions: the page and its API (list, close); sessions.see_others sees and closes everyone's, with a reason."""
 
 from __future__ import annotations
 
@@ -11,11 +11,19 @@ from flask_login import current_user
 from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.connections import connection_manager
 from pgadmin_lite.connections.session import QuerySession
-from pgadmin_lite.errors import BadRequest, ClosedByAdmin, Gone, PermissionDenied
+from pgadmin_lite.errors import BadRequest, ClosedByAdmin, Gone
 from pgadmin_lite.tool_sessions.listing import Viewer, list_sessions
+from pgadmin_lite.users.permissions import (
+    ANY_USER,
+    blueprint_requires,
+    checks_in_view,
+    has_permission,
+    require_permission,
+)
 from pgadmin_lite.web.input import json_body, parse_bool
 
 bp = Blueprint("tool_sessions", __name__)
+blueprint_requires(bp, ANY_USER)
 API = "/api/v1/sessions"
 MAX_REASON = 500
 SESSION = {"type": "object", "properties": {
@@ -48,11 +56,12 @@ def page() -> ResponseReturnValue:
 
 
 @bp.get(API)
+@checks_in_view("sessions.see_others")
 def list_all() -> ResponseReturnValue:
-    """The caller's query-tool connections in this process (?all=1: everyone's, administrators only)."""
+    """The caller's query-tool connections in this process (?all=1: everyone's, with sessions.see_others)."""
     everyone = parse_bool(request.args.get("all", ""))
-    if everyone and not current_user.is_admin:
-        raise PermissionDenied("Only administrators see everyone's sessions.", hint="Leave out all=1.")
+    if everyone:
+        require_permission("sessions.see_others")
     manager = connection_manager(current_app)
     sessions = manager.sessions(None if everyone else current_user.id)
     return jsonify(list_sessions(sessions, _viewer()))
@@ -66,9 +75,9 @@ def _reason(raw: dict[str, Any]) -> str:
 
 
 def _target(tx_id: str) -> QuerySession:
-    """The caller's own session, or (for an administrator) anyone's; every other tx_id is a 404."""
+    """The caller's own session, or (with sessions.see_others) anyone's; every other tx_id is a 404."""
     manager = connection_manager(current_app)
-    other = manager.peek(tx_id) if current_user.is_admin else None
+    other = manager.peek(tx_id) if has_permission("sessions.see_others") else None
     return other if other is not None else manager.find(tx_id, current_user.id)
 
 

@@ -1,4 +1,4 @@
-"""Administrator-only user management (page and API)."""
+"""User and role management (page and API), and the permission check templates use."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from pgadmin_lite.users.permissions import has_permission
+    from pgadmin_lite.users.role_views import bp as roles_bp
     from pgadmin_lite.users.views import bp
 
+    app.jinja_env.globals["has_permission"] = has_permission  # templates hide what the role cannot do
     app.register_blueprint(bp)
+    app.register_blueprint(roles_bp)

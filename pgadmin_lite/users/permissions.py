@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial, wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
 from pgadmin_lite.errors import PermissionDenied
 from pgadmin_lite.models import User
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 # Every permission, with the words the role editor shows. The job kinds are those of jobs/options.py.
 PERMISSIONS: dict[str, str] = {
@@ -51,9 +58,83 @@ def has_permission(permission: str) -> bool:
 
 
 def require_permission(permission: str) -> None:
-    """Raise 403 naming what is missing; call it before any side effect."""
+    """Raise 403 naming what is missing (error.permission: the permission's name); call it before any side effect."""
     if permission not in PERMISSIONS:
         raise KeyError(permission)  # a typo in our code, not a user's fault
     if not has_permission(permission):
-        raise PermissionDenied(f"Your role does not allow this: {PERMISSIONS[permission]}.",
-                               hint="Ask an administrator to give your role this permission.")
+        raise PermissionDenied(f"Your role ({getattr(current_user, 'role', USER)}) does not allow this: "
+                                f"{PERMISSIONS[permission]}.", permission=permission,
+                                hint="Ask an administrator to give your role this permission.")
+
+
+# --- Declarations: every endpoint says what it needs (tests/integration/test_permissions_routes.py walks them) ---
+ANY_USER = "any_user"  # any logged-in user (ownership and server access are the view's own checks)
+_BLUEPRINT_ACCESS: dict[str, str] = {}  # blueprint name -> ANY_USER or the permission all its endpoints need
+
+
+def _check_permissions(permissions: tuple[str, ...]) -> None:
+    for permission in permissions:
+        require_permission(permission)
+
+
+def requires(*permissions: str) -> Callable[[View], View]:
+    """Decorator (under the route's): the view runs only when the role grants every one of these."""
+    unknown = set(permissions) - set(PERMISSIONS)
+    if unknown:
+        raise KeyError(sorted(unknown))
+
+    def mark(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            _check_permissions(permissions)
+            return view(*args, **kwargs)
+
+        guarded.access = getattr(view, "access", frozenset()) | frozenset(permissions)  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return mark
+
+
+def checks_in_view(*permissions: str) -> Callable[[View], View]:
+    """Decorator: the view itself calls require_permission for these when the request needs them (a job's kind,
+    another user's backend), so the declaration is the list the route test exercises."""
+    def mark(view: View) -> View:
+        view.access = getattr(view, "access", frozenset()) | frozenset(permissions)  # type: ignore[attr-defined]
+        view.checked_in_view = frozenset(permissions)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def for_any_user(view: View) -> View:
+    """Decorator: a logged-in user needs no permission for this view (in a blueprint that otherwise requires one)."""
+    view.access = frozenset({ANY_USER})  # type: ignore[attr-defined]
+    return view
+
+
+def blueprint_requires(bp: Blueprint, permission: str) -> None:
+    """Every endpoint of the blueprint needs the permission, checked before its view (and before any side effect)."""
+    if permission not in PERMISSIONS and permission != ANY_USER:
+        raise KeyError(permission)
+    _BLUEPRINT_ACCESS[bp.name] = permission
+    if permission != ANY_USER:
+        bp.before_request(partial(_blueprint_check, permission))
+
+
+def _blueprint_check(permission: str) -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "access", None) != {ANY_USER}:
+        require_permission(permission)
+
+
+def declared_access(app: Flask, endpoint: str) -> frozenset[str] | None:
+    """What the endpoint declared: {ANY_USER} or the permissions it needs; None if it declared nothing."""
+    view = app.view_functions.get(endpoint)
+    own: frozenset[str] = getattr(view, "access", frozenset())
+    blueprint = _BLUEPRINT_ACCESS.get(endpoint.rpartition(".")[0]) if "." in endpoint else None
+    if own == {ANY_USER}:
+        return own
+    if blueprint is None and not own:
+        return None
+    needed = own | ({blueprint} if blueprint and blueprint != ANY_USER else set())
+    return frozenset(needed) or frozenset({ANY_USER})

@@ -12,11 +12,12 @@ from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.passwords import check_password_rules, hash_password
 from pgadmin_lite.errors import BadRequest, Conflict, LastAdmin, LoginLocked, LoginRefused, NotFound
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import User
+from pgadmin_lite.models import Role, User
 from pgadmin_lite.users.signals import user_created, user_deleted, user_deleting, user_updated
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Revoke = Callable[[int], None]
+KEEP_ROLE = object()  # update_user: leave the custom role as it is
 
 
 def check_email(email: str) -> str:
@@ -71,8 +72,11 @@ def _guard_last_admin(user: User, action: str) -> None:
 
 def update_user(user: User, *, revoke: Revoke, is_admin: bool | None = None, active: bool | None = None,
                 password: str | None = None, min_length: int = 8, unlock: bool = False,
-                force_change: bool = True) -> User:
-    """Apply an administrator's changes; a reset password must be changed at next login."""
+                force_change: bool = True, role: Role | object | None = KEEP_ROLE) -> User:
+    """Apply an administrator's changes; a reset password must be changed at next login.
+
+    role: a custom Role or None (the built-in User or, with is_admin, Administrator); KEEP_ROLE leaves it.
+    """
     if is_admin is False and user.is_admin:
         _guard_last_admin(user, "demote")
     if active is False and user.active:
@@ -85,6 +89,8 @@ def update_user(user: User, *, revoke: Revoke, is_admin: bool | None = None, act
         user.is_admin = bool(is_admin)
     if active is not None:
         user.active = bool(active)
+    if role is not KEEP_ROLE:
+        user.role = role  # type: ignore[assignment]
     db.session.commit()
     user_updated.send(user)
     if unlock:

@@ -1,4 +1,4 @@
-"""User administration over HTTP; every route here is for administrators only."""
+"""User administration over HTTP; every route here needs users.manage."""
 
 from __future__ import annotations
 
@@ -10,26 +10,22 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite import storage
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.errors import BadRequest, PermissionDenied
+from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.models import User
-from pgadmin_lite.users import service
+from pgadmin_lite.users import roles, service
+from pgadmin_lite.users.permissions import blueprint_requires, role_name
 from pgadmin_lite.web.input import json_body, optional_bool
 
 bp = Blueprint("users", __name__)
-
-
-@bp.before_request
-def require_admin() -> None:
-    """Admin-only for the whole blueprint, enforced on the server."""
-    if not current_user.is_authenticated or not current_user.is_admin:
-        raise PermissionDenied("Only administrators can manage users.")
+blueprint_requires(bp, "users.manage")  # administrators hold every permission
 
 
 def _user_json(user: User) -> dict[str, Any]:
-    data = user.to_dict()
+    data = user.to_dict() | {"role": role_name(user)}
     until = auth_service.locked_until(user.email, lockout.policy(current_app))
     data["locked_until"] = until.isoformat() if until else None
     return data
@@ -75,18 +71,30 @@ def get_user(user_id: int) -> ResponseReturnValue:
 @bp.patch("/api/v1/users/<int:user_id>")
 def update_user(user_id: int) -> ResponseReturnValue:
     body = json_body()
-    unknown = set(body) - {"is_admin", "is_active", "password", "unlock"}
+    unknown = set(body) - {"is_admin", "is_active", "password", "unlock", "role"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    is_admin, role = _role_change(body)
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
     user = service.update_user(
         service.get_user(user_id), revoke=partial(revoke_user_access, current_app._get_current_object()),
-        is_admin=optional_bool(body, "is_admin"), active=optional_bool(body, "is_active"), password=password,
+        is_admin=is_admin, active=optional_bool(body, "is_active"), password=password, role=role,
         unlock=bool(optional_bool(body, "unlock")), min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s updated by %s (%s)", user.email, current_user.email, sorted(body))
+    if "role" in body:
+        record("user.role", target=user.email, details={"role": role_name(user)})
     return jsonify(_user_json(user))
+
+
+def _role_change(body: dict[str, Any]) -> tuple[bool | None, Any]:
+    """(is_admin, role) for update_user: {"role": name} sets both; without it is_admin as sent, the role kept."""
+    if "role" not in body:
+        return optional_bool(body, "is_admin"), service.KEEP_ROLE
+    if "is_admin" in body:
+        raise BadRequest("Send role or is_admin, not both.", hint='"role": "Administrator" makes an administrator.')
+    return roles.assignment(body["role"])
 
 
 @bp.delete("/api/v1/users/<int:user_id>")

@@ -9,9 +9,11 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from pgadmin_lite.connections.export_formats import FORMATS
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.converters import INT_MAX
 
 bp = Blueprint("openapi", __name__)
+blueprint_requires(bp, ANY_USER)
 API_PREFIX = "/api/v1"
 CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <int(max=2147483647):name>
 

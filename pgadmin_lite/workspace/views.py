@@ -7,10 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.errors import PayloadTooLarge
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires
 from pgadmin_lite.web.input import json_body
 from pgadmin_lite.workspace import service
 
 bp = Blueprint("workspace", __name__)
+blueprint_requires(bp, ANY_USER)
 API = "/api/v1/workspace"
 MAX_BODY_BYTES = 128 * 1024  # 50 tabs of generous titles and parameters fit several times over
 

@@ -69,10 +69,10 @@ async function refreshSessions() {
     ["Wait event", (s) => (s.wait_event ? `${s.wait_event_type}: ${s.wait_event}` : null)],
     ["Transaction age", (s) => age(s.transaction_age_s)], ["Blocked by", (s) => s.blocked_by],
     ["Query", (s) => h("td", { class: "query", title: s.query ?? "" }, s.query ?? "")],
-    ["", (s) => h("td", { class: "actions" }, s.can_signal ? [
-      h("button", { type: "button", class: "cancel-session", onclick: () => signal(s, "cancel") }, "Cancel"),
-      h("button", { type: "button", class: "danger terminate-session", onclick: () => signal(s, "terminate") }, "Terminate"),
-    ] : "")],
+    ["", (s) => h("td", { class: "actions" }, [
+      s.can_cancel ? h("button", { type: "button", class: "cancel-session", onclick: () => signal(s, "cancel") }, "Cancel") : "",
+      s.can_terminate ? h("button", { type: "button", class: "danger terminate-session", onclick: () => signal(s, "terminate") }, "Terminate") : "",
+    ])],
   ], data.items.filter((s) => !isProbe(s)), { empty: "No other sessions.", rowAttrs: (s) => ({ class: "session-row", "data-pid": s.pid }) }));
 }
 

@@ -1,4 +1,5 @@
 // The actions that fit a tree node, as context-menu items; `act` holds what each action does (pages/workspace.js).
+import { can } from "../lib/permissions.js";
 import { qualifiedName } from "../lib/sql_names.js";
 
 const DATA_KINDS = new Set(["table", "view", "materialized_view"]);
@@ -34,16 +35,30 @@ export function qualifiedNameOf(ref) {
 }
 
 function jobItems(ctx, act) {
+  return jobItemsOf(ctx, act).map(allowedJobs).filter(Boolean);
+}
+
+/** A job item the role may start (a submenu keeps the items it may; an empty one goes). */
+function allowedJobs(item) {
+  const allowed = (kind) => can(`jobs.${kind}`) && (kind === "maintenance" || can("storage.use"));
+  if (!item?.items) return item && allowed(item.kind) ? item : null;
+  const items = item.items.filter((sub) => allowed(sub.kind));
+  return items.length ? { ...item, items } : null;
+}
+
+function jobItemsOf(ctx, act) {
   const preset = (kind) => () => act.jobs(ctx, kind);
   if (ctx.kind === "database" || ctx.kind === "schema") {
-    return [{ label: "Backup…", action: preset("backup") }, { label: "Restore…", action: preset("restore") },
-      ctx.kind === "database" ? { label: "Maintenance…", action: preset("maintenance") } : null];
+    return [{ label: "Backup…", kind: "backup", action: preset("backup") },
+      { label: "Restore…", kind: "restore", action: preset("restore") },
+      ctx.kind === "database" ? { label: "Maintenance…", kind: "maintenance", action: preset("maintenance") } : null];
   }
   if (ctx.kind === "table") {
-    return [{ label: "Backup…", action: preset("backup") }, { label: "Restore…", action: preset("restore") },
-      { label: "Maintenance…", action: preset("maintenance") },
-      { label: "Import/Export ▸", items: [{ label: "Import data…", action: preset("import") },
-        { label: "Export data…", action: preset("export") }] }];
+    return [{ label: "Backup…", kind: "backup", action: preset("backup") },
+      { label: "Restore…", kind: "restore", action: preset("restore") },
+      { label: "Maintenance…", kind: "maintenance", action: preset("maintenance") },
+      { label: "Import/Export ▸", items: [{ label: "Import data…", kind: "import", action: preset("import") },
+        { label: "Export data…", kind: "export", action: preset("export") }] }];
   }
   return [];
 }
@@ -67,13 +82,13 @@ function dataItems(ctx, act) {
 
 /** Menu items for a tree node. */
 export function nodeMenuItems(ctx, act) {
-  if (ctx.kind === "group") return [{ label: "Add server…", action: () => act.servers({ add: "1" }) },
-    { label: "Refresh", action: () => act.refresh(ctx) }];
+  if (ctx.kind === "group") return [can("servers.register") ? { label: "Add server…", action: () => act.servers({ add: "1" }) } : null,
+    { label: "Refresh", action: () => act.refresh(ctx) }].filter(Boolean);
   const creates = (CREATES[ctx.kind] ?? []).map(([label, what]) => ({ label, action: () => act.create(ctx, what) }));
   const createMenu = creates.length ? { label: "Create ▸", items: creates } : null;
   if (ctx.isCollection) return [createMenu, { label: "Refresh", action: () => act.refresh(ctx) }];
   const isServer = ctx.kind === "server";
-  const canQuery = isServer || ctx.kind === "database" || ctx.ref.db;
+  const canQuery = (isServer || ctx.kind === "database" || ctx.ref.db) && can("query_tool.use");
   return [
     canQuery ? { label: "Query tool here", action: () => act.queryTool(ctx) } : null,
     ...dataItems(ctx, act),
