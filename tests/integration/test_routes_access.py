@@ -1,7 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users blueprint ("users.*").
+issue names: /login, /health and static files. Admin-only routes are those that always need a permission the
+built-in User lacks (users.manage: users and roles); tests/integration/test_permissions_routes.py walks the rest.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from werkzeug.test import TestResponse
 
 from pgadmin_lite import create_app
 from pgadmin_lite.extensions import db
+from pgadmin_lite.users.permissions import ANY_USER, BUILTIN_USER, declared_access
 from tests.plugins.app_fixtures import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -35,7 +37,6 @@ from tests.plugins.app_fixtures import (
 )
 
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
-ADMIN_BLUEPRINT = "users."
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -54,6 +55,7 @@ class Route:
     method: str
     rule: str
     path: str
+    is_admin_only: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
@@ -61,10 +63,6 @@ class Route:
     @property
     def is_api(self) -> bool:
         return self.rule.startswith("/api/")
-
-    @property
-    def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINT)
 
     @property
     def changes_state(self) -> bool:
@@ -76,12 +74,15 @@ def collect_routes() -> list[Route]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATA_DIR": tmp, "SECRET_KEY": "route-enumeration-" + "x" * 32}, require_schema=False)
         adapter = app.url_map.bind("localhost")
+        admin_only = {endpoint for endpoint in app.view_functions
+                      if (declared_access(app, endpoint) or frozenset()) - {ANY_USER} - BUILTIN_USER
+                      - getattr(app.view_functions[endpoint], "checked_in_view", frozenset())}
         routes = []
         for rule in app.url_map.iter_rules():
             values = {m["name"]: harmless(m["converter"]) for m in ARGUMENT.finditer(rule.rule)}
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 path = adapter.build(rule.endpoint, values, method=method)
-                routes.append(Route(rule.endpoint, method, rule.rule, path))
+                routes.append(Route(rule.endpoint, method, rule.rule, path, rule.endpoint in admin_only))
     return routes
 
 
