@@ -1,0 +1,138 @@
+"""The roles API on a real app: validation (nothing changed on bad input), built-ins read-only, 409 for a role in
+use, role assignment with last-administrator protection, audit lines, and sessions that see a change at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import AuditEvent, Role
+from pgadmin_lite.users.permissions import BUILTIN_USER, PERMISSIONS
+from tests.plugins.app_fixtures import ADMIN_EMAIL, USER_EMAIL, USER_PASSWORD, ApiClient, api_client
+
+
+def _roles(client: ApiClient) -> dict[str, Any]:
+    response = client.get("/api/v1/roles")
+    assert response.status_code == 200
+    return {role["name"]: role for role in response.get_json()["items"]}
+
+
+def _role_rows(app: Flask) -> list[tuple[Any, ...]]:
+    with app.app_context():
+        return [(r.id, r.name, r.description, r.permissions, r.require_mfa)
+                for r in db.session.execute(db.select(Role).order_by(Role.id)).scalars()]
+
+
+def _audit(app: Flask) -> list[tuple[str, str | None, str | None]]:
+    with app.app_context():
+        return [(e.action, e.target, e.actor_email) for e in db.session.execute(
+            db.select(AuditEvent).where(AuditEvent.action.like("role.%") | (AuditEvent.action == "user.role"))
+            .order_by(AuditEvent.id)).scalars()]
+
+
+def _user_id(client: ApiClient, email: str) -> int:
+    return next(u["id"] for u in client.get("/api/v1/users").get_json() if u["email"] == email)
+
+
+def test_builtins_are_listed_read_only_with_the_catalogue(admin_client: ApiClient) -> None:
+    body = admin_client.get("/api/v1/roles").get_json()
+    assert [p["name"] for p in body["permissions"]] == list(PERMISSIONS)
+    roles = {role["name"]: role for role in body["items"]}
+    assert roles["Administrator"]["is_builtin"] and roles["Administrator"]["permissions"] == list(PERMISSIONS)
+    assert roles["Administrator"]["user_count"] == 1 and roles["User"]["user_count"] == 1
+    assert set(roles["User"]["permissions"]) == BUILTIN_USER and roles["User"]["id"] is None
+
+
+def test_bad_input_is_refused_and_changes_nothing(app: Flask, admin_client: ApiClient) -> None:
+    good = {"name": "Analysts", "permissions": ["query_tool.use"]}
+    cases = [
+        ({**good, "permissions": ["query_tool.use", "root.everything"]}, 400, "root.everything"),
+        ({**good, "permissions": "query_tool.use"}, 400, "list"),
+        ({**good, "permissions": [1]}, 400, "list"),
+        ({**good, "name": ""}, 400, "name"),
+        ({**good, "name": "x" * 65}, 400, "name"),
+        ({**good, "name": "bad\u0000name"}, 400, "NUL"),
+        ({**good, "name": "bad\u202ename"}, 400, "name"),
+        ({**good, "name": "administrator"}, 409, "built-in"),
+        ({**good, "name": "User"}, 409, "built-in"),
+        ({**good, "require_mfa": "yes"}, 400, "require_mfa"),
+        ({**good, "description": 5}, 400, "description"),
+        ({**good, "is_admin": True}, 400, "Unknown field"),
+        ({"name": "Analysts"}, 400, "permissions"),
+        ([good], 400, ""),
+    ]
+    for body, status, words in cases:
+        response = admin_client.post("/api/v1/roles", json=body)
+        assert response.status_code == status, (body, response.get_json())
+        assert words in response.get_json()["error"]["message"], (body, response.get_json())
+    assert _role_rows(app) == []
+    created = admin_client.post("/api/v1/roles", json={**good, "description": " reads ", "require_mfa": True})
+    assert created.status_code == 201
+    role = created.get_json()
+    assert role["name"] == "Analysts" and role["permissions"] == ["query_tool.use"] and role["require_mfa"]
+    assert role["description"] == "reads" and role["user_count"] == 0 and isinstance(role["id"], int)
+    clash = admin_client.post("/api/v1/roles", json={**good, "name": "  ANALYSTS "})
+    assert clash.status_code == 409 and "already exists" in clash.get_json()["error"]["message"]
+    before = _role_rows(app)
+    for body in ({"permissions": ["nope"]}, {"name": "User"}, {"require_mfa": 1}, {"id": 7}):
+        assert admin_client.patch(f"/api/v1/roles/{role['id']}", json=body).status_code in (400, 409), body
+    assert _role_rows(app) == before
+    assert admin_client.patch("/api/v1/roles/999999", json={"name": "x"}).status_code == 404
+
+
+def test_state_changes_need_the_csrf_token(app: Flask, admin_client: ApiClient) -> None:
+    response = admin_client.client.post("/api/v1/roles", json={"name": "NoToken", "permissions": []})
+    assert response.status_code == 400 and _role_rows(app) == []
+
+
+def test_a_role_in_use_cannot_be_deleted(app: Flask, admin_client: ApiClient) -> None:
+    role = admin_client.post("/api/v1/roles", json={"name": "Ops", "permissions": ["dashboard.cancel"]}).get_json()
+    user_id = _user_id(admin_client, USER_EMAIL)
+    assigned = admin_client.patch(f"/api/v1/users/{user_id}", json={"role": "Ops"})
+    assert assigned.status_code == 200 and assigned.get_json()["role"] == "Ops"
+    refused = admin_client.delete(f"/api/v1/roles/{role['id']}")
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert "1 user" in error["message"] and error["user_count"] == 1
+    assert _roles(admin_client)["Ops"]["user_count"] == 1
+    assert admin_client.patch(f"/api/v1/users/{user_id}", json={"role": "User"}).get_json()["role"] == "User"
+    assert admin_client.delete(f"/api/v1/roles/{role['id']}").status_code == 204
+    assert "Ops" not in _roles(admin_client)
+    assert [a[0] for a in _audit(app)] == ["role.create", "user.role", "user.role", "role.delete"]
+    assert all(actor == ADMIN_EMAIL for _, _, actor in _audit(app))
+
+
+def test_assigning_roles_keeps_the_last_administrator(app: Flask, admin_client: ApiClient) -> None:
+    admin_id = _user_id(admin_client, ADMIN_EMAIL)
+    user_id = _user_id(admin_client, USER_EMAIL)
+    demote = admin_client.patch(f"/api/v1/users/{admin_id}", json={"role": "User"})
+    assert demote.status_code == 409 and demote.get_json()["error"]["code"] == "last_admin"
+    for body in ({"role": "Nope"}, {"role": 3}, {"role": "Administrator", "is_admin": True}):
+        response = admin_client.patch(f"/api/v1/users/{user_id}", json=body)
+        assert response.status_code == 400, body
+    promoted = admin_client.patch(f"/api/v1/users/{user_id}", json={"role": "Administrator"}).get_json()
+    assert promoted["is_admin"] and promoted["role"] == "Administrator"
+    assert admin_client.patch(f"/api/v1/users/{admin_id}", json={"role": "User"}).status_code == 200
+    assert admin_client.patch(f"/api/v1/users/{admin_id}", json={"is_admin": True}).status_code == 403  # not any more
+
+
+def test_a_change_reaches_open_sessions_without_a_new_login(app: Flask, admin_client: ApiClient) -> None:
+    role = admin_client.post("/api/v1/roles", json={"name": "Readers", "permissions": ["query_tool.use"]}).get_json()
+    user_id = _user_id(admin_client, USER_EMAIL)
+    user = api_client(app, USER_EMAIL, USER_PASSWORD)
+    assert user.get("/api/v1/storage").status_code == 200  # the built-in User may
+    admin_client.patch(f"/api/v1/users/{user_id}", json={"role": "Readers"})
+    refused = user.get("/api/v1/storage")
+    assert refused.status_code == 403 and refused.get_json()["error"]["permission"] == "storage.use"
+    session = user.get("/api/v1/session").get_json()["user"]
+    assert session["role"] == "Readers" and session["permissions"] == ["query_tool.use"]
+    granted = admin_client.patch(f"/api/v1/roles/{role['id']}", json={"permissions": ["query_tool.use", "storage.use"]})
+    assert granted.status_code == 200 and granted.get_json()["user_count"] == 1
+    assert user.get("/api/v1/storage").status_code == 200
+    assert "storage.use" in user.get("/api/v1/session").get_json()["user"]["permissions"]
+    admin_client.patch(f"/api/v1/roles/{role['id']}", json={"permissions": []})
+    assert user.get("/api/v1/storage").status_code == 403
+    assert user.get("/storage").status_code == 403
+    assert ("role.update", "Readers", ADMIN_EMAIL) in _audit(app)
