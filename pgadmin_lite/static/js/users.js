@@ -4,6 +4,7 @@ import { askText, confirmAction } from "./components/dialog.js";
 import { readyAfter } from "./page_ready.js";
 import { openServersImport } from "./servers_import.js";
 import { formatBytes } from "./storage_format.js";
+import { bindRoles, loadRoles, rolePicker } from "./users_roles.js";
 
 const table = document.querySelector("#users-table tbody");
 const errorBox = document.querySelector("#users-error");
@@ -30,7 +31,7 @@ function row(user) {
   if (user.must_change_password) status.push("must change password");
   return h("tr", { "data-email": user.email },
     h("td", {}, user.email),
-    h("td", {}, user.is_admin ? "administrator" : "user"),
+    h("td", {}, rolePicker(user, (role) => patch({ role }))),
     h("td", {}, status.join(", ")),
     h("td", { class: "num" }, `${formatBytes(user.storage_bytes)} in ${user.storage_files ?? 0} file(s)`),
     h("td", { class: "actions" },
@@ -56,6 +57,7 @@ function row(user) {
 }
 
 async function load() {
+  await loadRoles(act);
   const users = await api("GET", "api/v1/users");
   table.replaceChildren(...users.map(row));
 }
@@ -71,4 +73,5 @@ document.querySelector("#add-user-form").addEventListener("submit", (event) => {
   });
 });
 
+bindRoles(act);
 readyAfter(load()).catch(showError);
