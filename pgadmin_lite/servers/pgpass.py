@@ -14,6 +14,7 @@ from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.storage import sandbox
 from pgadmin_lite.storage.access import resolve_root
 from pgadmin_lite.storage.files import decode_text, open_file
+from pgadmin_lite.users.permissions import require_permission_of
 
 MAX_BYTES = 64 * 1024
 DEFAULT_HOST = "localhost"  # libpq matches a socket (or empty) host as localhost
@@ -91,6 +92,7 @@ def find_password(entries: Iterable[Entry], host: str, port: Any, database: str,
 
 def read_passfile(user: Principal, path: object) -> list[Entry]:
     """The entries of a file in the user's area; refused (as libpq ignores it) when group or others may read it."""
+    require_permission_of(user, "storage.use")
     root = resolve_root(None, user_id=user.id, is_admin=user.is_admin)
     shown = sandbox.virtual(sandbox.split_path(path))
     opened = open_file(root, path)

@@ -12,11 +12,12 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
 from pgadmin_lite.servers import pg_services, service, targets
-from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, requires
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, checks_in_view, requires
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
 blueprint_requires(bp, ANY_USER)  # a user edits and deletes only their own
+STORAGE = "storage.use"  # a key, certificate or passfile picked from storage (servers/user_files.py checks it)
 
 
 def _me() -> Principal:
@@ -43,6 +44,7 @@ def list_services() -> ResponseReturnValue:
 
 @bp.post("/api/v1/servers")
 @requires("servers.register")
+@checks_in_view(STORAGE)
 def create_server() -> ResponseReturnValue:
     me = _me()
     server = service.create_server(me, json_body())
@@ -52,6 +54,7 @@ def create_server() -> ResponseReturnValue:
 
 @bp.post("/api/v1/servers/test")
 @requires("servers.register")
+@checks_in_view(STORAGE)
 def check_draft() -> ResponseReturnValue:
     """Test a registration as filled in the dialog, before saving: nothing is saved, the password least of all."""
     me = _me()
@@ -67,6 +70,7 @@ def get_server(server_id: int) -> ResponseReturnValue:
 
 
 @bp.patch("/api/v1/servers/<int:server_id>")
+@checks_in_view(STORAGE)
 def update_server(server_id: int) -> ResponseReturnValue:
     me = _me()
     body = json_body()
@@ -102,6 +106,7 @@ def check_connection(server_id: int) -> ResponseReturnValue:
 
 
 @bp.put("/api/v1/servers/<int:server_id>/credentials")
+@checks_in_view(STORAGE)
 def set_credentials(server_id: int) -> ResponseReturnValue:
     me = _me()
     server = service.get_server_for_user(me, server_id)

@@ -62,9 +62,19 @@ def require_permission(permission: str) -> None:
     if permission not in PERMISSIONS:
         raise KeyError(permission)  # a typo in our code, not a user's fault
     if not has_permission(permission):
-        raise PermissionDenied(f"Your role ({getattr(current_user, 'role', USER)}) does not allow this: "
-                                f"{PERMISSIONS[permission]}.", permission=permission,
-                                hint="Ask an administrator to give your role this permission.")
+        raise _missing(permission, getattr(current_user, "role", USER))
+
+
+def require_permission_of(user: Any, permission: str) -> None:
+    """The same check for a service handed its user: a session Identity (a request) or a User row (the CLI)."""
+    granted = getattr(user, "permissions", None)
+    if permission not in (granted if granted is not None else permissions_of(user)):
+        raise _missing(permission, user.role if isinstance(user.role, str) else role_name(user))
+
+
+def _missing(permission: str, role: str) -> PermissionDenied:
+    return PermissionDenied(f"Your role ({role}) does not allow this: {PERMISSIONS[permission]}.",
+                            permission=permission, hint="Ask an administrator to give your role this permission.")
 
 
 # --- Declarations: every endpoint says what it needs (tests/integration/test_permissions_routes.py walks them) ---
