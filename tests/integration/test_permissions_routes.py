@@ -212,3 +212,24 @@ def test_a_role_with_no_permission_still_reaches_any_user_routes(env: Env, route
     response = env.clients["nobody"].get(route.path)
     if response.status_code == 403 and response.is_json:
         assert "permission" not in response.get_json()["error"], str(route)
+
+
+def test_the_dashboard_acts_on_own_role_backends_without_the_permissions(env: Env, pg_server: PgServer) -> None:
+    """Lacking dashboard.cancel: other roles' backends offer no Cancel, the dashboard role's own still do."""
+    client = env.clients["dashboard.cancel"]
+    server_id = _server_of(env, client)
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as own:
+        listing = client.get(f"/api/v1/servers/{server_id}/dashboard/sessions").get_json()
+        by_pid = {item["pid"]: item for item in listing["items"]}
+        mine, theirs = by_pid[own.info.backend_pid], by_pid[env.other_pid]
+        assert mine["can_cancel"] and mine["can_terminate"]
+        assert theirs["can_signal"] and not theirs["can_cancel"] and theirs["can_terminate"]
+        cancelled = client.post(f"/api/v1/servers/{server_id}/dashboard/sessions/{own.info.backend_pid}/cancel")
+        assert cancelled.status_code == 200 and cancelled.get_json()["signalled"]
+        own.execute("SELECT 1")  # a cancel of an idle backend leaves it usable
+
+
+def test_a_custom_role_with_sessions_see_others_sees_everyone(env: Env) -> None:
+    client = env.clients["users.manage"]  # every permission but users.manage
+    assert client.get("/api/v1/sessions?all=1").status_code == 200
+    assert client.get("/api/v1/users").status_code == 403

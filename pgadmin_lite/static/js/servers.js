@@ -1,6 +1,7 @@
 // The console's home: the user's servers by group; add / edit / delete / test; open a query tool.
 import { api, h, url } from "./api.js";
 import { confirmAction } from "./components/dialog.js";
+import { can } from "./lib/permissions.js";
 import { paintServer } from "./lib/server_colors.js";
 import { readyAfter } from "./page_ready.js";
 import { openServerForm } from "./server_form.js";
@@ -117,7 +118,7 @@ function serverRows(server) {
       h("td", {}, address(server)),
       h("td", {}, server.username),
       actions,
-      h("td", {}, openToolForm(server))),
+      h("td", {}, can("query_tool.use") ? openToolForm(server) : "")),
     h("tr", { class: "test-row", hidden: true }, h("td", { colspan: 5 }, resultBox)),
   ];
 }
