@@ -1,4 +1,5 @@
-"""The permissions a role grants, the built-in roles' sets, and the one server-side check every view makes."""
+"""The permissions a role grants, the built-in roles' sets, the one server-side check every view makes, and the
+declarations by which every endpoint says what it needs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask
 from flask_login import current_user
 
 from pgadmin_lite.errors import PermissionDenied
@@ -108,18 +109,17 @@ def requires(*permissions: str) -> Callable[[View], View]:
 def checks_in_view(*permissions: str) -> Callable[[View], View]:
     """Decorator: the view itself calls require_permission for these when the request needs them (a job's kind,
     another user's backend), so the declaration is the list the route test exercises."""
+    unknown = set(permissions) - set(PERMISSIONS)
+    if unknown:
+        raise KeyError(sorted(unknown))
+
     def mark(view: View) -> View:
         view.access = getattr(view, "access", frozenset()) | frozenset(permissions)  # type: ignore[attr-defined]
-        view.checked_in_view = frozenset(permissions)  # type: ignore[attr-defined]
+        view.checked_in_view = (getattr(view, "checked_in_view", frozenset())  # type: ignore[attr-defined]
+                                | frozenset(permissions))
         return view
 
     return mark
-
-
-def for_any_user(view: View) -> View:
-    """Decorator: a logged-in user needs no permission for this view (in a blueprint that otherwise requires one)."""
-    view.access = frozenset({ANY_USER})  # type: ignore[attr-defined]
-    return view
 
 
 def blueprint_requires(bp: Blueprint, permission: str) -> None:
@@ -128,13 +128,7 @@ def blueprint_requires(bp: Blueprint, permission: str) -> None:
         raise KeyError(permission)
     _BLUEPRINT_ACCESS[bp.name] = permission
     if permission != ANY_USER:
-        bp.before_request(partial(_blueprint_check, permission))
-
-
-def _blueprint_check(permission: str) -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "access", None) != {ANY_USER}:
-        require_permission(permission)
+        bp.before_request(partial(require_permission, permission))
 
 
 def declared_access(app: Flask, endpoint: str) -> frozenset[str] | None:
@@ -142,8 +136,6 @@ def declared_access(app: Flask, endpoint: str) -> frozenset[str] | None:
     view = app.view_functions.get(endpoint)
     own: frozenset[str] = getattr(view, "access", frozenset())
     blueprint = _BLUEPRINT_ACCESS.get(endpoint.rpartition(".")[0]) if "." in endpoint else None
-    if own == {ANY_USER}:
-        return own
     if blueprint is None and not own:
         return None
     needed = own | ({blueprint} if blueprint and blueprint != ANY_USER else set())

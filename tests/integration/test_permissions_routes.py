@@ -106,7 +106,7 @@ def test_every_endpoint_is_classified() -> None:
     """Public (auth.PUBLIC_ENDPOINTS), any logged-in user, or named permissions: nothing else passes."""
     unclassified = sorted(e for e, (access, _) in DECLARED.items() if e not in PUBLIC_ENDPOINTS and not access)
     assert unclassified == [], ("Declare what these need (users/permissions.py: blueprint_requires, requires, "
-                                f"for_any_user, checks_in_view): {unclassified}")
+                                f"checks_in_view): {unclassified}")
     unknown = {p for access, _ in DECLARED.values() for p in access} - set(PERMISSIONS) - {ANY_USER}
     assert unknown == set()
 
