@@ -14,6 +14,18 @@ from pgadmin_lite.web.input import json_body
 bp = Blueprint("roles", __name__)
 blueprint_requires(bp, "users.manage")
 API = "/api/v1/roles"
+ROLE_BODY = {"type": "object", "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 64}, "description": {"type": "string"},
+    "permissions": {"type": "array", "items": {"type": "string"}}, "require_mfa": {"type": "boolean"}}}
+ROLE = {"type": "object", "properties": {
+    "id": {"type": ["integer", "null"]}, "name": {"type": "string"}, "description": {"type": "string"},
+    "is_builtin": {"type": "boolean"}, "permissions": {"type": "array", "items": {"type": "string"}},
+    "require_mfa": {"type": "boolean"}, "user_count": {"type": "integer"}}}
+SCHEMAS = {"roles.list_roles": (None, {"type": "object", "properties": {
+               "items": {"type": "array", "items": ROLE}, "permissions": {"type": "array", "items": {
+                   "type": "object", "properties": {"name": {"type": "string"}, "label": {"type": "string"}}}}}}),
+           "roles.create_role": ({**ROLE_BODY, "required": ["name", "permissions"]}, ROLE),
+           "roles.get_role": (None, ROLE), "roles.update_role": (ROLE_BODY, ROLE)}
 
 
 @bp.get(API)

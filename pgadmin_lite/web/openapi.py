@@ -72,7 +72,9 @@ SERVER_BODY = {"type": "object", "properties": {
 SERVER_TEST_BODY = {**SERVER_BODY, "properties": {**SERVER_BODY["properties"], "server_id": {"type": "integer"}}}
 USER_BODY = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"},
                                               "is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"},
-                                              "unlock": {"type": "boolean"}}}
+                                              "unlock": {"type": "boolean"},
+                                              "role": {"type": "string", "description": "Administrator, User or a "
+                                                                                        "custom role's name"}}}
 JOB_BODY = {"type": "object", "required": ["kind", "server_id"], "properties": {
     "kind": {"enum": ["backup", "backup_globals", "restore", "maintenance", "import", "export"]},
     "server_id": {"type": "integer"}, "database": {"type": "string"}, "password": {"type": "string"},
@@ -190,7 +192,7 @@ PATH_DEFAULT = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
 MEDIA_TYPES = {"storage.upload": "multipart/form-data"}
 SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": "204"}
 # Endpoints that create something answer 201 (a PUT of text answers 201 when the file is new, else 200).
-CREATED = frozenset({"servers.create_server", "users.create_user", "query_tool.open_tool",
+CREATED = frozenset({"servers.create_server", "users.create_user", "roles.create_role", "query_tool.open_tool",
                      "query_tool.export_to_storage", "storage.make_directory",
                      "storage.upload", "storage.write_text", "jobs.start_job",
                      "browser_changes.create_object"})
