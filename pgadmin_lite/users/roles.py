@@ -9,7 +9,7 @@ from sqlalchemy import func
 
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import Role, User
+from pgadmin_lite.models import Role, ServerShare, User
 from pgadmin_lite.users.permissions import ADMINISTRATOR, BUILTIN_USER, PERMISSIONS, USER
 from pgadmin_lite.users.signals import user_updated
 
@@ -130,11 +130,13 @@ def update_role(role: Role, body: dict[str, Any]) -> Role:
 
 
 def delete_role(role: Role) -> None:
-    """Only a role nobody holds: its users would silently become plain users."""
+    """Only a role nobody holds (its users would silently become plain users); its server shares go with it, so a
+    later role that gets the same id inherits nothing."""
     count = len(members(role))
     if count:
         raise Conflict(f"The role {role.name!r} is held by {count} user(s); give them another role first.",
                        hint="Change their role on the Users page.", user_count=count)
+    db.session.execute(db.delete(ServerShare).where(ServerShare.kind == "role", ServerShare.target_id == role.id))
     db.session.delete(role)
     db.session.commit()
 

@@ -14,7 +14,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.errors import BadRequest
+from pgadmin_lite.errors import BadRequest, PermissionDenied
 from pgadmin_lite.models import User
 from pgadmin_lite.users import roles, service
 from pgadmin_lite.users.permissions import blueprint_requires, role_name
@@ -56,8 +56,10 @@ def create_user() -> ResponseReturnValue:
     unknown = set(body) - {"email", "password", "is_admin"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    is_admin = bool(optional_bool(body, "is_admin"))
+    _guard_administrators(is_admin)
     user = service.create_user(_string_field(body, "email"), _string_field(body, "password"),
-                               is_admin=bool(optional_bool(body, "is_admin")),
+                               is_admin=is_admin,
                                min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s created by %s", user.email, current_user.email)
     return jsonify(_user_json(user)), 201
@@ -75,17 +77,26 @@ def update_user(user_id: int) -> ResponseReturnValue:
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     is_admin, role = _role_change(body)
+    target = service.get_user(user_id)
+    _guard_administrators(target.is_admin or bool(is_admin))
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise BadRequest("password must be a string.")
     user = service.update_user(
-        service.get_user(user_id), revoke=partial(revoke_user_access, current_app._get_current_object()),
+        target, revoke=partial(revoke_user_access, current_app._get_current_object()),
         is_admin=is_admin, active=optional_bool(body, "is_active"), password=password, role=role,
         unlock=bool(optional_bool(body, "unlock")), min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s updated by %s (%s)", user.email, current_user.email, sorted(body))
     if "role" in body:
         record("user.role", target=user.email, details={"role": role_name(user)})
     return jsonify(_user_json(user))
+
+
+def _guard_administrators(is_involved: bool) -> None:
+    """users.manage without being an administrator: no making, changing or deleting administrators (a takeover)."""
+    if is_involved and not current_user.is_admin:
+        raise PermissionDenied("Only an administrator can make, change or delete an administrator.",
+                               hint="Ask an administrator.")
 
 
 def _role_change(body: dict[str, Any]) -> tuple[bool | None, Any]:
@@ -100,6 +111,7 @@ def _role_change(body: dict[str, Any]) -> tuple[bool | None, Any]:
 @bp.delete("/api/v1/users/<int:user_id>")
 def delete_user(user_id: int) -> ResponseReturnValue:
     user = service.get_user(user_id)
+    _guard_administrators(user.is_admin)
     email = user.email
     service.delete_user(user, revoke=partial(revoke_user_access, current_app._get_current_object()))
     current_app.logger.info("User %s deleted by %s", email, current_user.email)

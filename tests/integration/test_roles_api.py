@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import AuditEvent, Role
+from pgadmin_lite.models import AuditEvent, Role, Server, ServerShare
 from pgadmin_lite.users.permissions import BUILTIN_USER, PERMISSIONS
 from tests.plugins.app_fixtures import ADMIN_EMAIL, USER_EMAIL, USER_PASSWORD, ApiClient, api_client
 
@@ -136,3 +136,44 @@ def test_a_change_reaches_open_sessions_without_a_new_login(app: Flask, admin_cl
     assert user.get("/api/v1/storage").status_code == 403
     assert user.get("/storage").status_code == 403
     assert ("role.update", "Readers", ADMIN_EMAIL) in _audit(app)
+
+
+def test_a_user_manager_who_is_not_an_administrator_cannot_touch_administrators(
+        app: Flask, admin_client: ApiClient) -> None:
+    """users.manage alone must not be a way to become (or take over) an administrator."""
+    admin_client.post("/api/v1/roles", json={"name": "Managers", "permissions": ["users.manage"]})
+    user_id = _user_id(admin_client, USER_EMAIL)
+    admin_id = _user_id(admin_client, ADMIN_EMAIL)
+    admin_client.patch(f"/api/v1/users/{user_id}", json={"role": "Managers"})
+    manager = api_client(app, USER_EMAIL, USER_PASSWORD)
+    attempts = [("patch", f"/api/v1/users/{user_id}", {"role": "Administrator"}),
+                ("patch", f"/api/v1/users/{user_id}", {"is_admin": True}),
+                ("patch", f"/api/v1/users/{admin_id}", {"password": "taken-over-1"}),
+                ("patch", f"/api/v1/users/{admin_id}", {"is_active": False}),
+                ("delete", f"/api/v1/users/{admin_id}", None),
+                ("post", "/api/v1/users", {"email": "new-admin@example.com", "password": "new-admin-1",
+                                           "is_admin": True})]
+    for method, path, body in attempts:
+        response = getattr(manager, method)(path, json=body)
+        assert response.status_code == 403, (method, path, body)
+        assert "Only an administrator" in response.get_json()["error"]["message"]
+    users = {u["email"]: u for u in admin_client.get("/api/v1/users").get_json()}
+    assert set(users) == {ADMIN_EMAIL, USER_EMAIL} and users[ADMIN_EMAIL]["is_active"]
+    assert users[USER_EMAIL]["role"] == "Managers"
+    made = manager.post("/api/v1/users", json={"email": "plain@example.com", "password": "plain-pass-1"})
+    assert made.status_code == 201  # plain users they may manage
+    assert manager.patch(f"/api/v1/users/{made.get_json()['id']}", json={"role": "Managers"}).status_code == 200
+
+
+def test_deleting_a_role_removes_its_server_shares(app: Flask, admin_client: ApiClient) -> None:
+    role = admin_client.post("/api/v1/roles", json={"name": "Gone", "permissions": []}).get_json()
+    with app.app_context():
+        server = Server(user_id=1, name="shared", group_name="Servers", host="127.0.0.1", port=5432,
+                        maintenance_db="postgres", username="postgres")
+        db.session.add(server)
+        db.session.flush()
+        db.session.add(ServerShare(server_id=server.id, kind="role", target_id=role["id"]))
+        db.session.commit()
+    assert admin_client.delete(f"/api/v1/roles/{role['id']}").status_code == 204
+    with app.app_context():
+        assert db.session.execute(db.select(ServerShare)).all() == []
