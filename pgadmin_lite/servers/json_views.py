@@ -19,7 +19,7 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.servers import current_policy, servers_import, servers_json
 from pgadmin_lite.servers.user_files import read_user_file
-from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, checks_in_view, require_permission, requires
+from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, checks_in_view, requires
 from pgadmin_lite.web.converters import INT_MAX
 from pgadmin_lite.web.input import json_body
 
@@ -68,7 +68,6 @@ def _document(me: Principal, body: dict[str, Any]) -> tuple[str, str]:
     if ("text" in body) == ("path" in body):
         raise BadRequest("Send either text (the file's content) or path (a file in your file area).")
     if "path" in body:
-        require_permission("storage.use")
         try:
             return read_user_file(me, body["path"]), str(body["path"])
         except ConfigError as exc:  # this app has no file storage
@@ -111,7 +110,7 @@ def export_servers() -> ResponseReturnValue:
 
 @bp.post("/api/v1/servers/import/preview")
 @requires("servers.register")
-@checks_in_view("storage.use")  # a file picked from storage
+@checks_in_view("storage.use")  # a file picked from storage (servers/user_files.py checks it)
 def preview_import() -> ResponseReturnValue:
     """What an import would add or replace, which files it reads, and what it cannot keep; nothing is written."""
     owner, plans = _plan(_me())
@@ -120,7 +119,7 @@ def preview_import() -> ResponseReturnValue:
 
 @bp.post("/api/v1/servers/import")
 @requires("servers.register")
-@checks_in_view("storage.use")  # a file picked from storage
+@checks_in_view("storage.use")  # a file picked from storage (servers/user_files.py checks it)
 def apply_import() -> ResponseReturnValue:
     """Import a servers.json: same group and name replaces, others are added, in one transaction."""
     me = _me()
