@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from pgadmin_lite.query_tool.history_writer import HistoryWriter
     from pgadmin_lite.query_tool.views import bp
     from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
+    from pgadmin_lite.users.signals import user_updated
     from pgadmin_lite.web.openapi import register_schemas
 
     register_schemas(app, SCHEMAS, QUERY)
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     atexit.register(_close_then_flush, weakref.ref(manager), weakref.ref(writer))
     server_access_lost.connect(_close_server_tabs)  # connecting the same function again is a no-op
     server_made_read_only.connect(_tighten_server_tabs)
+    user_updated.connect(_close_tabs_of_a_role_without_the_tool)
     app.register_blueprint(bp)
 
 
@@ -43,6 +45,17 @@ def _close_server_tabs(server_id: int, *, reason: str, keep_user: int | None = N
     from pgadmin_lite.connections import connection_manager
 
     connection_manager(current_app).close_server(server_id, reason, keep_user=keep_user)
+
+
+def _close_tabs_of_a_role_without_the_tool(user: Any, **_: Any) -> None:
+    """A user whose role (or its permissions) no longer grants query_tool.use loses their open tabs at once."""
+    from pgadmin_lite.connections import connection_manager
+    from pgadmin_lite.users.permissions import permissions_of
+
+    if "query_tool.use" not in permissions_of(user):
+        connection_manager(current_app).close_user(user.id, "Your role no longer allows the query tool, which "
+                                                            "closed this query tool; any open transaction was "
+                                                            "rolled back.")
 
 
 def _tighten_server_tabs(server_id: int, **_: Any) -> None:

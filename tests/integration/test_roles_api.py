@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from flask import Flask
 
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import AuditEvent, Role, Server, ServerShare
 from pgadmin_lite.users.permissions import BUILTIN_USER, PERMISSIONS
 from tests.plugins.app_fixtures import ADMIN_EMAIL, USER_EMAIL, USER_PASSWORD, ApiClient, api_client
+from tests.plugins.postgres_fixture import PgServer
+from tests.plugins.query_tool_helpers import QueryTool, register_server
+from tests.plugins.waiting import wait_until
 
 
 def _roles(client: ApiClient) -> dict[str, Any]:
@@ -177,3 +181,26 @@ def test_deleting_a_role_removes_its_server_shares(app: Flask, admin_client: Api
     assert admin_client.delete(f"/api/v1/roles/{role['id']}").status_code == 204
     with app.app_context():
         assert db.session.execute(db.select(ServerShare)).all() == []
+
+
+def test_losing_the_query_tool_ends_open_tabs(app: Flask, admin_client: ApiClient, pg_server: PgServer) -> None:
+    """A role change that takes query_tool.use away rolls back and closes the user's open query tools at once."""
+    user = api_client(app, USER_EMAIL, USER_PASSWORD)
+    server_id = register_server(user, pg_server, "postgres")
+    opened = user.post("/api/v1/query-tool", json={"server_id": server_id, "database": "postgres"})
+    assert opened.status_code == 201, opened.get_json()
+    tool = QueryTool(user, opened.get_json()["tx_id"])
+    pid = tool.run("BEGIN; SELECT pg_backend_pid()")["rows"][0][0]
+    admin_client.post("/api/v1/roles", json={"name": "Watchers", "permissions": ["storage.use"]})
+    admin_client.patch(f"/api/v1/users/{_user_id(admin_client, USER_EMAIL)}", json={"role": "Watchers"})
+
+    def is_gone() -> bool:
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() == (0,)
+
+    wait_until(is_gone, "the query tool's backend still runs after its role lost query_tool.use")
+    refused = tool.execute("SELECT 1")
+    assert refused.status_code == 403 and refused.get_json()["error"]["permission"] == "query_tool.use"
+    admin_client.patch(f"/api/v1/users/{_user_id(admin_client, USER_EMAIL)}", json={"role": "User"})
+    gone = tool.execute("SELECT 1")
+    assert gone.status_code == 410 and "no longer allows the query tool" in gone.get_json()["error"]["message"]
