@@ -77,6 +77,20 @@ def test_a_role_without_sql_and_files_hides_them_and_refuses_their_urls(
                              timeout=10)
         assert api.status_code == 403 and api.json()["error"]["permission"] == "query_tool.use"
 
+        goto_ready(user_page, f"{base}/servers")
+        user_page.click("#add-server")
+        user_page.wait_for_selector("#server-dialog[open]")
+        own_display = "ids => ids.map(id => { const el = document.getElementById(id); " \
+                      "return el ? getComputedStyle(el).display : 'missing'; })"
+        pickers = ["server-passfile-pick", "ssh-key-choose", "tls-sslrootcert-pick"]
+        assert user_page.evaluate(own_display, pickers) == ["none"] * 3  # no picking from storage
+        goto_ready(page, f"{base}/servers")  # the administrator (storage.use) still has them
+        page.click("#add-server")
+        page.wait_for_selector("#server-dialog[open]")
+        assert not {"none", "missing"} & set(page.evaluate(own_display, pickers))
+        assert user_page.evaluate(own_display, ["server-save"]) != ["none"]
+        user_page.keyboard.press("Escape")
+
         goto_ready(user_page, f"{base}/jobs")
         kinds = user_page.locator("#job-kind option").evaluate_all("els => els.map(e => e.value)")
         assert kinds == ["maintenance"]  # every other kind reads or writes a file in storage
