@@ -1,0 +1,286 @@
+"""OpenID Connect sign-in: discovery, the authorization-code flow with PKCE, and ID-token verification.
+
+No Flask here: the views hand in the redirect URI and the pending login kept in the session; a refusal is
+an OidcRefused whose `reason` goes to the log and the audit line and whose message the person sees.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from pgadmin_lite.auth.provisioning import ExternalIdentity
+from pgadmin_lite.errors import ConfigError, LoginRefused
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+# Asymmetric algorithms only: "none" and HMAC (keyed with the client secret) are never accepted.
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+METADATA_TTL_S = 3600  # discovery documents and key sets are fetched again after this (or on an unknown key id)
+LEEWAY_S = 60  # clock skew allowed on exp and iat
+PENDING_TTL_S = 600  # a login started longer ago than this cannot be completed
+HTTP_TIMEOUT_S = 10
+DEFAULTS: dict[str, Any] = {
+    "label": None, "server_metadata_url": None, "issuer": None, "client_secret": "",
+    "scope": "openid email profile", "email_claim": "email", "name_claim": "name", "groups_claim": "groups",
+    "roles_claim": "roles", "role_map": {}, "auto_create": False, "trust_mfa": True,
+    "require_verified_email": True,
+}
+
+
+class OidcRefused(LoginRefused):
+    """A sign-in the console refuses; `reason` (for the log) may say more than the message (for the person)."""
+
+    def __init__(self, message: str, *, reason: str, email: str = "") -> None:
+        super().__init__(message)
+        self.reason, self.email = reason, email
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One OIDC_PROVIDERS entry, checked."""
+
+    name: str
+    label: str
+    metadata_url: str
+    client_id: str
+    client_secret: str
+    scope: str
+    email_claim: str
+    name_claim: str
+    groups_claim: str
+    roles_claim: str
+    role_map: Mapping[str, str] = field(default_factory=dict)
+    auto_create: bool = False
+    trust_mfa: bool = True
+    require_verified_email: bool = True
+
+    @property
+    def source(self) -> str:
+        return f"oidc:{self.name}"
+
+
+def parse_providers(entries: Any) -> dict[str, Provider]:
+    """OIDC_PROVIDERS as Providers by name (ConfigError naming the entry and the fix)."""
+    if not isinstance(entries, list):
+        raise ConfigError("OIDC_PROVIDERS must be a list of dicts (see docs/authentication.md).")
+    providers: dict[str, Provider] = {}
+    for index, entry in enumerate(entries):
+        where = f"OIDC_PROVIDERS[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a dict.")
+        unknown = set(entry) - set(DEFAULTS) - {"name", "client_id"}
+        if unknown:
+            raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; known: "
+                              f"{sorted({*DEFAULTS, 'name', 'client_id'})}.")
+        values = {**DEFAULTS, **entry}
+        name = values.get("name")
+        if not isinstance(name, str) or not NAME.match(name) or name in providers:
+            raise ConfigError(f"{where}: name must be a unique lower-case slug (letters, digits, - and _).")
+        if not isinstance(values.get("client_id"), str) or not values["client_id"]:
+            raise ConfigError(f"{where} ({name}): client_id is required.")
+        url = values["server_metadata_url"] or (
+            values["issuer"].rstrip("/") + "/.well-known/openid-configuration" if values["issuer"] else None)
+        if not url or not url.startswith(("https://", "http://")):
+            raise ConfigError(f"{where} ({name}): set server_metadata_url (or issuer) to the provider's discovery "
+                              "document, e.g. https://accounts.google.com/.well-known/openid-configuration.")
+        if not isinstance(values["role_map"], dict):
+            raise ConfigError(f"{where} ({name}): role_map must map a group or role value to a role name.")
+        if "openid" not in str(values["scope"]).split():
+            raise ConfigError(f"{where} ({name}): scope must include openid.")
+        providers[name] = Provider(
+            name=name, label=values["label"] or name, metadata_url=url, client_id=values["client_id"],
+            client_secret=str(values["client_secret"] or ""), scope=str(values["scope"]),
+            email_claim=values["email_claim"], name_claim=values["name_claim"],
+            groups_claim=values["groups_claim"], roles_claim=values["roles_claim"],
+            role_map=dict(values["role_map"]), auto_create=bool(values["auto_create"]),
+            trust_mfa=bool(values["trust_mfa"]), require_verified_email=bool(values["require_verified_email"]))
+    return providers
+
+
+# --- the provider's documents ---------------------------------------------------------------
+
+_cache: dict[str, tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _http_json(url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None) -> Any:
+    if not url.startswith(("https://", "http://")):
+        raise OidcRefused("The identity provider is misconfigured here; ask an administrator.",
+                          reason=f"{url!r} is not an http(s) URL")
+    request = urllib.request.Request(url, data=data,  # noqa: S310 (http(s) only, checked above)
+                                     headers={"Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:  # noqa: S310
+            return json.loads(response.read(1 << 20))
+    except urllib.error.HTTPError as exc:
+        body = exc.read(4096).decode(errors="replace")
+        raise OidcRefused("The identity provider refused the sign-in; try again or ask an administrator.",
+                          reason=f"{url} answered {exc.code}: {body}") from None
+    except (OSError, ValueError) as exc:
+        raise OidcRefused("The identity provider cannot be reached; try again later or ask an administrator.",
+                          reason=f"{url}: {exc}") from None
+
+
+def _cached(url: str, *, refresh: bool = False) -> Any:
+    with _cache_lock:
+        hit = _cache.get(url)
+    if hit and not refresh and time.monotonic() - hit[0] < METADATA_TTL_S:
+        return hit[1]
+    value = _http_json(url)
+    with _cache_lock:
+        _cache[url] = (time.monotonic(), value)
+    return value
+
+
+def metadata(provider: Provider) -> dict[str, Any]:
+    """The provider's discovery document (cached), with the endpoints this flow needs."""
+    doc = _cached(provider.metadata_url)
+    missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+               if not isinstance(doc, dict) or not isinstance(doc.get(k), str)]
+    if missing:
+        raise OidcRefused("The identity provider is misconfigured here; ask an administrator.",
+                          reason=f"{provider.metadata_url} lacks {missing}")
+    return doc
+
+
+def _key_set(provider: Provider, kid: str | None) -> KeySet:
+    """The provider's signing keys; fetched again once when the token names a key id not in the cached set."""
+    url = metadata(provider)["jwks_uri"]
+    for refresh in (False, True):
+        doc = _cached(url, refresh=refresh)
+        try:
+            keys = KeySet.import_key_set(doc)
+        except (JoseError, ValueError, TypeError, KeyError) as exc:
+            raise OidcRefused("The identity provider's keys cannot be read; ask an administrator.",
+                              reason=f"{url}: {exc}") from None
+        if kid is None or any(key.kid == kid for key in keys.keys):
+            return keys
+    raise OidcRefused(_UNVERIFIED, reason=f"ID token signed with key id {kid!r}, not in {url}")
+
+
+# --- the flow ----------------------------------------------------------------------------------
+
+_UNVERIFIED = "The identity provider's answer could not be verified; the sign-in was refused. Try again."
+
+
+def begin(provider: Provider, redirect_uri: str, next_url: str | None) -> tuple[str, dict[str, Any]]:
+    """The authorization URL to send the browser to, and the pending login to keep in its session."""
+    doc = metadata(provider)
+    pending = {"provider": provider.name, "state": secrets.token_urlsafe(32), "nonce": secrets.token_urlsafe(32),
+               "verifier": secrets.token_urlsafe(48), "redirect_uri": redirect_uri, "next": next_url or "",
+               "started": int(time.time())}
+    params = {"response_type": "code", "client_id": provider.client_id, "redirect_uri": redirect_uri,
+              "scope": provider.scope, "state": pending["state"], "nonce": pending["nonce"],
+              "code_challenge": create_s256_code_challenge(pending["verifier"]), "code_challenge_method": "S256"}
+    endpoint = doc["authorization_endpoint"]
+    return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode(params), pending
+
+
+def check_callback(provider: Provider, pending: Mapping[str, Any] | None, args: Mapping[str, str]) -> str:
+    """The code from the provider's redirect, after checking it answers the login this browser started."""
+    if not pending or pending.get("provider") != provider.name:
+        raise OidcRefused("This sign-in was not started in this browser (or was already used); start again.",
+                          reason="no pending login for this provider in the session")
+    state = args.get("state", "")
+    if not hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode()):
+        raise OidcRefused("This sign-in does not match the one started in this browser; start again.",
+                          reason="state mismatch")
+    if time.time() - int(pending.get("started", 0)) > PENDING_TTL_S:
+        raise OidcRefused("This sign-in took too long; start again.", reason="pending login expired")
+    if args.get("error"):
+        raise OidcRefused(f"The identity provider refused the sign-in ({args['error']}).",
+                          reason=f"provider error {args['error']}: {args.get('error_description', '')}")
+    if not args.get("code"):
+        raise OidcRefused("The identity provider sent no authorization code; start again.", reason="no code")
+    return args["code"]
+
+
+def exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> dict[str, Any]:
+    """Redeem the code (with the PKCE verifier) and return the verified ID token's claims."""
+    doc = metadata(provider)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": pending["redirect_uri"],
+            "code_verifier": pending["verifier"]}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if provider.client_secret:
+        quote = partial(urllib.parse.quote, safe="")  # RFC 6749 2.3.1: form-encoded, then Basic
+        pair = f"{quote(provider.client_id)}:{quote(provider.client_secret)}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    else:
+        form["client_id"] = provider.client_id
+    tokens = _http_json(doc["token_endpoint"], data=urllib.parse.urlencode(form).encode(), headers=headers)
+    id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
+    if not isinstance(id_token, str):
+        raise OidcRefused(_UNVERIFIED, reason="token response without an id_token")
+    return verify_id_token(provider, id_token, nonce=str(pending["nonce"]))
+
+
+def verify_id_token(provider: Provider, id_token: str, *, nonce: str) -> dict[str, Any]:
+    """The ID token's claims once its signature (the provider's JWKS), iss, aud, azp, exp, iat and nonce hold."""
+    doc = metadata(provider)
+    try:
+        header = json.loads(base64.urlsafe_b64decode(id_token.split(".")[0] + "=="))
+    except (ValueError, IndexError):
+        raise OidcRefused(_UNVERIFIED, reason="ID token is not a JWS") from None
+    allowed = [alg for alg in doc.get("id_token_signing_alg_values_supported", ["RS256"]) if alg in ALGORITHMS]
+    if not isinstance(header, dict) or header.get("alg") not in allowed:
+        raise OidcRefused(_UNVERIFIED, reason=f"ID token algorithm {header.get('alg')!r} not in {allowed}")
+    keys = _key_set(provider, header.get("kid"))
+    try:
+        claims = jwt.decode(id_token, keys, algorithms=allowed).claims
+    except (JoseError, ValueError) as exc:
+        raise OidcRefused(_UNVERIFIED, reason=f"ID token signature: {exc}") from None
+    registry = jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_S, iss={"essential": True, "value": doc["issuer"]},
+        aud={"essential": True, "value": provider.client_id}, sub={"essential": True},
+        exp={"essential": True}, iat={"essential": True})
+    try:
+        registry.validate(claims)
+    except JoseError as exc:
+        raise OidcRefused(_UNVERIFIED, reason=f"ID token claims: {exc}") from None
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != provider.client_id:
+        raise OidcRefused(_UNVERIFIED, reason=f"ID token for several audiences with azp {claims.get('azp')!r}")
+    if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
+        raise OidcRefused(_UNVERIFIED, reason="ID token nonce does not match the login's")
+    return claims
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdentity:
+    """The person the verified claims describe: email (verified unless configured otherwise), name, groups, role."""
+    email = claims.get(provider.email_claim)
+    if not isinstance(email, str) or "@" not in email:
+        raise OidcRefused(f"{provider.label} did not say your email address; an administrator must map the "
+                          f"claim that holds it.", reason=f"no email in claim {provider.email_claim!r}")
+    if provider.require_verified_email and provider.email_claim == "email" and claims.get("email_verified") is not True:
+        raise OidcRefused(f"{provider.label} has not verified your email address {email}; verify it there first.",
+                          reason="email_verified is not true", email=email)
+    groups = _strings(claims.get(provider.groups_claim))
+    values = groups + _strings(claims.get(provider.roles_claim))
+    role = next((role for value, role in provider.role_map.items() if value in values), None)
+    name = claims.get(provider.name_claim)
+    return ExternalIdentity(source=provider.source, external_id=f"{claims['iss']}|{claims['sub']}", email=email,
+                            display_name=name if isinstance(name, str) else None, groups=frozenset(groups),
+                            role=role)
