@@ -37,7 +37,7 @@ LEEWAY_S = 60  # clock skew allowed on exp and iat
 PENDING_TTL_S = 600  # a login started longer ago than this cannot be completed
 HTTP_TIMEOUT_S = 10
 DEFAULTS: dict[str, Any] = {
-    "label": None, "server_metadata_url": None, "issuer": None, "client_secret": "",
+    "label": None, "server_metadata_url": None, "issuer": None, "client_secret": "", "client_secret_file": None,
     "scope": "openid email profile", "email_claim": "email", "name_claim": "name", "groups_claim": "groups",
     "roles_claim": "roles", "role_map": {}, "auto_create": False, "trust_mfa": True,
     "require_verified_email": True,
@@ -60,6 +60,7 @@ class Provider:
     label: str
     metadata_url: str
     client_id: str
+    issuer: str | None
     client_secret: str
     scope: str
     email_claim: str
@@ -106,12 +107,29 @@ def parse_providers(entries: Any) -> dict[str, Provider]:
             raise ConfigError(f"{where} ({name}): scope must include openid.")
         providers[name] = Provider(
             name=name, label=values["label"] or name, metadata_url=url, client_id=values["client_id"],
-            client_secret=str(values["client_secret"] or ""), scope=str(values["scope"]),
+            issuer=values["issuer"], client_secret=_client_secret(values, f"{where} ({name})"),
+            scope=str(values["scope"]),
             email_claim=values["email_claim"], name_claim=values["name_claim"],
             groups_claim=values["groups_claim"], roles_claim=values["roles_claim"],
             role_map=dict(values["role_map"]), auto_create=bool(values["auto_create"]),
             trust_mfa=bool(values["trust_mfa"]), require_verified_email=bool(values["require_verified_email"]))
     return providers
+
+
+def _client_secret(values: Mapping[str, Any], where: str) -> str:
+    """client_secret, or the first line of client_secret_file (a 0600 file or a systemd credential)."""
+    path = values["client_secret_file"]
+    if not path:
+        return str(values["client_secret"] or "")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            secret = handle.readline().strip()
+    except OSError as exc:
+        raise ConfigError(f"{where}: client_secret_file {path} cannot be read ({exc.strerror}); check the "
+                          "path and that the console's OS user may read it.") from None
+    if not secret:
+        raise ConfigError(f"{where}: client_secret_file {path} is empty.")
+    return secret
 
 
 # --- the provider's documents ---------------------------------------------------------------
@@ -157,6 +175,9 @@ def metadata(provider: Provider) -> dict[str, Any]:
     if missing:
         raise OidcRefused("The identity provider is misconfigured here; ask an administrator.",
                           reason=f"{provider.metadata_url} lacks {missing}")
+    if provider.issuer and doc["issuer"].rstrip("/") != provider.issuer.rstrip("/"):
+        raise OidcRefused("The identity provider is misconfigured here; ask an administrator.",
+                          reason=f"{provider.metadata_url} names issuer {doc['issuer']!r}, not {provider.issuer!r}")
     return doc
 
 
@@ -204,6 +225,9 @@ def check_callback(provider: Provider, pending: Mapping[str, Any] | None, args: 
                           reason="state mismatch")
     if time.time() - int(pending.get("started", 0)) > PENDING_TTL_S:
         raise OidcRefused("This sign-in took too long; start again.", reason="pending login expired")
+    if "iss" in args and args["iss"] != metadata(provider)["issuer"]:  # RFC 9207: an answer from another issuer
+        raise OidcRefused("The sign-in answer came from another identity provider; start again.",
+                          reason=f"authorization response from issuer {args['iss']!r}")
     if args.get("error"):
         raise OidcRefused(f"The identity provider refused the sign-in ({args['error']}).",
                           reason=f"provider error {args['error']}: {args.get('error_description', '')}")
@@ -218,7 +242,10 @@ def exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> dict[
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": pending["redirect_uri"],
             "code_verifier": pending["verifier"]}
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if provider.client_secret:
+    methods = doc.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
+    if provider.client_secret and "client_secret_basic" not in methods and "client_secret_post" in methods:
+        form.update(client_id=provider.client_id, client_secret=provider.client_secret)
+    elif provider.client_secret:
         quote = partial(urllib.parse.quote, safe="")  # RFC 6749 2.3.1: form-encoded, then Basic
         pair = f"{quote(provider.client_id)}:{quote(provider.client_secret)}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()

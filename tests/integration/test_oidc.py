@@ -204,3 +204,32 @@ def test_without_oidc_source_no_button_and_no_route(make_app: AppFactory, oidc_p
 def test_bad_provider_settings_stop_the_app(entries: Any) -> None:
     with pytest.raises(ConfigError):
         oidc.parse_providers(entries)
+
+
+def test_answer_naming_another_issuer_is_refused(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    """RFC 9207: the provider names itself in the redirect; an answer from another issuer (mix-up) is refused."""
+    app = make(make_app, oidc_provider)
+    client = app.test_client()
+    callback = provider_sign_in(requests.Session(), start(client), "bob")
+    assert parse_qs(urlsplit(callback).query)["iss"] == [oidc_provider.issuer]
+    response = client.get(callback.replace("iss=http", "iss=https"))
+    assert response.status_code == 401 and session_user(client) is None
+
+
+def test_discovery_naming_another_issuer_is_refused(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    app = make(make_app, oidc_provider, oidc_provider.settings(
+        server_metadata_url=f"{oidc_provider.issuer}/.well-known/openid-configuration",
+        issuer="https://idp.example"))
+    response = app.test_client().get(f"{BASE}/oidc/test/login")
+    assert response.status_code == 401 and "misconfigured" in response.get_data(as_text=True)
+
+
+def test_client_secret_from_a_file(make_app: AppFactory, oidc_provider: OidcProvider, tmp_path: Any) -> None:
+    secret = tmp_path / "oidc-secret"
+    secret.write_text(oidc_provider.settings()["client_secret"] + "\n")
+    entry = {**oidc_provider.settings(), "client_secret": "", "client_secret_file": str(secret)}
+    app = make(make_app, oidc_provider, entry)
+    client = app.test_client()
+    assert sign_in(client, "bob").status_code == 302 and session_user(client)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        oidc.parse_providers([{**entry, "client_secret_file": str(tmp_path / "missing")}])
