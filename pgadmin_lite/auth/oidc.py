@@ -1,6 +1,6 @@
 """OpenID Connect sign-in: discovery, the authorization-code flow with PKCE, and ID-token verification.
 
-No Flask here: the views hand in the redirect URI and the pending login kept in the session; a refusal is
+No request here: the views hand in the redirect URI and the pending login kept in the session; a refusal is
 an OidcRefused whose `reason` goes to the log and the audit line and whose message the person sees.
 """
 
@@ -28,6 +28,9 @@ from joserfc.jwk import KeySet
 
 from pgadmin_lite.auth.provisioning import ExternalIdentity
 from pgadmin_lite.errors import ConfigError, LoginRefused
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import User
+from pgadmin_lite.users.service import check_email
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 # Asymmetric algorithms only: "none" and HMAC (keyed with the client secret) are never accepted.
@@ -40,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "label": None, "server_metadata_url": None, "issuer": None, "client_secret": "", "client_secret_file": None,
     "scope": "openid email profile", "email_claim": "email", "name_claim": "name", "groups_claim": "groups",
     "roles_claim": "roles", "role_map": {}, "auto_create": False, "trust_mfa": True,
-    "require_verified_email": True,
+    "require_verified_email": True, "required_claims": {},
 }
 
 
@@ -71,6 +74,7 @@ class Provider:
     auto_create: bool = False
     trust_mfa: bool = True
     require_verified_email: bool = True
+    required_claims: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -103,6 +107,8 @@ def parse_providers(entries: Any) -> dict[str, Provider]:
                               "document, e.g. https://accounts.google.com/.well-known/openid-configuration.")
         if not isinstance(values["role_map"], dict):
             raise ConfigError(f"{where} ({name}): role_map must map a group or role value to a role name.")
+        if not isinstance(values["required_claims"], dict):
+            raise ConfigError(f"{where} ({name}): required_claims must map a claim to the value it must have.")
         if "openid" not in str(values["scope"]).split():
             raise ConfigError(f"{where} ({name}): scope must include openid.")
         providers[name] = Provider(
@@ -112,7 +118,8 @@ def parse_providers(entries: Any) -> dict[str, Provider]:
             email_claim=values["email_claim"], name_claim=values["name_claim"],
             groups_claim=values["groups_claim"], roles_claim=values["roles_claim"],
             role_map=dict(values["role_map"]), auto_create=bool(values["auto_create"]),
-            trust_mfa=bool(values["trust_mfa"]), require_verified_email=bool(values["require_verified_email"]))
+            trust_mfa=bool(values["trust_mfa"]), require_verified_email=bool(values["require_verified_email"]),
+            required_claims=dict(values["required_claims"]))
     return providers
 
 
@@ -304,6 +311,10 @@ def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdenti
     if provider.require_verified_email and provider.email_claim == "email" and claims.get("email_verified") is not True:
         raise OidcRefused(f"{provider.label} has not verified your email address {email}; verify it there first.",
                           reason="email_verified is not true", email=email)
+    for claim, wanted in provider.required_claims.items():  # e.g. Google's hd: the Workspace domain
+        if claims.get(claim) != wanted:
+            raise OidcRefused(f"Your {provider.label} account is not one this console accepts.",
+                              reason=f"claim {claim!r} is {claims.get(claim)!r}, not {wanted!r}", email=email)
     groups = _strings(claims.get(provider.groups_claim))
     values = groups + _strings(claims.get(provider.roles_claim))
     role = next((role for value, role in provider.role_map.items() if value in values), None)
@@ -311,3 +322,12 @@ def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdenti
     return ExternalIdentity(source=provider.source, external_id=f"{claims['iss']}|{claims['sub']}", email=email,
                             display_name=name if isinstance(name, str) else None, groups=frozenset(groups),
                             role=role)
+
+
+def bind_precreated(identity: ExternalIdentity) -> None:
+    """A user an administrator created for this source by email (no external id yet) becomes this person."""
+    user = db.session.execute(db.select(User).filter_by(auth_source=identity.source, external_id=None,
+                                                        email=check_email(identity.email))).scalar_one_or_none()
+    if user is not None:
+        user.external_id = identity.external_id
+        db.session.commit()

@@ -57,6 +57,7 @@ def callback(name: str) -> ResponseReturnValue:
     except oidc.OidcRefused as exc:
         return _refused(provider, exc)
     try:
+        oidc.bind_precreated(identity)
         user = provision(identity, auto_create=provider.auto_create)
     except LoginRefused as exc:
         db.session.rollback()  # nothing half-provisioned reaches the audit line's commit

@@ -153,6 +153,22 @@ def test_auto_create_off_refuses_unknown_people(make_app: AppFactory, oidc_provi
         assert db.session.execute(db.select(Group).filter_by(source="oidc:test")).first() is None
 
 
+def test_auto_create_off_admits_a_user_created_for_the_source(make_app: AppFactory,
+                                                             oidc_provider: OidcProvider) -> None:
+    app = make(make_app, oidc_provider, oidc_provider.settings(auto_create=False))
+    with app.app_context():
+        db.session.add(User(email="erin@example.org", password_hash="!", auth_source="oidc:test"))
+        db.session.add(User(email="bob@example.org", password_hash="!", auth_source="oidc:other"))
+        db.session.commit()
+    client = app.test_client()
+    assert sign_in(client, "erin").status_code == 302 and session_user(client)["email"] == "erin@example.org"
+    with app.app_context():
+        erin = db.session.execute(db.select(User).filter_by(email="erin@example.org")).scalar_one()
+        assert erin.external_id == f"{oidc_provider.issuer}|erin"
+    response = sign_in(app.test_client(), "bob")  # created for another source: not this provider's to claim
+    assert response.status_code == 401 and "another sign-in method" in response.get_data(as_text=True)
+
+
 def test_unverified_email_is_refused(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
     app = make(make_app, oidc_provider)
     client = app.test_client()
@@ -233,3 +249,11 @@ def test_client_secret_from_a_file(make_app: AppFactory, oidc_provider: OidcProv
     assert sign_in(client, "bob").status_code == 302 and session_user(client)
     with pytest.raises(ConfigError, match="cannot be read"):
         oidc.parse_providers([{**entry, "client_secret_file": str(tmp_path / "missing")}])
+
+
+def test_required_claim_with_another_value_is_refused(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    app = make(make_app, oidc_provider, oidc_provider.settings(required_claims={"name": "Bob Builder"}))
+    client = app.test_client()
+    response = sign_in(client, "alice")
+    assert response.status_code == 401 and "not one this console accepts" in response.get_data(as_text=True)
+    assert sign_in(client, "bob").status_code == 302 and session_user(client)["email"] == "bob@example.org"
