@@ -1,7 +1,7 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users blueprint ("users.*").
+issue names: /login (and OpenID Connect's /oidc/<name>/login and callback), /health and static files. Admin-only routes are the users blueprint ("users.*").
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from tests.plugins.app_fixtures import (
     prepare_data_dir,
 )
 
-PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
+# The OpenID Connect login's start and callback are part of signing in (404 unless a provider is configured).
+PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static", "oidc.start", "oidc.callback"})
 ADMIN_BLUEPRINT = "users."
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
