@@ -11,7 +11,7 @@ from pgadmin_lite.auth import oidc
 from pgadmin_lite.auth.login_flow import complete_login, refuse_login
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.provisioning import provision
-from pgadmin_lite.errors import LoginRefused
+from pgadmin_lite.errors import ConfigError, LoginRefused
 from pgadmin_lite.extensions import db
 
 bp = Blueprint("oidc", __name__)
@@ -75,4 +75,7 @@ def _refused(provider: oidc.Provider, exc: oidc.OidcRefused) -> ResponseReturnVa
 def init_app(app: Flask) -> None:
     configured = "oidc" in app.config.get("AUTHENTICATION_SOURCES", [])
     app.extensions["oidc_providers"] = oidc.parse_providers(app.config["OIDC_PROVIDERS"]) if configured else {}
+    if configured and not app.extensions["oidc_providers"]:
+        raise ConfigError('AUTHENTICATION_SOURCES lists "oidc" but OIDC_PROVIDERS is empty; add a provider '
+                          "(docs/authentication.md) or remove \"oidc\".")
     app.register_blueprint(bp)

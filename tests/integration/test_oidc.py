@@ -16,6 +16,7 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import AuditEvent, Group, GroupMember, Role, User
 from tests.plugins.app_fixtures import AppFactory
 from tests.plugins.oidc_fixture import OidcProvider, provider_sign_in
+from tests.plugins.postgres_fixture import free_port
 
 BASE = "http://127.0.0.1"
 
@@ -208,6 +209,22 @@ def test_without_oidc_source_no_button_and_no_route(make_app: AppFactory, oidc_p
     app = make_app(OIDC_PROVIDERS=[oidc_provider.settings()])
     assert "oidc-login" not in app.test_client().get("/login").get_data(as_text=True)
     assert app.test_client().get("/oidc/test/login").status_code == 404
+
+
+def test_oidc_source_without_providers_stops_the_app(make_app: AppFactory) -> None:
+    with pytest.raises(ConfigError, match="OIDC_PROVIDERS is empty"):
+        make_app(AUTHENTICATION_SOURCES=["internal", "oidc"], OIDC_PROVIDERS=[])
+
+
+def test_unreachable_provider_is_a_clear_refusal(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    app = make(make_app, oidc_provider, oidc_provider.settings(issuer=closed))
+    client = app.test_client()
+    response = client.get(f"{BASE}/oidc/test/login")
+    assert response.status_code == 401 and "cannot be reached" in response.get_data(as_text=True)
+    assert session_user(client) is None
+    event = last_login_event(app)
+    assert event.outcome == "refused" and closed in event.details["reason"]
 
 
 @pytest.mark.parametrize("entries", [
