@@ -38,6 +38,7 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 METADATA_TTL_S = 3600  # discovery documents and key sets are fetched again after this (or on an unknown key id)
 LEEWAY_S = 60  # clock skew allowed on exp and iat
 PENDING_TTL_S = 600  # a login started longer ago than this cannot be completed
+MAX_PENDING = 5  # logins one browser may have started at once (tabs); the oldest is dropped
 HTTP_TIMEOUT_S = 10
 DEFAULTS: dict[str, Any] = {
     "label": None, "server_metadata_url": None, "issuer": None, "client_secret": "", "client_secret_file": None,
@@ -221,17 +222,28 @@ def begin(provider: Provider, redirect_uri: str, next_url: str | None) -> tuple[
     return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode(params), pending
 
 
-def check_callback(provider: Provider, pending: Mapping[str, Any] | None, args: Mapping[str, str]) -> str:
-    """The code from the provider's redirect, after checking it answers the login this browser started."""
+def take_pending(pendings: Any, state: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The pending login whose state the redirect carries (one use), and the others still fresh."""
+    now, match, rest = time.time(), None, []
+    for pending in pendings if isinstance(pendings, list) else []:
+        if not isinstance(pending, dict) or now - int(pending.get("started", 0)) > PENDING_TTL_S:
+            continue
+        if match is None and state and hmac.compare_digest(str(pending.get("state", "")).encode(), state.encode()):
+            match = pending
+        else:
+            rest.append(pending)
+    return match, rest
+
+
+def check_callback(provider: Provider, pending: Mapping[str, Any] | None, args: Mapping[str, str], *,
+                   started_any: bool) -> str:
+    """The code from the provider's redirect, after checking it answers a login this browser started."""
     if not pending or pending.get("provider") != provider.name:
+        if started_any:
+            raise OidcRefused("This sign-in does not match the one started in this browser; start again.",
+                              reason="state mismatch")
         raise OidcRefused("This sign-in was not started in this browser (or was already used); start again.",
-                          reason="no pending login for this provider in the session")
-    state = args.get("state", "")
-    if not hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode()):
-        raise OidcRefused("This sign-in does not match the one started in this browser; start again.",
-                          reason="state mismatch")
-    if time.time() - int(pending.get("started", 0)) > PENDING_TTL_S:
-        raise OidcRefused("This sign-in took too long; start again.", reason="pending login expired")
+                          reason="no pending login in the session")
     if "iss" in args and args["iss"] != metadata(provider)["issuer"]:  # RFC 9207: an answer from another issuer
         raise OidcRefused("The sign-in answer came from another identity provider; start again.",
                           reason=f"authorization response from issuer {args['iss']!r}")

@@ -15,7 +15,7 @@ from pgadmin_lite.errors import ConfigError, LoginRefused
 from pgadmin_lite.extensions import db
 
 bp = Blueprint("oidc", __name__)
-PENDING_KEY = "oidc_pending"  # the login this browser started: provider, state, nonce, PKCE verifier, next
+PENDING_KEY = "oidc_pending"  # logins this browser started: provider, state, nonce, PKCE verifier, next
 
 
 def providers(app: Flask | None = None) -> dict[str, oidc.Provider]:
@@ -43,16 +43,20 @@ def start(name: str) -> ResponseReturnValue:
         url, pending = oidc.begin(provider, url_for("oidc.callback", name=name, _external=True), target)
     except oidc.OidcRefused as exc:
         return _refused(provider, exc)
-    session[PENDING_KEY] = pending
+    _, others = oidc.take_pending(session.get(PENDING_KEY), "")  # the fresh ones only
+    session[PENDING_KEY] = [*others[-(oidc.MAX_PENDING - 1):], pending]
     return redirect(url)
 
 
 @bp.get("/oidc/<name>/callback")
 def callback(name: str) -> ResponseReturnValue:
     provider = _provider(name)
-    pending = session.pop(PENDING_KEY, None)  # one use: a replayed callback finds nothing
+    started = session.pop(PENDING_KEY, None)
+    pending, others = oidc.take_pending(started, request.args.get("state", ""))
+    if others:
+        session[PENDING_KEY] = others  # one use: a replayed callback finds nothing
     try:
-        code = oidc.check_callback(provider, pending, request.args)
+        code = oidc.check_callback(provider, pending, request.args, started_any=bool(pending or others))
         identity = oidc.identity_of(provider, oidc.exchange(provider, code, pending))
     except oidc.OidcRefused as exc:
         return _refused(provider, exc)

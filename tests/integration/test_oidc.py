@@ -121,6 +121,15 @@ def test_callback_from_another_browser_or_replayed_is_refused(make_app: AppFacto
     assert attacker.get(callback).status_code == 401  # the pending login was used up
 
 
+def test_two_tabs_each_complete_their_own_login(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    app = make(make_app, oidc_provider)
+    client = app.test_client()
+    first, second = start(client, next_url="/servers"), start(client, next_url="/account")
+    assert parse_qs(urlsplit(first).query)["state"] != parse_qs(urlsplit(second).query)["state"]
+    response = client.get(provider_sign_in(requests.Session(), first, "bob"))
+    assert response.status_code == 302 and response.headers["Location"] == "/servers"
+
+
 @pytest.mark.parametrize(("name", "reason"), [
     ("nonce", "nonce does not match"),
     ("key", "signature"),
