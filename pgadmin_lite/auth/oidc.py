@@ -21,16 +21,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-
 from pgadmin_lite.auth.provisioning import ExternalIdentity
+from pgadmin_lite.auth.service import check_email
 from pgadmin_lite.errors import ConfigError, LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
-from pgadmin_lite.users.service import check_email
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 # Asymmetric algorithms only: "none" and HMAC (keyed with the client secret) are never accepted.
@@ -189,8 +184,11 @@ def metadata(provider: Provider) -> dict[str, Any]:
     return doc
 
 
-def _key_set(provider: Provider, kid: str | None) -> KeySet:
-    """The provider's signing keys; fetched again once when the token names a key id not in the cached set."""
+def _key_set(provider: Provider, kid: str | None) -> Any:
+    """The provider's signing keys (a joserfc KeySet); fetched again once when the token names an unknown key id."""
+    from joserfc.errors import JoseError  # here: joserfc loads with the first OpenID Connect login, not at start
+    from joserfc.jwk import KeySet
+
     url = metadata(provider)["jwks_uri"]
     for refresh in (False, True):
         doc = _cached(url, refresh=refresh)
@@ -211,6 +209,8 @@ _UNVERIFIED = "The identity provider's answer could not be verified; the sign-in
 
 def begin(provider: Provider, redirect_uri: str, next_url: str | None) -> tuple[str, dict[str, Any]]:
     """The authorization URL to send the browser to, and the pending login to keep in its session."""
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge  # here: loaded with the first login, not at start
+
     doc = metadata(provider)
     pending = {"provider": provider.name, "state": secrets.token_urlsafe(32), "nonce": secrets.token_urlsafe(32),
                "verifier": secrets.token_urlsafe(48), "redirect_uri": redirect_uri, "next": next_url or "",
@@ -279,6 +279,9 @@ def exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> dict[
 
 def verify_id_token(provider: Provider, id_token: str, *, nonce: str) -> dict[str, Any]:
     """The ID token's claims once its signature (the provider's JWKS), iss, aud, azp, exp, iat and nonce hold."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     doc = metadata(provider)
     try:
         header = json.loads(base64.urlsafe_b64decode(id_token.split(".")[0] + "=="))
