@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
@@ -40,7 +41,8 @@ def oidc_server(tmp_path_factory: pytest.TempPathFactory, oidc_provider: OidcPro
     base = tmp_path_factory.mktemp("oidc-live")
     prepare_data_dir(base / "data")
     server = start_gunicorn(base / "data", base / "logs", settings=oidc_settings(
-        oidc_provider, oidc_provider.settings(), oidc_provider.settings("key", label="Rogue key")))
+        oidc_provider, oidc_provider.settings(), oidc_provider.settings("key", label="Rogue key"),
+        oidc_provider.settings("nonce", label="Wrong nonce")))
     try:
         yield server
     finally:
@@ -58,10 +60,40 @@ def test_code_flow_in_chromium(page: Any, page_errors: PageErrors, oidc_server: 
     assert session["user"]["email"] == "alice@example.org" and session["user"]["is_admin"] is True
 
 
-def test_token_signed_by_another_key_is_refused_in_chromium(page: Any, page_errors: PageErrors,
-                                                            oidc_server: LiveServer) -> None:
+@pytest.mark.parametrize("label", ["Rogue key", "Wrong nonce"])
+def test_bad_id_token_is_refused_in_chromium(page: Any, page_errors: PageErrors, oidc_server: LiveServer,
+                                             label: str) -> None:
+    """The provider signs with a key it does not publish, or puts another nonce in the ID token."""
     page_errors.allow(r"status of 401")  # the refusal page and the session probe answer 401, as they should
-    sign_in_with_provider(page, page_errors, oidc_server.url, "bob", label="Rogue key")
+    sign_in_with_provider(page, page_errors, oidc_server.url, "bob", label=label)
     error = page.wait_for_selector("#login-error")
     assert "could not be verified" in error.inner_text()
+    assert page.evaluate("u => fetch(u).then(r => r.status)", f"{oidc_server.url}/api/v1/session") == 401
+
+
+def test_tampered_state_is_refused_in_chromium(page: Any, page_errors: PageErrors, oidc_server: LiveServer,
+                                               oidc_provider: OidcProvider) -> None:
+    """Chromium follows the provider's redirect back with its state changed (as an attacker's link would)."""
+    page_errors.allow(r"status of 401")
+
+    def tamper(route: Any) -> None:
+        """Chromium hands redirects to no route handler: follow the provider's chain here, change the last hop."""
+        http = page.context.request  # shares the context's cookies, both ways
+        response = http.post(route.request.url, data=route.request.post_data, max_redirects=0,
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+        for _ in range(10):
+            assert "location" in response.headers, (response.status, response.url, response.text()[:300])
+            location = urljoin(response.url, response.headers["location"])
+            if "/oidc/test/callback?" in location:
+                state = parse_qs(urlsplit(location).query)["state"][0]
+                location = location.replace(f"state={state}", f"state={state[::-1]}")
+                route.fulfill(status=303, headers={"location": location})
+                return
+            response = http.get(location, max_redirects=0)
+        raise AssertionError("the provider never redirected back to the console")
+
+    page.route(re.compile(re.escape(oidc_provider.issuer) + r"/interaction/[^/]+/login$"), tamper)
+    sign_in_with_provider(page, page_errors, oidc_server.url, "bob")
+    error = page.wait_for_selector("#login-error")
+    assert "does not match the one started in this browser" in error.inner_text()
     assert page.evaluate("u => fetch(u).then(r => r.status)", f"{oidc_server.url}/api/v1/session") == 401
