@@ -274,7 +274,21 @@ def exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> dict[
     id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
     if not isinstance(id_token, str):
         raise OidcRefused(_UNVERIFIED, reason="token response without an id_token")
-    return verify_id_token(provider, id_token, nonce=str(pending["nonce"]))
+    claims = verify_id_token(provider, id_token, nonce=str(pending["nonce"]))
+    return _with_userinfo(provider, claims, tokens.get("access_token"))
+
+
+def _with_userinfo(provider: Provider, claims: dict[str, Any], access_token: Any) -> dict[str, Any]:
+    """Claims the ID token lacks (its email or groups claim) from the UserInfo endpoint, for the same sub."""
+    endpoint = metadata(provider).get("userinfo_endpoint")
+    lacking = {provider.email_claim, provider.groups_claim} - claims.keys()
+    if not lacking or not isinstance(endpoint, str) or not isinstance(access_token, str):
+        return claims
+    info = _http_json(endpoint, headers={"Authorization": f"Bearer {access_token}"})
+    if not isinstance(info, dict) or info.get("sub") != claims["sub"]:  # OIDC Core 5.3.2: must be the same person
+        raise OidcRefused(_UNVERIFIED, reason=f"UserInfo sub {info.get('sub') if isinstance(info, dict) else None!r}"
+                                              f" is not the ID token's {claims['sub']!r}")
+    return {**info, **claims}  # the signed ID token wins where both say something
 
 
 def verify_id_token(provider: Provider, id_token: str, *, nonce: str) -> dict[str, Any]:

@@ -85,6 +85,18 @@ def test_code_flow_creates_user_maps_role_and_groups(make_app: AppFactory, oidc_
     assert event.outcome == "ok" and event.details["method"] == "oidc:test"
 
 
+def test_claims_only_in_userinfo_are_read_from_it(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
+    """Some providers keep email, name and groups out of the ID token: the UserInfo response (same sub) has them."""
+    app = make(make_app, oidc_provider, oidc_provider.settings("userinfo"))
+    client = app.test_client()
+    assert sign_in(client, "alice", name="userinfo").status_code == 302
+    user = session_user(client)
+    assert user and user["email"] == "alice@example.org" and user["is_admin"] is True
+    with app.app_context():
+        assert {g.name for g in db.session.execute(db.select(Group).filter_by(source="oidc:userinfo")).scalars()} \
+            == {"dba", "staff"}
+
+
 def test_group_maps_to_a_custom_role(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
     app = make(make_app, oidc_provider, oidc_provider.settings(role_map={"no-such": "Administrator",
                                                                         "dba": "Operators"}))

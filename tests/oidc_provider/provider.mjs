@@ -3,7 +3,8 @@
 // config.json: {"port", "issuer", "clients": [{...client metadata, "tamper"?}], "accounts": {login: {password, claims}}}
 // A client's "tamper" makes the token endpoint re-sign the ID token it issues to that client, so the console's
 // checks meet a token that is wrong in exactly one way: "nonce", "aud", "iss" (signed with the provider's own
-// key, so only the claim check can refuse them) or "key" (same kid, a key that is not in the provider's JWKS).
+// key, so only the claim check can refuse them) or "key" (same kid, a key that is not in the provider's JWKS);
+// "userinfo" leaves the profile claims out of the ID token (they stay in the UserInfo response).
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,9 @@ async function resign(idToken, clientId) {
   if (mode === 'nonce') payload.nonce = 'not-the-nonce-the-console-sent';
   if (mode === 'aud') payload.aud = 'some-other-client';
   if (mode === 'iss') payload.iss = `${config.issuer}/impostor`;
+  if (mode === 'userinfo') { // like providers that put profile claims only in the UserInfo response
+    for (const claim of ['email', 'email_verified', 'name', 'groups', 'roles']) delete payload[claim];
+  }
   const key = await importJWK(mode === 'key' ? otherKey : realKey, 'RS256');
   return new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader(header).sign(key);
 }

@@ -28,7 +28,7 @@ from tests.plugins.postgres_fixture import free_port
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc_provider"
 CLIENT_SECRET = "test-client-secret-of-the-console-0123456789"
 # App provider name = client id; a tamper mode makes the provider re-sign that client's ID tokens wrongly.
-CLIENTS = {"test": None, "nonce": "nonce", "aud": "aud", "iss": "iss", "key": "key"}
+CLIENTS = {"test": None, "nonce": "nonce", "aud": "aud", "iss": "iss", "key": "key", "userinfo": "userinfo"}
 PREFIXES = ("", "/pgadmin4")
 ACCOUNTS: dict[str, dict[str, Any]] = {
     "alice": {"email": "alice@example.org", "email_verified": True, "name": "Alice Operator",
