@@ -23,7 +23,7 @@ from typing import Any
 
 from pgadmin_lite.auth.provisioning import ExternalIdentity
 from pgadmin_lite.auth.service import check_email
-from pgadmin_lite.errors import ConfigError, LoginRefused
+from pgadmin_lite.errors import BadRequest, ConfigError, LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 
@@ -337,6 +337,11 @@ def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdenti
     if not isinstance(email, str) or "@" not in email:
         raise OidcRefused(f"{provider.label} did not say your email address; an administrator must map the "
                           f"claim that holds it.", reason=f"no email in claim {provider.email_claim!r}")
+    try:
+        email = check_email(email)
+    except BadRequest:
+        raise OidcRefused(f"{provider.label} sent an email address this console cannot use: {email[:254]!r}.",
+                          reason=f"invalid email in claim {provider.email_claim!r}") from None
     if provider.require_verified_email and provider.email_claim == "email" and claims.get("email_verified") is not True:
         raise OidcRefused(f"{provider.label} has not verified your email address {email}; verify it there first.",
                           reason="email_verified is not true", email=email)
@@ -356,7 +361,7 @@ def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdenti
 def bind_precreated(identity: ExternalIdentity) -> None:
     """A user an administrator created for this source by email (no external id yet) becomes this person."""
     user = db.session.execute(db.select(User).filter_by(auth_source=identity.source, external_id=None,
-                                                        email=check_email(identity.email))).scalar_one_or_none()
+                                                        email=identity.email)).scalar_one_or_none()
     if user is not None:
         user.external_id = identity.external_id
         db.session.commit()
