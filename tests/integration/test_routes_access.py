@@ -1,7 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*", "audit.*").
+issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*",
+"audit.*").
 """
 
 from __future__ import annotations
