@@ -8,6 +8,7 @@ const errorBox = document.querySelector("#audit-error");
 const empty = document.querySelector("#audit-empty");
 const more = document.querySelector("#audit-more");
 const exportLink = document.querySelector("#audit-export");
+let applied = {}; // the filters and page size of the rows shown: "Older events" and the export use these
 let next = null;
 
 function showError(err) {
@@ -15,8 +16,8 @@ function showError(err) {
   errorBox.hidden = !err;
 }
 
-/** The filled-in filters, as query parameters (empty ones left out). */
-function filters() {
+/** The filled-in form as query parameters (empty ones left out): the filters and the page size. */
+function formValues() {
   return Object.fromEntries([...new FormData(form)].filter(([, value]) => String(value).trim() !== ""));
 }
 
@@ -36,16 +37,15 @@ function row(event) {
     h("td", { class: "audit-details" }, detailsText(event.details)));
 }
 
-async function load({ isMore = false } = {}) {
+/** Show the first page for `params`, or append the next page of what is shown; a refusal leaves the rows alone. */
+async function load(params, { isMore = false } = {}) {
   showError(null);
-  const params = filters();
-  if (isMore && next) params.before = next;
   let page;
   try {
-    page = await api("GET", "api/v1/audit", undefined, params);
+    page = await api("GET", "api/v1/audit", undefined, isMore ? { ...params, before: next } : params);
   } catch (err) {
     showError(err);
-    return;
+    return false;
   }
   const rows = page.items.map(row);
   if (isMore) table.append(...rows);
@@ -53,24 +53,31 @@ async function load({ isMore = false } = {}) {
   next = page.next;
   more.hidden = !next;
   empty.hidden = table.children.length > 0;
+  return true;
 }
 
-/** Keep the filters in the address (a reload or a shared link shows the same events) and in the export link. */
-function syncAddress() {
-  const params = filters();
-  exportLink.href = url("api/v1/audit/export", params);
-  const query = new URLSearchParams(params).toString();
+/** Apply the form; once its rows are in, the address keeps it (a reload or a shared link shows the same events)
+ * and the export follows it. */
+async function apply() {
+  const params = formValues();
+  if (!(await load(params))) return;
+  applied = params;
+  const { limit: _limit, ...filters } = applied;
+  exportLink.href = url("api/v1/audit/export", filters);
+  const query = new URLSearchParams(applied).toString();
   window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
 }
 
 for (const [name, value] of new URLSearchParams(window.location.search)) {
-  if (form.elements[name]) form.elements[name].value = value;
+  const field = form.elements[name];
+  if (field instanceof HTMLSelectElement && ![...field.options].some((option) => option.value === value)) {
+    field.append(h("option", { value }, value));
+  }
+  if (field) field.value = value;
 }
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  syncAddress();
-  load();
+  apply();
 });
-more.addEventListener("click", () => load({ isMore: true }));
-exportLink.href = url("api/v1/audit/export", filters());
-readyAfter(load());
+more.addEventListener("click", () => load(applied, { isMore: true }));
+readyAfter(apply());
