@@ -21,10 +21,12 @@ from sqlalchemy import delete, update
 from pgadmin_lite import create_app
 from pgadmin_lite.audit.log import AuditLogIsAppendOnly
 from pgadmin_lite.audit.retention import PURGE_EVERY_S, retention
+from pgadmin_lite.auth.passwords import hash_password
 from pgadmin_lite.errors import ConfigError
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import AuditEvent
+from pgadmin_lite.models import AuditEvent, Role, User
 from pgadmin_lite.models.columns import utcnow
+from pgadmin_lite.users.permissions import PERMISSIONS
 from tests.plugins.app_fixtures import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -111,6 +113,15 @@ def test_logins_are_recorded_with_method_source_and_outcome(app: Flask, admin_cl
     assert "wrong-password" not in json.dumps(logins) and USER_PASSWORD not in json.dumps(logins)
     admin_login = next(e for e in logins if e["actor_email"] == ADMIN_EMAIL)
     assert admin_login["outcome"] == "ok" and admin_login["source"] == "127.0.0.1"
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(make_app: AppFactory) -> None:
+    app = make_app(TRUSTED_PROXIES=[])
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    assert login(client, USER_EMAIL, "wrong-password").status_code == 401
+    admin = api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert {e["source"] for e in events(admin, action="login")} == {"127.0.0.1"}
 
 
 def test_a_locked_out_attempt_is_recorded_as_locked(make_app: AppFactory) -> None:
@@ -279,6 +290,24 @@ def test_only_users_manage_reads_the_audit_log(user_client: ApiClient, admin_cli
     assert page.status_code == 200 and 'id="audit-table"' in page.get_data(as_text=True)
     assert 'id="nav-audit"' in admin_client.get("/").get_data(as_text=True)
     assert events(admin_client, action="audit.export") == []
+
+
+def test_a_custom_role_with_users_manage_reads_the_log(app: Flask, admin_client: ApiClient) -> None:
+    with app.app_context():
+        auditor = Role(name="Auditor", permissions=["users.manage"])
+        other = Role(name="Operator", permissions=[p for p in PERMISSIONS if p != "users.manage"])
+        db.session.add_all([auditor, other])
+        db.session.flush()
+        for email, role in (("auditor@example.com", auditor), ("operator@example.com", other)):
+            db.session.add(User(email=email, password_hash=hash_password(SECRET), is_admin=False, role_id=role.id))
+        db.session.commit()
+    auditor_client, operator_client = (api_client(app, email, SECRET)
+                                       for email in ("auditor@example.com", "operator@example.com"))
+    assert auditor_client.get(AUDIT).status_code == 200
+    assert 'id="nav-audit"' in auditor_client.get("/").get_data(as_text=True)
+    assert auditor_client.get(f"{AUDIT}/export").status_code == 200
+    assert operator_client.get(AUDIT).status_code == 403
+    assert 'id="nav-audit"' not in operator_client.get("/").get_data(as_text=True)
 
 
 # --- Append-only and retention -------------------------------------------------------------------
