@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 _FILTERS = {"actor": "part of the actor's email", "action": "an action, or a prefix such as user (user.*)",
             "outcome": "ok, refused, locked, failed…", "from": "a date or ISO date-time (UTC unless an offset)",
-            "to": "a date (included) or ISO date-time", "q": "text in the target or the details"}
+            "to": "a date (included) or ISO date-time", "target": "exactly this target, e.g. user:7",
+            "q": "text in the target or the details"}
 _QUERY = {"type": "object", "properties": {name: {"type": "string", "description": text}
                                            for name, text in _FILTERS.items()}}
 _EVENT = {"type": "object", "properties": {

@@ -19,14 +19,15 @@ OPTIONS = {"from": "--since", "to": "--until"}  # the API's parameters under oth
 @click.option("--action", help="An action, or a prefix such as user (user.create, user.update…).")
 @click.option("--actor", help="Part of the actor's email.")
 @click.option("--outcome", help="ok, refused, locked, failed…")
+@click.option("--target", help="Exactly this target, e.g. user:7 or server:3.")
 def audit_export(since: str | None, until: str | None, action: str | None, actor: str | None,
-                 outcome: str | None) -> None:
+                 outcome: str | None, target: str | None) -> None:
     """Write the audit events (newest first, one JSON object a line) to stdout, filtered like the page."""
     from pgadmin_lite.audit import service
     from pgadmin_lite.audit.log import record
     from pgadmin_lite.cli import app_context
 
-    given = {"from": since, "to": until, "action": action, "actor": actor, "outcome": outcome}
+    given = {"from": since, "to": until, "action": action, "actor": actor, "outcome": outcome, "target": target}
     with app_context():
         try:
             filters = service.parse_filters({name: value for name, value in given.items() if value})

@@ -18,7 +18,7 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 500
 EXPORT_BATCH = 500  # rows read per query while an export streams
 MAX_TEXT = 254
-FILTER_NAMES = ("actor", "action", "outcome", "from", "to", "q")
+FILTER_NAMES = ("actor", "action", "outcome", "from", "to", "target", "q")
 PAGE_NAMES = ("before", "limit")
 OUTCOMES = ("ok", "refused", "locked", "failed")  # what the page suggests; any word is accepted as a filter
 _WORD = re.compile(r"[a-z0-9_.]{1,64}")
@@ -37,6 +37,7 @@ class Filters:
     outcome: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    target: str | None = None
     text: str | None = None
 
 
@@ -98,7 +99,8 @@ def parse_filters(args: Mapping[str, str], *, allowed: tuple[str, ...] = FILTER_
     return Filters(actor=_text(given["actor"], "actor") if "actor" in given else None,
                    action=_word(given["action"], "action") if "action" in given else None,
                    outcome=_word(given["outcome"], "outcome") if "outcome" in given else None,
-                   since=since, until=until, text=_text(given["q"], "q") if "q" in given else None)
+                   since=since, until=until, target=_text(given["target"], "target") if "target" in given else None,
+                   text=_text(given["q"], "q") if "q" in given else None)
 
 
 def parse_page(args: Mapping[str, str]) -> tuple[Cursor | None, int]:
@@ -143,6 +145,8 @@ def _query(filters: Filters, cursor: Cursor | None) -> Select[Any]:
         query = query.where(table.at >= filters.since)
     if filters.until:
         query = query.where(table.at < filters.until)
+    if filters.target:  # exact: user:1 is not user:10
+        query = query.where(table.target == filters.target)
     if filters.text:
         pattern = f"%{_escape(filters.text)}%"
         query = query.where(or_(table.target.ilike(pattern, escape="\\"),
