@@ -73,11 +73,11 @@ def _moment(raw: str, field: str, *, is_end: bool) -> datetime:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return start + timedelta(days=1) if is_end else start
         moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"{field} must be a date (2026-12-31) or an ISO 8601 date-time (2026-12-31T23:00:00Z).",
-                         field=field) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment + timedelta(microseconds=1) if is_end else moment  # `to` a moment: that moment included
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment + timedelta(microseconds=1) if is_end else moment  # `to` a moment: that moment included
+    except (ValueError, OverflowError):  # 9999-12-31 as `to` ends after the last representable day
+        raise BadRequest(f"{field} must be a date (2026-12-31) or an ISO 8601 date-time (2026-12-31T23:00:00Z) "
+                         "between the years 1 and 9998.", field=field) from None
 
 
 def _present(args: Mapping[str, str], allowed: tuple[str, ...]) -> dict[str, str]:

@@ -20,6 +20,14 @@ def test_a_day_is_whole_and_a_moment_is_utc() -> None:
     assert parse_filters({"from": "2026-12-01T10:00:00Z"}).since == datetime(2026, 12, 1, 10, tzinfo=UTC)
 
 
+def test_dates_at_the_ends_of_the_calendar_are_a_400_not_a_crash() -> None:
+    for field, value in (("to", "9999-12-31"), ("to", "9999-12-31T23:59:59.999999"),
+                         ("from", "0001-01-01T00:00:00+01:00"), ("from", "2026-12-01T25:00")):
+        with pytest.raises(BadRequest) as raised:
+            parse_filters({field: value})
+        assert raised.value.extra["field"] == field
+
+
 def test_blank_values_are_absent_and_text_is_kept_as_typed() -> None:
     filters = parse_filters({"actor": "  ", "action": "", "q": " 50%_off "})
     assert filters.actor is None and filters.action is None and filters.text == "50%_off"
