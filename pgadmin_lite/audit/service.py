@@ -163,6 +163,12 @@ def event_json(row: Any) -> dict[str, Any]:
             "details": row.details or {}}
 
 
+def known_actions() -> list[str]:
+    """The actions in the log and their families (user for user.create…), for the page's suggestions."""
+    actions = set(db.session.execute(select(_TABLE.c.action).distinct()).scalars())
+    return sorted(actions | {action.split(".", 1)[0] for action in actions if "." in action})
+
+
 def page(filters: Filters, cursor: Cursor | None, limit: int) -> dict[str, Any]:
     """{"items": newest first, "next": the `before` of the following page, or null on the last one}."""
     rows = db.session.execute(_query(filters, cursor).limit(limit + 1)).all()

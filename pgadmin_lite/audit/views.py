@@ -28,7 +28,8 @@ def require_manager() -> None:
 def audit_page() -> ResponseReturnValue:
     """The page; its query string (?action=…) presets the filters."""
     maybe_purge(current_app._get_current_object())  # type: ignore[attr-defined]
-    return render_template("audit.html", outcomes=service.OUTCOMES, max_page=service.MAX_PAGE)
+    return render_template("audit.html", actions=service.known_actions(), outcomes=service.OUTCOMES,
+                           max_page=service.MAX_PAGE)
 
 
 @bp.get(API)

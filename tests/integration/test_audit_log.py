@@ -5,6 +5,7 @@ target, source and outcome (never a secret); the API filters and pages; the expo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -92,6 +93,10 @@ def add_user(admin: ApiClient, email: str, **fields: Any) -> dict[str, Any]:
     response = admin.post("/api/v1/users", json={"email": email, "password": SECRET, **fields})
     assert response.status_code == 201, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
+
+
+def suggested_actions(page: str) -> list[str]:
+    return re.findall(r'<option value="([^"]+)">', page.split('id="audit-actions"')[1].split("</datalist>")[0])
 
 
 # --- Logins and logouts --------------------------------------------------------------------------
@@ -290,6 +295,9 @@ def test_only_users_manage_reads_the_audit_log(user_client: ApiClient, admin_cli
     assert 'id="nav-audit"' not in user_client.get("/").get_data(as_text=True)
     page = admin_client.get("/audit")
     assert page.status_code == 200 and 'id="audit-table"' in page.get_data(as_text=True)
+    assert suggested_actions(page.get_data(as_text=True)) == ["login"]  # what the log holds
+    add_user(admin_client, "suggested@example.com")
+    assert suggested_actions(admin_client.get("/audit").get_data(as_text=True)) == ["login", "user", "user.create"]
     assert 'id="nav-audit"' in admin_client.get("/").get_data(as_text=True)
     assert events(admin_client, action="audit.export") == []
 
