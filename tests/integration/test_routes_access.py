@@ -2,7 +2,7 @@
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
 issue names: /login (and OpenID Connect's /oidc/<name>/login and callback), /health and static files.
-Admin-only routes are the users blueprint ("users.*").
+Admin-only routes are the users and audit blueprints ("users.*", "audit.*").
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.plugins.app_fixtures import (
 
 # The OpenID Connect login's start and callback are part of signing in (404 unless a provider is configured).
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static", "oidc.start", "oidc.callback"})
-ADMIN_BLUEPRINT = "users."
+ADMIN_BLUEPRINTS = ("users.", "audit.")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -66,7 +66,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINT)
+        return self.endpoint.startswith(ADMIN_BLUEPRINTS)
 
     @property
     def changes_state(self) -> bool:
