@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.jobs import service
 from pgadmin_lite.jobs.options import ALLOWED, INPUT, KINDS, OUTPUT
 from pgadmin_lite.users.permissions import (
@@ -43,7 +44,10 @@ def start_job() -> ResponseReturnValue:
         require_permission(f"jobs.{kind}")
         if ALLOWED[kind] & (INPUT | OUTPUT):  # its file comes from or goes to the user's storage
             require_permission("storage.use")
-    return jsonify(service.job_json(service.start_job(current_user, body))), 201
+    job = service.job_json(service.start_job(current_user, body))
+    record("job.start", target=f"job:{job['id']}", details={
+        "kind": job["kind"], "server_id": job["server_id"], "server": job["server_name"], "database": job["database"]})
+    return jsonify(job), 201
 
 
 @bp.get(f"{API}/<int:job_id>")
@@ -61,4 +65,6 @@ def job_log(job_id: int) -> ResponseReturnValue:
 @bp.post(f"{API}/<int:job_id>/cancel")
 def cancel_job(job_id: int) -> ResponseReturnValue:
     """Stop the job's whole process group; its partial output is removed."""
-    return jsonify(service.job_json(service.cancel_job(current_user, job_id)))
+    job = service.job_json(service.cancel_job(current_user, job_id))
+    record("job.cancel", target=f"job:{job_id}", details={"kind": job["kind"], "server_id": job["server_id"]})
+    return jsonify(job)

@@ -38,8 +38,8 @@ def list_roles() -> ResponseReturnValue:
 @bp.post(API)
 def create_role() -> ResponseReturnValue:
     role = roles.create_role(json_body())
-    record("role.create", target=role.name, details={"permissions": role.permissions,
-                                                     "require_mfa": role.require_mfa})
+    record("role.create", target=f"role:{role.id}", details={"name": role.name, "permissions": role.permissions,
+                                                             "require_mfa": role.require_mfa})
     current_app.logger.info("Role %s created by %s", role.name, current_user.email)
     return jsonify(roles.role_json(role)), 201
 
@@ -53,8 +53,9 @@ def get_role(role_id: int) -> ResponseReturnValue:
 def update_role(role_id: int) -> ResponseReturnValue:
     body = json_body()
     role = roles.update_role(roles.get_role(role_id), body)
-    record("role.update", target=role.name, details={"changed": sorted(body), "permissions": role.permissions,
-                                                     "require_mfa": role.require_mfa})
+    record("role.update", target=f"role:{role.id}", details={"name": role.name, "changed": sorted(body),
+                                                             "permissions": role.permissions,
+                                                             "require_mfa": role.require_mfa})
     current_app.logger.info("Role %s updated by %s (%s)", role.name, current_user.email, sorted(body))
     return jsonify(roles.role_json(role))
 
@@ -64,6 +65,6 @@ def delete_role(role_id: int) -> ResponseReturnValue:
     role = roles.get_role(role_id)
     name = role.name
     roles.delete_role(role)
-    record("role.delete", target=name)
+    record("role.delete", target=f"role:{role_id}", details={"name": name})
     current_app.logger.info("Role %s deleted by %s", name, current_user.email)
     return "", 204

@@ -62,6 +62,7 @@ def create_user() -> ResponseReturnValue:
                                is_admin=is_admin,
                                min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s created by %s", user.email, current_user.email)
+    record("user.create", target=f"user:{user.id}", details={"email": user.email, "is_admin": user.is_admin})
     return jsonify(_user_json(user)), 201
 
 
@@ -87,8 +88,11 @@ def update_user(user_id: int) -> ResponseReturnValue:
         is_admin=is_admin, active=optional_bool(body, "is_active"), password=password, role=role,
         unlock=bool(optional_bool(body, "unlock")), min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s updated by %s (%s)", user.email, current_user.email, sorted(body))
+    changed = {name: value for name, value in body.items() if name != "password" and value is not None}
+    record("user.update", target=f"user:{user.id}",  # the new password itself never
+           details={"email": user.email, **changed, "password_reset": password is not None})
     if "role" in body:
-        record("user.role", target=user.email, details={"role": role_name(user)})
+        record("user.role", target=f"user:{user.id}", details={"email": user.email, "role": role_name(user)})
     return jsonify(_user_json(user))
 
 
@@ -115,4 +119,5 @@ def delete_user(user_id: int) -> ResponseReturnValue:
     email = user.email
     service.delete_user(user, revoke=partial(revoke_user_access, current_app._get_current_object()))
     current_app.logger.info("User %s deleted by %s", email, current_user.email)
+    record("user.delete", target=f"user:{user_id}", details={"email": email})
     return "", 204

@@ -139,7 +139,7 @@ def test_a_change_reaches_open_sessions_without_a_new_login(app: Flask, admin_cl
     admin_client.patch(f"/api/v1/roles/{role['id']}", json={"permissions": []})
     assert user.get("/api/v1/storage").status_code == 403
     assert user.get("/storage").status_code == 403
-    assert ("role.update", "Readers", ADMIN_EMAIL) in _audit(app)
+    assert ("role.update", f"role:{role['id']}", ADMIN_EMAIL) in _audit(app)
 
 
 def test_a_user_manager_who_is_not_an_administrator_cannot_touch_administrators(

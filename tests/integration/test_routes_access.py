@@ -1,8 +1,9 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are those that always need a permission the
-built-in User lacks (users.manage: users and roles); tests/integration/test_permissions_routes.py walks the rest.
+issue names: /login (and OpenID Connect's /oidc/<name>/login and callback), /health and static files.
+Admin-only routes are those that always need a permission the built-in User lacks (users.manage: users, roles,
+the audit log); tests/integration/test_permissions_routes.py walks every permission.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from tests.plugins.app_fixtures import (
     prepare_data_dir,
 )
 
-PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
+# The OpenID Connect login's start and callback are part of signing in (404 unless a provider is configured).
+PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static", "oidc.start", "oidc.callback"})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
