@@ -38,7 +38,8 @@ def authenticate(email: str, password: str, *, source: str, policy: LockoutPolic
     if user is not None and user.auth_source != INTERNAL:
         user = None  # LDAP, OIDC and proxy users' passwords are never checked here
     if user is not None and verify_password(user.password_hash, password) and user.active:
-        lockout.record_success(email, source, policy)
+        if user.totp_enabled_at is None:  # else the TOTP step records it (auth/mfa.py): a password alone
+            lockout.record_success(email, source, policy)  # never resets the count of wrong codes
         return user
     if user is None:
         verify_password(None, password)  # a refused attempt or an unknown email costs the same
