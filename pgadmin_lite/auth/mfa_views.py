@@ -46,6 +46,8 @@ def _source() -> str:
 
 
 def _restart() -> ResponseReturnValue:
+    if current_user.is_authenticated:  # a login finished already (another tab, the back button)
+        return redirect(url_for("home.index"))
     second_step.end()
     flash(EXPIRED)
     return redirect(url_for("auth.login_form"))
