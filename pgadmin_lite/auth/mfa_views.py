@@ -22,7 +22,7 @@ from pgadmin_lite.users.permissions import require_permission
 bp = Blueprint("mfa", __name__)
 # The half-login reaches these and nothing else (they check it themselves).
 PUBLIC_ENDPOINTS = frozenset({"mfa.step_form", "mfa.step_verify", "mfa.enrol_form", "mfa.enrol_confirm",
-                              "mfa.step_cancel"})
+                              "mfa.enrol_restart", "mfa.step_cancel"})
 EXPIRED = "The second step of your login timed out or was ended; log in again."
 
 
@@ -105,17 +105,28 @@ def enrol_form() -> ResponseReturnValue:
         return _restart()
     if not pending.is_enrolment:
         return redirect(url_for("mfa.step_form"))
-    return _enrol_page(pending, error=None)
+    return _enrol_page(pending)
 
 
-def _enrol_page(pending: second_step.PendingLogin, *, error: str | None, status: int = 200) -> ResponseReturnValue:
-    """Show the enrolment this half-login started (starting one the first time, or when another replaced it)."""
+def _enrol_page(pending: second_step.PendingLogin, *, error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    """The enrolment this half-login started; none when another browser replaced it (then a button restarts)."""
     user = pending.user
-    enrolment = mfa.pending_enrolment(user, _vault()) if pending.enrolment == second_step.fingerprint(user) else None
-    if enrolment is None:
-        enrolment = mfa.start_enrolment(user, _vault())
-        second_step.remember_enrolment(user)
+    is_ours = pending.enrolment == second_step.fingerprint(user)
+    enrolment = mfa.pending_enrolment(user, _vault()) if is_ours else None
+    if enrolment is None and error is None:
+        error, status = "The set-up was restarted in another browser. Start it again here to get a new code.", 409
     return render_template("mfa/login_enrol.html", enrolment=enrolment, error=error), status
+
+
+@bp.post("/login/mfa/enrol/restart")
+def enrol_restart() -> ResponseReturnValue:
+    pending = second_step.current()
+    if pending is None or not pending.is_enrolment:
+        return _restart()
+    mfa.start_enrolment(pending.user, _vault())
+    second_step.remember_enrolment(pending.user)
+    return redirect(url_for("mfa.enrol_form"))
 
 
 @bp.post("/login/mfa/enrol")
@@ -125,7 +136,7 @@ def enrol_confirm() -> ResponseReturnValue:
         return _restart()
     user = pending.user
     if pending.enrolment != second_step.fingerprint(user):
-        return _enrol_page(pending, error="The set-up was restarted elsewhere; scan this new code.", status=409)
+        return _enrol_page(pending)
     try:
         codes = mfa.confirm_enrolment(user, _vault(), request.form.get("code", ""))
     except mfa.MfaCodeInvalid as exc:

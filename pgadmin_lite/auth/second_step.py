@@ -19,6 +19,7 @@ from pgadmin_lite.auth import mfa
 from pgadmin_lite.errors import ConfigError
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
+from pgadmin_lite.servers.vault import app_vault
 
 PENDING_KEY = "mfa_pending"
 EXTENSION_KEY = "mfa_required_for"
@@ -52,10 +53,15 @@ def required_for(app: Flask) -> tuple[str, ...]:
 
 
 def begin(user: User, *, method: str, next_url: str) -> None:
-    """Replace whatever the session held by a new half-login for user."""
+    """Replace whatever the session held by a new half-login for user; one who must enrol gets a new secret
+    now (in the password's POST, not in a GET of the enrolment page)."""
+    is_enrolment = not mfa.is_enabled(user)
+    if is_enrolment:
+        mfa.start_enrolment(user, app_vault(current_app._get_current_object()))
     session.clear()
-    session[PENDING_KEY] = {"user_id": user.id, "method": method, "next": next_url, "enrolment": "",
-                            "is_enrolment": not mfa.is_enabled(user), "nonce": secrets.token_urlsafe(16),
+    session[PENDING_KEY] = {"user_id": user.id, "method": method, "next": next_url, "is_enrolment": is_enrolment,
+                            "enrolment": fingerprint(user) if is_enrolment else "",
+                            "nonce": secrets.token_urlsafe(16),
                             "expires": time.time() + current_app.config["MFA_LOGIN_TIMEOUT"]}
 
 

@@ -37,6 +37,7 @@ from tests.plugins.app_fixtures import (
 from tests.plugins.postgres_fixture import PgServer
 
 MAX_ATTEMPTS = 4
+COOKIE = "pgadmin_lite_session"
 SECRET_ON_PAGE = re.compile(r'id="mfa-secret">([A-Z2-7]+)<')
 CODES_ON_PAGE = re.compile(r'<pre id="recovery-codes">([^<]+)</pre>')
 
@@ -182,8 +183,13 @@ HALF_LOGIN_PROBES = ["/api/v1/session", "/api/v1/servers", "/api/v1/users", "/ap
 def test_after_the_password_a_half_login_reaches_nothing_but_the_second_step(app: Flask) -> None:
     totp, _ = enrol(app)
     client = app.test_client()
+    client.get("/login")
+    before = client.get_cookie(COOKIE)
     response = password_step(client, next_url="/servers")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login/mfa")
+    half = client.get_cookie(COOKIE)
+    assert half is not None and half.value != (before.value if before else None)
+    assert not half.value.startswith("s.")  # no server-side login session exists yet
     for path in HALF_LOGIN_PROBES:
         assert client.get(path).status_code == 401, path
     assert client.get("/").status_code == 302 and "/login" in client.get("/").headers["Location"]
@@ -193,6 +199,7 @@ def test_after_the_password_a_half_login_reaches_nothing_but_the_second_step(app
     assert "Two-factor authentication" in client.get("/login/mfa").get_data(as_text=True)
     response = second_step_with(client, totp.now())
     assert response.status_code == 302 and response.headers["Location"] == "/servers"
+    assert client.get_cookie(COOKIE).value.startswith("s.")  # a new server-side session, minted now
     assert client.get("/api/v1/session").get_json()["user"]["email"] == USER_EMAIL
     with app.app_context():
         event = db.session.execute(db.select(AuditEvent).filter_by(action="login").order_by(
@@ -307,10 +314,15 @@ def test_another_half_login_cannot_confirm_an_enrolment_it_did_not_show(tmp_path
     page = first.get("/login/mfa/enrol").get_data(as_text=True)
     secret, csrf = SECRET_ON_PAGE.search(page).group(1), CSRF_INPUT.search(page).group(1)
     password_step(second)
-    second.get("/login/mfa/enrol")  # a new secret replaces the first one
     replaced = first.post("/login/mfa/enrol", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf})
-    assert replaced.status_code == 409 and "restarted elsewhere" in replaced.get_data(as_text=True)
+    assert replaced.status_code == 409 and "restarted in another browser" in replaced.get_data(as_text=True)
     assert first.get("/api/v1/session").status_code == 401 and not in_app(app, lambda u, _: mfa.is_enabled(u))
+    assert first.get("/login/mfa/enrol").status_code == 409  # no QR code: a button starts again (a POST)
+    assert first.post("/login/mfa/enrol/restart", data={"csrf_token": csrf}).status_code == 302
+    secret = SECRET_ON_PAGE.search(first.get("/login/mfa/enrol").get_data(as_text=True)).group(1)
+    assert first.post("/login/mfa/enrol", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf}
+                      ).status_code == 200
+    assert first.get("/api/v1/session").status_code == 200
 
 
 # --- The Account page and the administrator's reset -------------------------------------------------------------

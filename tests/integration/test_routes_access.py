@@ -37,7 +37,7 @@ from tests.plugins.app_fixtures import (
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
 # The second login step: reached between the password and the code, by a half-login that is no login (test below).
 SECOND_STEP = frozenset({"mfa.step_form", "mfa.step_verify", "mfa.enrol_form", "mfa.enrol_confirm",
-                         "mfa.step_cancel"})
+                         "mfa.enrol_restart", "mfa.step_cancel"})
 ADMIN_BLUEPRINT = "users."
 ADMIN_ENDPOINTS = frozenset({"mfa.admin_reset"})  # administrators' routes outside the users blueprint
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
