@@ -225,29 +225,28 @@ def recovery_codes_left(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one())
 
 
-def check_code(user: User, vault: Vault, code: str, *, now: float | None = None,
-               allow_recovery: bool = True) -> str:
-    """Accept a TOTP code or (allow_recovery) a recovery code; returns "totp" or "recovery_code"."""
+def check_code(user: User, vault: Vault, code: str, *, now: float | None = None) -> str:
+    """Accept a TOTP code or a recovery code; returns "totp" or "recovery_code"."""
     if not is_enabled(user):
         raise MfaNotEnabled("Two-factor authentication is off for this account.")
     typed = normalize_code(code)
     if TOTP_CODE.match(typed):
         if _accept_totp(user, vault, typed, now):
             return "totp"
-    elif allow_recovery and typed and _use_recovery_code(user, vault, typed):
+    elif typed and _use_recovery_code(user, vault, typed):
         return "recovery_code"
     raise MfaCodeInvalid("That code is not right, or it was used already.",
                          hint="Enter the current code of your authenticator app, or an unused recovery code.")
 
 
 def check_code_counted(user: User, vault: Vault, code: str, *, source: str, policy: LockoutPolicy,
-                       now: float | None = None, allow_recovery: bool = True) -> str:
+                       now: float | None = None) -> str:
     """check_code, each try counted in the password lockout first (auth/lockout.py): N tries check N codes."""
     reservation = lockout.reserve_attempt(user.email, source, policy)
     if not reservation.is_allowed:
         assert reservation.locked_until is not None
         raise locked_error(reservation.locked_until)
-    method = check_code(user, vault, code, now=now, allow_recovery=allow_recovery)
+    method = check_code(user, vault, code, now=now)
     lockout.record_success(user.email, source, policy)
     return method
 

@@ -332,7 +332,7 @@ def account_post(client: ApiClient, path: str, code: str = "") -> Any:
 
 
 def test_account_page_enrols_regenerates_and_disables_with_a_code(app: Flask) -> None:
-    client = api_client(app, USER_EMAIL, USER_PASSWORD)
+    client, elsewhere = api_client(app, USER_EMAIL, USER_PASSWORD), api_client(app, USER_EMAIL, USER_PASSWORD)
     assert 'data-enabled="false"' in client.get("/account").get_data(as_text=True)
     assert client.client.post("/account/mfa/enrol").status_code == 400  # CSRF
     assert account_post(client, "/account/mfa/enrol").status_code == 302
@@ -341,6 +341,8 @@ def test_account_page_enrols_regenerates_and_disables_with_a_code(app: Flask) ->
     assert account_post(client, "/account/mfa/confirm", "000000").status_code == 400
     done = account_post(client, "/account/mfa/confirm", totp.at(time.time() - 30))
     first_codes = CODES_ON_PAGE.search(done.get_data(as_text=True)).group(1).split()
+    assert elsewhere.get("/api/v1/session").status_code == 401  # a login with the password alone ended
+    assert client.get("/api/v1/session").status_code == 200
     page = client.get("/account").get_data(as_text=True)
     assert 'data-enabled="true"' in page and "10 unused" in page and first_codes[0] not in page  # shown once
     assert account_post(client, "/account/mfa/recovery-codes", "000000").status_code == 400
@@ -393,3 +395,21 @@ def test_only_user_managers_may_reset(app: Flask) -> None:
     assert user.post(f"/api/v1/users/{admin_id}/mfa/reset").status_code == 403
     assert in_app(app, lambda u, _: mfa.is_enabled(u), ADMIN_EMAIL)
     assert app.test_client().post(f"/api/v1/users/{admin_id}/mfa/reset").status_code in (400, 401)
+
+
+# --- complete_login: the gate every source goes through ------------------------------------------------------
+
+def test_a_source_that_checked_a_second_factor_itself_logs_in_at_once(app: Flask) -> None:
+    """An OpenID provider trusted for MFA passes is_mfa_done=True; any other source stops at the second step."""
+    from flask_login import current_user
+
+    from pgadmin_lite.auth.login_flow import complete_login
+
+    enrol(app)
+    with app.test_request_context("/login", method="POST"):
+        user = db.session.execute(db.select(User).filter_by(email=USER_EMAIL)).scalar_one()
+        with pytest.raises(second_step.SecondFactorRequired):
+            complete_login(user, method="ldap")
+        assert not current_user.is_authenticated
+        complete_login(user, method="oidc:test", is_mfa_done=True)
+        assert current_user.is_authenticated and current_user.email == USER_EMAIL
