@@ -16,8 +16,8 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import pyotp
 from sqlalchemy import delete, func, select, update
 
 from pgadmin_lite.auth import lockout
@@ -71,6 +71,13 @@ class Enrolment:
                                                               title="TOTP enrolment QR code"))
 
 
+def _totp(secret: str) -> Any:
+    """pyotp's TOTP for a secret; pyotp loads with the first login that needs it, not at start-up."""
+    import pyotp
+
+    return pyotp.TOTP(secret)
+
+
 def check_required_for(value: object) -> tuple[str, ...]:
     """Validate MFA_REQUIRED_FOR at start-up: a list of built-in role names."""
     if not isinstance(value, list | tuple) or any(name not in BUILTIN_ROLES for name in value):
@@ -115,13 +122,15 @@ def _open(vault: Vault, user: User, envelope: str) -> tuple[str, int]:
 
 
 def _enrolment(user: User, secret: str) -> Enrolment:
-    return Enrolment(secret, pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER))
+    return Enrolment(secret, _totp(secret).provisioning_uri(name=user.email, issuer_name=ISSUER))
 
 
 def start_enrolment(user: User, vault: Vault) -> Enrolment:
     """A new secret, stored sealed but not yet enabled (a code confirms it); replaces an unconfirmed one."""
     if is_enabled(user):
         raise Conflict("Two-factor authentication is already on.", hint="Turn it off first to enrol a new device.")
+    import pyotp
+
     secret = pyotp.random_base32()
     user.totp_secret_enc = _seal(vault, user, secret, -1)
     db.session.commit()
@@ -143,7 +152,7 @@ def cancel_enrolment(user: User) -> None:
 
 def _matching_step(secret: str, code: str, now: float) -> int | None:
     """The time step whose code this is, within VALID_WINDOW steps of now (pyotp's check, one step at a time)."""
-    totp = pyotp.TOTP(secret)
+    totp = _totp(secret)
     if not TOTP_CODE.match(code):
         return None
     for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
