@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.lockout import LockoutPolicy
-from pgadmin_lite.auth.service import locked_error
+from pgadmin_lite.auth.service import locked_error, second_factor_key
 from pgadmin_lite.errors import AppError, ConfigError, Conflict
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
@@ -250,13 +250,19 @@ def check_code(user: User, vault: Vault, code: str, *, now: float | None = None)
 
 def check_code_counted(user: User, vault: Vault, code: str, *, source: str, policy: LockoutPolicy,
                        now: float | None = None) -> str:
-    """check_code, each try counted in the password lockout first (auth/lockout.py): N tries check N codes."""
-    reservation = lockout.reserve_attempt(user.email, source, policy)
-    if not reservation.is_allowed:
-        assert reservation.locked_until is not None
-        raise locked_error(reservation.locked_until)
+    """check_code, each try counted first (auth/lockout.py) in the email's password rows and in its own TOTP rows.
+
+    The password rows make a run of wrong codes lock the password form too; the TOTP rows are reset by a right
+    code only, so entering the password again (which resets the password rows) never buys fresh guesses.
+    """
+    keys = (user.email, second_factor_key(user.email))
+    reservations = [lockout.reserve_attempt(key, source, policy) for key in keys]
+    ends = [r.locked_until for r in reservations if not r.is_allowed and r.locked_until is not None]
+    if ends:
+        raise locked_error(max(ends))
     method = check_code(user, vault, code, now=now)
-    lockout.record_success(user.email, source, policy)
+    for key in keys:
+        lockout.record_success(key, source, policy)
     return method
 
 
