@@ -255,6 +255,8 @@ def check_code_counted(user: User, vault: Vault, code: str, *, source: str, poli
     The password rows make a run of wrong codes lock the password form too; the TOTP rows are reset by a right
     code only, so entering the password again (which resets the password rows) never buys fresh guesses.
     """
+    if not is_enabled(user):  # nothing to guess: no try is counted
+        raise MfaNotEnabled("Two-factor authentication is off for this account.")
     keys = (user.email, second_factor_key(user.email))
     reservations = [lockout.reserve_attempt(key, source, policy) for key in keys]
     ends = [r.locked_until for r in reservations if not r.is_allowed and r.locked_until is not None]

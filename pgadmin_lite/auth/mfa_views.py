@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite.audit.log import record
-from pgadmin_lite.auth import lockout, mfa, second_step
-from pgadmin_lite.auth.identity import current_login_id
+from pgadmin_lite.auth import lockout, mfa, mfa_api, second_step
 from pgadmin_lite.auth.login_flow import complete_login
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.connections import close_other_login_connections
 from pgadmin_lite.errors import AppError, LoginLocked
 from pgadmin_lite.models import User
 from pgadmin_lite.servers.vault import app_vault
@@ -33,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(second_step.SecondFactorRequired, _to_second_step)
     app.add_template_global(account_state, "mfa_account_state")
     app.register_blueprint(bp)
+    mfa_api.init_app(app)
 
 
 def _to_second_step(_: second_step.SecondFactorRequired) -> ResponseReturnValue:
@@ -195,17 +194,9 @@ def account_confirm() -> ResponseReturnValue:
     except AppError as exc:
         return _account(error=exc.message, status=exc.status)
     record("mfa.enrol", target=f"user:{user.id}", details={"at_login": False})
-    _end_other_logins(user)
+    mfa_api.end_other_logins(user)
     flash("Two-factor authentication is on. Your other logins ended: they had not given a code.")
     return _account(codes=codes)
-
-
-def _end_other_logins(user: User) -> None:
-    """The user's other sessions were opened with the password alone: they end, their query tools with them."""
-    app = current_app._get_current_object()
-    app.extensions["session_store"].delete_other_sessions(user.id, getattr(session, "token", None))
-    close_other_login_connections(app, user.id, current_login_id(), "Two-factor authentication was turned on "
-                                  "in another login, which ended this one; any open transaction was rolled back.")
 
 
 @bp.post("/account/mfa/disable")

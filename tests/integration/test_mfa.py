@@ -417,3 +417,35 @@ def test_a_source_that_checked_a_second_factor_itself_logs_in_at_once(app: Flask
         assert not current_user.is_authenticated
         complete_login(user, method="oidc:test", is_mfa_done=True)
         assert current_user.is_authenticated and current_user.email == USER_EMAIL
+
+
+# --- The JSON API of one's own two-factor authentication ------------------------------------------------------
+
+def test_the_api_enrols_renews_codes_and_turns_off_with_codes(app: Flask) -> None:
+    client = api_client(app, USER_EMAIL, USER_PASSWORD)
+    assert client.get("/api/v1/account/mfa").get_json() == {"enabled": False, "required": False,
+                                                             "recovery_codes_left": 0, "enrolment": None}
+    assert client.client.post("/api/v1/account/mfa/enrolment").status_code == 400  # no CSRF token
+    started = client.post("/api/v1/account/mfa/enrolment")
+    assert started.status_code == 201 and started.get_json()["qr_svg"].startswith("<svg")
+    totp = pyotp.TOTP(started.get_json()["secret"])
+    assert client.get("/api/v1/account/mfa").get_json()["enrolment"]["secret"] == totp.secret
+    assert client.post("/api/v1/account/mfa/confirm", json={"code": 123456}).status_code == 400
+    wrong = client.post("/api/v1/account/mfa/confirm", json={"code": "000000"})
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["code"] == "mfa_code_invalid"
+    codes = client.post("/api/v1/account/mfa/confirm", json={"code": totp.at(time.time() - 30)}).get_json()
+    assert len(codes["recovery_codes"]) == 10
+    assert client.post("/api/v1/account/mfa/enrolment").status_code == 409  # on already
+    renewed = client.post("/api/v1/account/mfa/recovery-codes", json={"code": codes["recovery_codes"][0]})
+    assert renewed.status_code == 200 and check(app, codes["recovery_codes"][1]) is None
+    assert client.post("/api/v1/account/mfa/disable", json={"code": "000000"}).status_code == 400
+    off = client.post("/api/v1/account/mfa/disable", json={"code": totp.now()})
+    assert off.status_code == 200 and off.get_json()["enabled"] is False
+    assert client.post("/api/v1/account/mfa/disable", json={"code": totp.now()}).status_code == 409
+
+
+def test_codes_sent_while_it_is_off_are_not_counted(app: Flask) -> None:
+    client = api_client(app, USER_EMAIL, USER_PASSWORD)
+    for _ in range(MAX_ATTEMPTS + 1):
+        assert client.post("/api/v1/account/mfa/recovery-codes", json={"code": "000000"}).status_code == 409
+    assert password_step(app.test_client()).status_code == 302  # not locked out
