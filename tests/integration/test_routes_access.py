@@ -1,7 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users blueprint ("users.*").
+issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*",
+"audit.*").
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
 # The second login step: reached between the password and the code, by a half-login that is no login (test below).
 SECOND_STEP = frozenset({"mfa.step_form", "mfa.step_verify", "mfa.enrol_form", "mfa.enrol_confirm",
                          "mfa.enrol_restart", "mfa.step_cancel"})
-ADMIN_BLUEPRINT = "users."
-ADMIN_ENDPOINTS = frozenset({"mfa.admin_reset"})  # administrators' routes outside the users blueprint
+ADMIN_BLUEPRINTS = ("users.", "audit.")
+ADMIN_ENDPOINTS = frozenset({"mfa.admin_reset"})  # administrators' routes outside those blueprints
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -68,7 +69,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINT) or self.endpoint in ADMIN_ENDPOINTS
+        return self.endpoint.startswith(ADMIN_BLUEPRINTS) or self.endpoint in ADMIN_ENDPOINTS
 
     @property
     def changes_state(self) -> bool:
