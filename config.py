@@ -94,6 +94,10 @@ PROXY_AUTH_AUTO_CREATE = False
 PROXY_AUTH_EMAIL_DOMAIN = ""
 
 # --- Two-factor authentication --------------------------------------------------------------
+# Built-in roles whose users must use TOTP ("Administrator", "User"); custom roles have their own switch.
+MFA_REQUIRED_FOR = []
+# Seconds between the password step and the second factor (or the forced enrolment) before logging in again.
+MFA_LOGIN_TIMEOUT = 300
 
 # --- Audit log ------------------------------------------------------------------------------
 # Days audit events are kept (0: for ever); older ones are purged once a day.
