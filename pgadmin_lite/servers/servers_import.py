@@ -16,6 +16,7 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
+from pgadmin_lite.servers import access
 from pgadmin_lite.servers.secrets import write_secrets
 from pgadmin_lite.servers.servers_json import FileRef, ParsedEntry, ParsedServers, invalid_file
 from pgadmin_lite.servers.service import user_credential
@@ -178,10 +179,10 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
         db.session.flush()  # ids bind the secrets to their rows
         for planned in plans:
             _keep_credentials(planned, owner)
-        for server_id, _name, why in lost:
-            if why == "unshared":
-                db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server_id,
-                                                                     ServerCredential.user_id != owner.id))
+        unshared = [server_id for server_id, _name, why in lost if why == "unshared"]
+        if unshared:
+            db.session.flush()
+            access.forget_lost_credentials(server_ids=unshared)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -190,7 +191,11 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
         if planned.is_made_read_only and planned.server is not None:
             server_made_read_only.send(planned.server.id)
     for server_id, name, why in lost:
-        server_access_lost.send(server_id, keep_user=owner.id if why == "unshared" else None, reason=(
-            f"The server {name!r} was {'deleted' if why == 'deleted' else 'no longer shared'} by an import of "
-            "servers.json, which closed this query tool; any open transaction was rolled back."))
+        if why == "unshared":
+            access.announce(why=f"the server {name!r} is no longer shared with everyone after an import of "
+                            "servers.json", server_ids=[server_id])
+        else:
+            server_access_lost.send(server_id, keep_user=None, reason=(
+                f"The server {name!r} was deleted by an import of servers.json, which closed this query tool; "
+                "any open transaction was rolled back."))
     return plans

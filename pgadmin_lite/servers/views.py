@@ -11,7 +11,7 @@ from flask_login import current_user
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.servers import pg_services, service, targets
+from pgadmin_lite.servers import pg_services, service, sharing, targets
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers", __name__)
@@ -30,7 +30,9 @@ def _optional_body() -> dict[str, Any]:
 def list_servers() -> ResponseReturnValue:
     me = _me()
     credentials = service.credentials_of(me)
-    return jsonify([service.server_json(server, me, credentials) for server in service.list_servers(me)])
+    servers = service.list_servers(me)
+    shares = sharing.summaries(server for server in servers if server.user_id == me.id)
+    return jsonify([service.server_json(server, me, credentials, shares) for server in servers])
 
 
 @bp.get("/api/v1/servers/services")

@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from pgadmin_lite.users.group_views import bp as groups_bp
     from pgadmin_lite.users.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(groups_bp)

@@ -1,0 +1,50 @@
+"""Sharing a server with everyone, chosen users, roles and groups over HTTP (administrators who own it)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.audit.log import record
+from pgadmin_lite.auth.identity import Principal
+from pgadmin_lite.connections import short_lived_connections
+from pgadmin_lite.errors import PermissionDenied
+from pgadmin_lite.servers import service, sharing
+from pgadmin_lite.web.input import json_body
+
+bp = Blueprint("server_shares", __name__)
+
+
+def _me() -> Principal:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        raise PermissionDenied("Only administrators can share servers.")
+
+
+@bp.get("/api/v1/servers/share-targets")
+def share_targets() -> ResponseReturnValue:
+    """The users, roles and groups a server can be shared with."""
+    _require_admin()
+    return jsonify(sharing.targets_json())
+
+
+@bp.get("/api/v1/servers/<int:server_id>/shares")
+def get_shares(server_id: int) -> ResponseReturnValue:
+    """Who the server is shared with (its owner only: 404 if invisible, 403 if only shared with you)."""
+    return jsonify(sharing.shares_json(service.get_owned_server(_me(), server_id)))
+
+
+@bp.put("/api/v1/servers/<int:server_id>/shares")
+def put_shares(server_id: int) -> ResponseReturnValue:
+    """Replace who the server is shared with; whoever lost it loses their credentials and open tabs on it."""
+    me = _me()
+    server = service.get_owned_server(me, server_id)
+    details = sharing.replace_shares(server, me, json_body())
+    short_lived_connections(current_app).close_server(server.id)
+    record("server.share", target=f"server:{server.id}", details={"name": server.name, **details})
+    current_app.logger.info("Shares of server %s set by %s", server.id, me.email)
+    return jsonify(sharing.shares_json(server))

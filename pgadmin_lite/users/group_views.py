@@ -1,0 +1,69 @@
+"""Groups over HTTP (users.manage): local groups are made and changed here; LDAP/OIDC ones are listed, read-only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from pgadmin_lite.audit.log import record
+from pgadmin_lite.users import groups
+from pgadmin_lite.users.permissions import require_permission
+from pgadmin_lite.web.input import json_body
+
+bp = Blueprint("groups", __name__)
+
+
+@bp.before_request
+def require_manager() -> None:
+    require_permission("users.manage")
+
+
+def _one(group_id: int) -> dict[str, object]:
+    return groups.groups_json([groups.get_group(group_id)])[0]
+
+
+@bp.get("/api/v1/groups")
+def list_groups() -> ResponseReturnValue:
+    return jsonify(groups.groups_json(groups.list_groups()))
+
+
+@bp.post("/api/v1/groups")
+def create_group() -> ResponseReturnValue:
+    group = groups.create_group(json_body())
+    record("group.create", target=f"group:{group.id}",
+           details={"name": group.name, "user_ids": groups.member_ids([group.id])[group.id]})
+    current_app.logger.info("Group %s (%s) created by %s", group.id, group.name, current_user.email)
+    return jsonify(_one(group.id)), 201
+
+
+@bp.get("/api/v1/groups/<int:group_id>")
+def get_group(group_id: int) -> ResponseReturnValue:
+    return jsonify(_one(group_id))
+
+
+@bp.patch("/api/v1/groups/<int:group_id>")
+def rename_group(group_id: int) -> ResponseReturnValue:
+    group = groups.get_group(group_id)
+    old = groups.rename_group(group, json_body())
+    record("group.update", target=f"group:{group.id}", details={"name": {"from": old, "to": group.name}})
+    return jsonify(_one(group.id))
+
+
+@bp.put("/api/v1/groups/<int:group_id>/members")
+def set_members(group_id: int) -> ResponseReturnValue:
+    group = groups.get_group(group_id)
+    added, removed = groups.set_members(group, json_body())
+    record("group.members", target=f"group:{group.id}",
+           details={"name": group.name, "added": added, "removed": removed})
+    return jsonify(_one(group.id))
+
+
+@bp.delete("/api/v1/groups/<int:group_id>")
+def delete_group(group_id: int) -> ResponseReturnValue:
+    group = groups.get_group(group_id)
+    name, source = group.name, group.source
+    members = groups.delete_group(group)
+    record("group.delete", target=f"group:{group_id}", details={"name": name, "source": source, "user_ids": members})
+    current_app.logger.info("Group %s (%s) deleted by %s", group_id, name, current_user.email)
+    return "", 204
