@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from pgadmin_lite.servers import access_events, pg_services
     from pgadmin_lite.servers.json_views import QUERY, SCHEMAS
     from pgadmin_lite.servers.json_views import bp as json_bp
+    from pgadmin_lite.servers.share_views import SCHEMAS as SHARE_SCHEMAS
     from pgadmin_lite.servers.share_views import bp as shares_bp
     from pgadmin_lite.servers.views import bp
     from pgadmin_lite.web.openapi import register_schemas
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(shares_bp)
     access_events.connect()
     register_schemas(app, SCHEMAS, QUERY)
+    register_schemas(app, SHARE_SCHEMAS)
 
 
 def current_policy() -> ServerPolicy:

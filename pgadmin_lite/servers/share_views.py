@@ -14,6 +14,17 @@ from pgadmin_lite.servers import service, sharing
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("server_shares", __name__)
+_IDS = {"type": "array", "items": {"type": "integer"}}
+_SHARES_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "everyone": {"type": "boolean"}, "users": _IDS, "groups": _IDS,
+    "roles": {"type": "array", "items": {"type": ["string", "integer"],
+                                         "description": "User, Administrator, a custom role's name, or its id"}}}}
+_NAMED = {"type": "array", "items": {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}, "source": {"type": "string"}}}}
+_SHARES = {"type": "object", "properties": {"everyone": {"type": "boolean"}, "users": _NAMED, "roles": _NAMED,
+                                            "groups": _NAMED}}
+SCHEMAS = {"server_shares.get_shares": (None, _SHARES), "server_shares.put_shares": (_SHARES_BODY, _SHARES),
+           "server_shares.share_targets": (None, _SHARES)}
 
 
 def _me() -> Principal:

@@ -79,13 +79,14 @@ def _entries(body: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def _is_id(value: Any) -> bool:
+    """An integer (json_body already refused any wider than 64 bits)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _known(model: type[User] | type[Group], key: str, values: list[Any]) -> set[int]:
     bad = [value for value in values if not _is_id(value)]
     if bad:
-        raise BadRequest(f"{key} must list ids (integers); got {bad[0]!r}.", field=key)
+        raise BadRequest(f"{key} must list ids (integers); got {str(bad[0])[:40]!r}.", field=key)
     found = set(db.session.execute(db.select(model.id).where(model.id.in_(values))).scalars())
     missing = sorted(set(values) - found)
     if missing:
@@ -106,7 +107,8 @@ def _roles(values: list[Any]) -> set[int]:
         elif _is_id(value) and value in names:
             chosen.add(value)
         else:
-            raise BadRequest(f"No role {value!r}.", field="roles",
+            raise BadRequest(f"No role {str(value)[:80]!r}." if isinstance(value, str) else
+                             f"No role {str(value)[:40]}.", field="roles",
                              hint=f"Known roles: {', '.join(sorted(by_name))} (or their ids).")
     return chosen
 

@@ -12,6 +12,23 @@ from pgadmin_lite.users.permissions import require_permission
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("groups", __name__)
+_USER_IDS = {"type": "array", "items": {"type": "integer"}}
+_GROUP = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "source": {"type": "string"},
+    "is_local": {"type": "boolean"}, "created_at": {"type": ["string", "null"]},
+    "members": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"}, "display_name": {"type": ["string", "null"]}}}}}}
+SCHEMAS = {
+    "groups.list_groups": (None, {"type": "array", "items": _GROUP}),
+    "groups.create_group": ({"type": "object", "required": ["name"], "additionalProperties": False,
+                             "properties": {"name": {"type": "string", "maxLength": 255}, "user_ids": _USER_IDS}},
+                            _GROUP),
+    "groups.get_group": (None, _GROUP),
+    "groups.rename_group": ({"type": "object", "required": ["name"], "additionalProperties": False,
+                             "properties": {"name": {"type": "string", "maxLength": 255}}}, _GROUP),
+    "groups.set_members": ({"type": "object", "required": ["user_ids"], "additionalProperties": False,
+                            "properties": {"user_ids": _USER_IDS}}, _GROUP),
+}
 
 
 @bp.before_request

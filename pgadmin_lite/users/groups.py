@@ -64,7 +64,7 @@ def clean_user_ids(body: Mapping[str, Any]) -> set[int]:
         raise BadRequest(f"user_ids must be a list of at most {MAX_MEMBERS} user ids.", field="user_ids")
     bad = [item for item in value if not isinstance(item, int) or isinstance(item, bool)]
     if bad:
-        raise BadRequest(f"user_ids must list integers; got {bad[0]!r}.", field="user_ids")
+        raise BadRequest(f"user_ids must list integers (ids); got {str(bad[0])[:40]!r}.", field="user_ids")
     found = set(db.session.execute(db.select(User.id).where(User.id.in_(value))).scalars())
     missing = sorted(set(value) - found)
     if missing:

@@ -53,6 +53,7 @@ def test_create_list_rename_members_delete_each_audited(app: Flask, admin_client
     ({"name": "a\nb"}, 400, "control characters"),
     ({"name": "ok", "user_ids": [999999]}, 400, "No user with id 999999"),
     ({"name": "ok", "user_ids": [True]}, 400, "user_ids must list integers"),
+    ({"name": "ok", "user_ids": [2**70]}, 400, "outside the 64-bit integer range"),
     ({"name": "ok", "user_ids": "1"}, 400, "user_ids must be a list"),
     ({"name": "ok", "colour": "red"}, 400, "Unknown field(s): colour"),
     ({"name": "Taken"}, 409, "already exists"),

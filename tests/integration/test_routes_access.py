@@ -36,6 +36,7 @@ from tests.plugins.app_fixtures import (
 
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
 ADMIN_BLUEPRINT = "users."
+ADMIN_ENDPOINTS = ("groups.", "server_shares.share_targets")  # groups need users.manage; share targets: admins
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -64,7 +65,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINT)
+        return self.endpoint.startswith((ADMIN_BLUEPRINT, *ADMIN_ENDPOINTS))
 
     @property
     def changes_state(self) -> bool:

@@ -115,6 +115,8 @@ def test_get_names_every_share_and_put_replaces_the_whole_set(
     ({"roles": [424242]}, "No role 424242"),
     ({"users": ["1"]}, "users must list ids"),
     ({"users": [True]}, "users must list ids"),
+    ({"users": [2**70]}, "outside the 64-bit integer range"),
+    ({"groups": [-2**70]}, "outside the 64-bit integer range"),
     ({"users": 1}, "users must be a list"),
     ({"everyone": "yes"}, "everyone must be true or false"),
     ({"people": []}, "Unknown field(s): people"),
