@@ -23,8 +23,9 @@ _NAMED = {"type": "array", "items": {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}, "source": {"type": "string"}}}}
 _SHARES = {"type": "object", "properties": {"everyone": {"type": "boolean"}, "users": _NAMED, "roles": _NAMED,
                                             "groups": _NAMED}}
+_TARGETS = {"type": "object", "properties": {"users": _NAMED, "roles": _NAMED, "groups": _NAMED}}
 SCHEMAS = {"server_shares.get_shares": (None, _SHARES), "server_shares.put_shares": (_SHARES_BODY, _SHARES),
-           "server_shares.share_targets": (None, _SHARES)}
+           "server_shares.share_targets": (None, _TARGETS)}
 
 
 def _me() -> Principal:
