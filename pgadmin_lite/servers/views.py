@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
@@ -68,8 +69,13 @@ def get_server(server_id: int) -> ResponseReturnValue:
 def update_server(server_id: int) -> ResponseReturnValue:
     me = _me()
     body = json_body()
-    server = service.update_server(service.get_owned_server(me, server_id), me, body)
+    server = service.get_owned_server(me, server_id)
+    was_shared = server.is_shared
+    service.update_server(server, me, body)
     short_lived_connections(current_app).close_server(server.id)  # an address, a password or a share changed
+    if server.is_shared != was_shared:  # the everyone switch of the shares (PUT …/shares records the rest)
+        record("server.share", target=f"server:{server.id}",
+               details={"name": server.name, "everyone": {"from": was_shared, "to": server.is_shared}})
     current_app.logger.info("Server %s updated by %s (%s)", server.id, me.email, sorted(body))
     return jsonify(service.server_json(server, me))
 

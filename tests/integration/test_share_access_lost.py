@@ -16,7 +16,7 @@ from flask import Flask
 
 from pgadmin_lite.auth.provisioning import ExternalIdentity, provision
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import GroupMember, ServerShare, User
+from pgadmin_lite.models import AuditEvent, GroupMember, ServerShare, User
 from tests.plugins.app_fixtures import ApiClient
 from tests.plugins.postgres_fixture import PgServer
 from tests.plugins.query_tool_helpers import QueryTool, open_tool
@@ -151,7 +151,7 @@ def test_a_changed_role_ends_the_tab(
 
 
 def test_everyone_sharing_turned_off_spares_those_shared_by_name(
-        admin_client: ApiClient, admin_server: int, make_member: Callable[..., Member],
+        app: Flask, admin_client: ApiClient, admin_server: int, make_member: Callable[..., Member],
         tab_with_credentials: Callable[[Member, int], QueryTool], has_credentials: Callable[[int, int], bool]) -> None:
     named, anyone = make_member(), make_member()
     put_shares(admin_client, admin_server, everyone=True, users=[named.id])
@@ -162,6 +162,10 @@ def test_everyone_sharing_turned_off_spares_those_shared_by_name(
     assert not has_credentials(anyone.id, admin_server)
     assert_kept(kept, named)
     assert has_credentials(named.id, admin_server)
+    with app.app_context():
+        event = db.session.execute(db.select(AuditEvent).filter_by(target=f"server:{admin_server}")
+                                   .order_by(AuditEvent.id.desc())).scalars().first()
+        assert (event.action, event.details["everyone"]) == ("server.share", {"from": True, "to": False})
 
 
 def test_a_share_removed_by_another_process_is_found_by_the_recheck(
