@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.identity import Identity, remember_identity
+from pgadmin_lite.auth.proxy_auth import sign_in_from_proxy
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
 from pgadmin_lite.auth.views import bp
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.login_view = "auth.login_form"
+    app.before_request(sign_in_from_proxy)  # before the login check: a proxy user is logged in by then
     app.before_request(require_login)
     app.register_blueprint(bp)
     store.purge_expired()
