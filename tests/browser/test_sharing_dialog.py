@@ -84,7 +84,7 @@ def test_share_with_a_group_from_the_dialog(live_server: LiveServer, pg_server: 
     choice = form.locator("#sharing-groups label", has_text=group)
     assert not choice.locator("input").is_checked()
     choice.locator("input").check()
-    assert "1 groups" in form.locator("#sharing-summary").inner_text()
+    assert form.locator("#sharing-summary").inner_text() == "Shared with 1 group."
     page.click("#server-save")
     page.locator(".server-row", has_text=name).locator(".badge.shared").wait_for()
     shares = admin.get(f"{base}/api/v1/servers/{server_id}/shares", timeout=10).json()

@@ -51,7 +51,8 @@ function picked() {
 
 function summarize() {
   const data = picked();
-  const parts = KINDS.filter((kind) => data[kind].length).map((kind) => `${data[kind].length} ${kind}`);
+  const parts = KINDS.filter((kind) => data[kind].length)
+    .map((kind) => `${data[kind].length} ${data[kind].length === 1 ? kind.slice(0, -1) : kind}`);
   section.querySelector("#sharing-summary").textContent = data.everyone ? "Shared with every user."
     : parts.length ? `Shared with ${parts.join(", ")}.` : "Not shared.";
 }
