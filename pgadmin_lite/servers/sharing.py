@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from pgadmin_lite.auth.identity import Principal
-from pgadmin_lite.errors import BadRequest, PermissionDenied
+from pgadmin_lite.errors import BadRequest, Conflict, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Group, Role, Server, ServerShare, User
 from pgadmin_lite.servers import access
@@ -145,6 +147,9 @@ def replace_shares(server: Server, user: Principal, body: Mapping[str, Any]) -> 
         db.session.flush()
         lost = access.forget_lost_credentials(server_ids=[server.id])
         db.session.commit()
+    except IntegrityError:  # another request replaced them at the same moment
+        db.session.rollback()
+        raise Conflict(f"The shares of {server.name!r} changed at the same moment; send it again.") from None
     except Exception:
         db.session.rollback()
         raise

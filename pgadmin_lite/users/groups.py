@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Group, GroupMember, User
@@ -96,9 +98,13 @@ def create_group(body: Mapping[str, Any]) -> Group:
     _check_unique(name)
     group = Group(name=name, source=LOCAL)
     db.session.add(group)
-    db.session.flush()
-    db.session.add_all(GroupMember(group_id=group.id, user_id=user_id) for user_id in sorted(users))
-    db.session.commit()
+    try:
+        db.session.flush()
+        db.session.add_all(GroupMember(group_id=group.id, user_id=user_id) for user_id in sorted(users))
+        db.session.commit()
+    except IntegrityError:  # made at the same moment by another request
+        db.session.rollback()
+        raise Conflict(f"A local group named {name!r} already exists.") from None
     return group
 
 
@@ -111,7 +117,11 @@ def rename_group(group: Group, body: Mapping[str, Any]) -> str:
     _check_local(group, "be renamed")
     _check_unique(name, group.id)
     old, group.name = group.name, name
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"A local group named {name!r} already exists.") from None
     return old
 
 
