@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from pgadmin_lite.errors import BadRequest, Conflict, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Group, GroupMember, User
-from pgadmin_lite.servers.access import end_lost_access
+from pgadmin_lite.servers import access
 
 LOCAL = "local"
 MAX_NAME = 255
@@ -138,10 +138,19 @@ def set_members(group: Group, body: Mapping[str, Any]) -> tuple[list[int], list[
         db.session.execute(db.delete(GroupMember).where(GroupMember.group_id == group.id,
                                                         GroupMember.user_id.in_(removed)))
     db.session.add_all(GroupMember(group_id=group.id, user_id=user_id) for user_id in added)
-    db.session.commit()
-    if removed:
-        end_lost_access(why=f"you were removed from the group {group.name!r}", user_ids=removed)
+    _commit_losing(removed, f"you were removed from the group {group.name!r}")
     return added, removed
+
+
+def _commit_losing(user_ids: list[int], why: str) -> None:
+    """Commit a change that may take servers from these users, with their credentials for them (one transaction);
+    then end their tabs on those servers."""
+    if user_ids:
+        db.session.flush()
+        access.forget_lost_credentials(user_ids=user_ids)
+    db.session.commit()
+    if user_ids:
+        access.announce(why=why, user_ids=user_ids)
 
 
 def delete_group(group: Group) -> list[int]:
@@ -150,7 +159,5 @@ def delete_group(group: Group) -> list[int]:
     name = group.name
     db.session.execute(db.delete(GroupMember).where(GroupMember.group_id == group.id))
     db.session.delete(group)
-    db.session.commit()
-    if members:
-        end_lost_access(why=f"the group {name!r} was deleted", user_ids=members)
+    _commit_losing(members, f"the group {name!r} was deleted")
     return members
