@@ -14,7 +14,10 @@ let server = null;
 const EMPTY = { everyone: false, users: [], roles: [], groups: [] };
 
 function labelOf(kind, item) {
-  if (kind === "users") return item.display_name ? `${item.display_name} <${item.email}>` : item.email;
+  if (kind === "users") {
+    const who = item.display_name ? `${item.display_name} <${item.email}>` : item.email;
+    return item.is_active === false ? `${who} (inactive)` : who;
+  }
   if (kind === "groups") return item.source === "local" ? item.name : `${item.name} (${item.source})`;
   return item.name;
 }
