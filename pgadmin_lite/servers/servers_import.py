@@ -15,7 +15,7 @@ from typing import Any
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import Server, ServerCredential
+from pgadmin_lite.models import Server, ServerCredential, ServerShare
 from pgadmin_lite.servers import access
 from pgadmin_lite.servers.secrets import write_secrets
 from pgadmin_lite.servers.servers_json import FileRef, ParsedEntry, ParsedServers, invalid_file
@@ -30,7 +30,7 @@ PEM_MARKS = {"tls": "-----BEGIN ", "secret:sslcert": "-----BEGIN CERTIFICATE----
 class Mode(enum.Enum):
     ADD = "add"  # every entry is a new server (pgAdmin's load-servers)
     MERGE = "merge"  # an entry with the group and name of one of the owner's servers replaces it
-    REPLACE_ALL = "replace_all"  # the owner's own non-shared servers go first (load-servers --replace)
+    REPLACE_ALL = "replace_all"  # the owner's own servers shared with no one go first (load-servers --replace)
 
 
 @dataclass
@@ -166,8 +166,9 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
     lost: list[tuple[int, str, str]] = []
     try:
         if mode is Mode.REPLACE_ALL:
-            doomed = list(db.session.execute(db.select(Server).where(
-                Server.user_id == owner.id, Server.is_shared.is_(False))).scalars())
+            doomed = list(db.session.execute(db.select(Server).where(  # shared with anyone: kept for them
+                Server.user_id == owner.id, Server.is_shared.is_(False),
+                Server.id.not_in(db.select(ServerShare.server_id)))).scalars())
             lost += [(server.id, server.name, "deleted") for server in doomed]
             db.session.execute(db.delete(ServerCredential).where(
                 ServerCredential.server_id.in_([server.id for server in doomed])))

@@ -192,3 +192,26 @@ def test_a_deleted_user_or_group_takes_its_shares_along(app: Flask, admin_client
     assert admin_client.delete(f"/api/v1/users/{member.id}").status_code == 204
     with app.app_context():
         assert db.session.execute(db.select(ServerShare).filter_by(server_id=admin_server)).first() is None
+
+
+def test_load_servers_replace_keeps_a_server_shared_with_a_group(app: Flask, admin_client: ApiClient,
+                                                                 admin_server: int, make_group: Callable[..., int],
+                                                                 tmp_path: Any) -> None:
+    """--replace deletes the owner's servers shared with no one; one shared with chosen people stays theirs."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pgadmin_lite.cli import cli
+
+    private = {"name": "private", "host": "h", "username": "u"}
+    assert admin_client.post("/api/v1/servers", json=private).status_code == 201
+    assert put_shares(admin_client, admin_server, groups=[make_group()]).status_code == 200
+    path = tmp_path / "servers.json"
+    path.write_text(json.dumps({"Servers": {"1": {"Name": "new", "Group": "Servers", "Host": "h2", "Port": 5432,
+                                                  "MaintenanceDB": "postgres", "Username": "u"}}}))
+    result = CliRunner().invoke(cli, ["load-servers", str(path), "--user", "admin@example.com", "--replace"],
+                                env={"PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]})
+    assert result.exit_code == 0, result.output
+    names = {s["id"]: s["name"] for s in admin_client.get("/api/v1/servers").get_json()}
+    assert admin_server in names and sorted(names.values()) == sorted([names[admin_server], "new"])
