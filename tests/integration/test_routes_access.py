@@ -1,7 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users blueprint ("users.*").
+issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*",
+"audit.*").
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from tests.plugins.app_fixtures import (
 )
 
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
-ADMIN_BLUEPRINT = "users."
-ADMIN_ENDPOINTS = ("groups.", "server_shares.share_targets")  # groups need users.manage; share targets: admins
+ADMIN_BLUEPRINTS = ("users.", "audit.", "groups.")
+ADMIN_ENDPOINTS = ("server_shares.share_targets",)  # share targets: administrators (who alone share)
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -65,7 +66,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith((ADMIN_BLUEPRINT, *ADMIN_ENDPOINTS))
+        return self.endpoint.startswith((*ADMIN_BLUEPRINTS, *ADMIN_ENDPOINTS))
 
     @property
     def changes_state(self) -> bool:

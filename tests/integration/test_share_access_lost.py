@@ -163,7 +163,8 @@ def test_everyone_sharing_turned_off_spares_those_shared_by_name(
     assert_kept(kept, named)
     assert has_credentials(named.id, admin_server)
     with app.app_context():
-        event = db.session.execute(db.select(AuditEvent).filter_by(target=f"server:{admin_server}")
+        event = db.session.execute(db.select(AuditEvent).filter_by(target=f"server:{admin_server}",
+                                                                   action="server.share")
                                    .order_by(AuditEvent.id.desc())).scalars().first()
         assert (event.action, event.details["everyone"]) == ("server.share", {"from": True, "to": False})
 
