@@ -14,6 +14,7 @@ from pgadmin_lite.servers import service, sharing
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("server_shares", __name__)
+SERVER_ID = "<int(max=2147483647):server_id>"  # servers.id is an Integer column: a wider id is a 404, never a 500
 _IDS = {"type": "array", "items": {"type": "integer"}}
 _SHARES_BODY = {"type": "object", "additionalProperties": False, "properties": {
     "everyone": {"type": "boolean"}, "users": _IDS, "groups": _IDS,
@@ -44,13 +45,13 @@ def share_targets() -> ResponseReturnValue:
     return jsonify(sharing.targets_json())
 
 
-@bp.get("/api/v1/servers/<int:server_id>/shares")
+@bp.get(f"/api/v1/servers/{SERVER_ID}/shares")
 def get_shares(server_id: int) -> ResponseReturnValue:
     """Who the server is shared with (its owner only: 404 if invisible, 403 if only shared with you)."""
     return jsonify(sharing.shares_json(service.get_owned_server(_me(), server_id)))
 
 
-@bp.put("/api/v1/servers/<int:server_id>/shares")
+@bp.put(f"/api/v1/servers/{SERVER_ID}/shares")
 def put_shares(server_id: int) -> ResponseReturnValue:
     """Replace who the server is shared with; whoever lost it loses their credentials and open tabs on it."""
     me = _me()

@@ -23,6 +23,7 @@ KINDS = ("users", "roles", "groups")
 KIND_OF = {"users": "user", "roles": "role", "groups": "group"}
 BUILTIN_ROLES = {USER: BUILTIN_USER_ROLE, ADMINISTRATOR: ADMINISTRATOR_ROLE}
 MAX_ENTRIES = 1000  # per list: a bound on one request's work
+MAX_ID = 2**31 - 1  # users.id and groups.id are Integer columns
 
 
 def _ids(server_ids: Iterable[int]) -> dict[int, dict[str, list[int]]]:
@@ -80,6 +81,11 @@ def _entries(body: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
+def storable(ids: list[int]) -> list[int]:
+    """The ids an Integer column can hold: asking PostgreSQL about a wider one is an error (a 500), not a miss."""
+    return [value for value in ids if 0 < value <= MAX_ID]
+
+
 def _is_id(value: Any) -> bool:
     """An integer (json_body already refused any wider than 64 bits)."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -89,7 +95,7 @@ def _known(model: type[User] | type[Group], key: str, values: list[Any]) -> set[
     bad = [value for value in values if not _is_id(value)]
     if bad:
         raise BadRequest(f"{key} must list ids (integers); got {str(bad[0])[:40]!r}.", field=key)
-    found = set(db.session.execute(db.select(model.id).where(model.id.in_(values))).scalars())
+    found = set(db.session.execute(db.select(model.id).where(model.id.in_(storable(values)))).scalars())
     missing = sorted(set(values) - found)
     if missing:
         noun = "user" if key == "users" else "group"

@@ -12,6 +12,7 @@ from pgadmin_lite.users.permissions import require_permission
 from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("groups", __name__)
+GROUP_ID = "<int(max=2147483647):group_id>"  # groups.id is an Integer column: a wider id is a 404, never a 500
 _USER_IDS = {"type": "array", "items": {"type": "integer"}}
 _GROUP = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "source": {"type": "string"},
@@ -54,12 +55,12 @@ def create_group() -> ResponseReturnValue:
     return jsonify(_one(group.id)), 201
 
 
-@bp.get("/api/v1/groups/<int:group_id>")
+@bp.get(f"/api/v1/groups/{GROUP_ID}")
 def get_group(group_id: int) -> ResponseReturnValue:
     return jsonify(_one(group_id))
 
 
-@bp.patch("/api/v1/groups/<int:group_id>")
+@bp.patch(f"/api/v1/groups/{GROUP_ID}")
 def rename_group(group_id: int) -> ResponseReturnValue:
     group = groups.get_group(group_id)
     old = groups.rename_group(group, json_body())
@@ -67,7 +68,7 @@ def rename_group(group_id: int) -> ResponseReturnValue:
     return jsonify(_one(group.id))
 
 
-@bp.put("/api/v1/groups/<int:group_id>/members")
+@bp.put(f"/api/v1/groups/{GROUP_ID}/members")
 def set_members(group_id: int) -> ResponseReturnValue:
     group = groups.get_group(group_id)
     added, removed = groups.set_members(group, json_body())
@@ -76,7 +77,7 @@ def set_members(group_id: int) -> ResponseReturnValue:
     return jsonify(_one(group.id))
 
 
-@bp.delete("/api/v1/groups/<int:group_id>")
+@bp.delete(f"/api/v1/groups/{GROUP_ID}")
 def delete_group(group_id: int) -> ResponseReturnValue:
     group = groups.get_group(group_id)
     name, source = group.name, group.source

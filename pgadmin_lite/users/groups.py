@@ -12,6 +12,7 @@ from pgadmin_lite.errors import BadRequest, Conflict, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Group, GroupMember, User
 from pgadmin_lite.servers import access
+from pgadmin_lite.servers.sharing import storable
 
 LOCAL = "local"
 MAX_NAME = 255
@@ -67,7 +68,7 @@ def clean_user_ids(body: Mapping[str, Any]) -> set[int]:
     bad = [item for item in value if not isinstance(item, int) or isinstance(item, bool)]
     if bad:
         raise BadRequest(f"user_ids must list integers (ids); got {str(bad[0])[:40]!r}.", field="user_ids")
-    found = set(db.session.execute(db.select(User.id).where(User.id.in_(value))).scalars())
+    found = set(db.session.execute(db.select(User.id).where(User.id.in_(storable(value)))).scalars())
     missing = sorted(set(value) - found)
     if missing:
         raise BadRequest(f"No user with id {missing[0]}.", field="user_ids")

@@ -215,3 +215,32 @@ def test_load_servers_replace_keeps_a_server_shared_with_a_group(app: Flask, adm
     assert result.exit_code == 0, result.output
     names = {s["id"]: s["name"] for s in admin_client.get("/api/v1/servers").get_json()}
     assert admin_server in names and sorted(names.values()) == sorted([names[admin_server], "new"])
+
+
+def test_on_a_postgresql_config_db(tmp_path: Any, pg_server: Any, pg_database: str) -> None:
+    """Groups, shares and losing them hold on a PostgreSQL config DB too (its FKs and types are strict)."""
+    from pgadmin_lite import create_app
+    from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, prepare_data_dir
+    from tests.plugins.app_fixtures import api_client as login_client
+
+    uri = f"postgresql://{pg_server.user}@{pg_server.host}:{pg_server.port}/{pg_database}"
+    app = create_app(prepare_data_dir(tmp_path / "data", {"CONFIG_DATABASE_URI": uri}))
+    admin, user = login_client(app, ADMIN_EMAIL, ADMIN_PASSWORD), login_client(app, USER_EMAIL, USER_PASSWORD)
+    user_id = user.get("/api/v1/session").get_json()["user"]["id"]
+    server_id = admin.post("/api/v1/servers", json={"name": "pg", "host": pg_server.host, "port": pg_server.port,
+                                                    "username": pg_server.user}).get_json()["id"]
+    group = admin.post("/api/v1/groups", json={"name": "DBAs", "user_ids": [user_id]}).get_json()["id"]
+    assert put_shares(admin, server_id, groups=[group], roles=["Administrator"]).status_code == 200
+    assert user.put(f"/api/v1/servers/{server_id}/credentials", json={"username": "me"}).status_code == 200
+    assert user.get(f"/api/v1/servers/{server_id}").status_code == 200
+    assert admin.put(f"/api/v1/groups/{group}/members", json={"user_ids": []}).status_code == 200
+    assert user.get(f"/api/v1/servers/{server_id}").status_code == 404
+    for wide in ({"users": [10**12]}, {"groups": [-(10**12)]}):
+        refused = put_shares(admin, server_id, **wide)
+        assert refused.status_code == 400 and "No " in refused.get_json()["error"]["message"]
+    for path in (f"/api/v1/groups/{2**40}", f"/api/v1/servers/{2**40}/shares"):  # ids wider than the columns
+        assert admin.get(path).status_code == 404
+    refused = admin.post("/api/v1/groups", json={"name": "wide", "user_ids": [2**40]})
+    assert refused.status_code == 400 and "No user with id" in refused.get_json()["error"]["message"]
+    assert admin.delete(f"/api/v1/groups/{group}").status_code == 204
+    assert admin.get(shares_url(server_id)).get_json()["roles"] == [{"id": -1, "name": "Administrator"}]
