@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     from pgadmin_lite.query_tool.api_schemas import QUERY, SCHEMAS
     from pgadmin_lite.query_tool.history_writer import HistoryWriter
     from pgadmin_lite.query_tool.views import bp
-    from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
+    from pgadmin_lite.servers.signals import server_access_lost, server_access_narrowed, server_made_read_only
     from pgadmin_lite.users.signals import user_updated
     from pgadmin_lite.web.openapi import register_schemas
 
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     # end, then the history of their last statements is stored before the process ends (the thread is a daemon).
     atexit.register(_close_then_flush, weakref.ref(manager), weakref.ref(writer))
     server_access_lost.connect(_close_server_tabs)  # connecting the same function again is a no-op
+    server_access_narrowed.connect(_close_lost_tabs)
     server_made_read_only.connect(_tighten_server_tabs)
     user_updated.connect(_close_tabs_of_a_role_without_the_tool)
     app.register_blueprint(bp)
@@ -56,6 +57,22 @@ def _close_tabs_of_a_role_without_the_tool(user: Any, **_: Any) -> None:
         connection_manager(current_app).close_user(user.id, "Your role no longer allows the query tool, which "
                                                             "closed this query tool; any open transaction was "
                                                             "rolled back.")
+
+
+def _close_lost_tabs(_: Any, *, reason: str, server_ids: frozenset[int] | None = None,
+                     user_ids: frozenset[int] | None = None, **__: Any) -> None:
+    """Tabs whose user may have lost their server (a share, group or role changed) end if the right is really gone."""
+    from pgadmin_lite.connections import connection_manager
+    from pgadmin_lite.errors import ServerAccessLost
+    from pgadmin_lite.servers.access import lost_pairs
+
+    manager = connection_manager(current_app)
+    sessions = [s for s in manager.sessions() if (server_ids is None or s.server_id in server_ids)
+                and (user_ids is None or s.user_id in user_ids)]
+    lost = lost_pairs((s.user_id, s.server_id) for s in sessions) if sessions else set()
+    for session in sessions:
+        if (session.user_id, session.server_id) in lost:
+            manager.close_session(session, reason, ServerAccessLost)
 
 
 def _tighten_server_tabs(server_id: int, **_: Any) -> None:

@@ -15,9 +15,11 @@ POLICY_KEY = "server_policy"
 def init_app(app: Flask) -> None:
     """Build the server policy at start-up, so a malformed SERVER_* setting (or PG_SERVICE_FILE) stops the app
     with one line."""
-    from pgadmin_lite.servers import pg_services
+    from pgadmin_lite.servers import access_events, pg_services
     from pgadmin_lite.servers.json_views import QUERY, SCHEMAS
     from pgadmin_lite.servers.json_views import bp as json_bp
+    from pgadmin_lite.servers.share_views import SCHEMAS as SHARE_SCHEMAS
+    from pgadmin_lite.servers.share_views import bp as shares_bp
     from pgadmin_lite.servers.views import bp
     from pgadmin_lite.web.openapi import register_schemas
 
@@ -25,7 +27,10 @@ def init_app(app: Flask) -> None:
     pg_services.read_services(app.config["PG_SERVICE_FILE"])  # an unreadable PG_SERVICE_FILE stops the start
     app.register_blueprint(bp)
     app.register_blueprint(json_bp)
+    app.register_blueprint(shares_bp)
+    access_events.connect()
     register_schemas(app, SCHEMAS, QUERY)
+    register_schemas(app, SHARE_SCHEMAS)
 
 
 def current_policy() -> ServerPolicy:

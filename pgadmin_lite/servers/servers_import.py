@@ -15,7 +15,8 @@ from typing import Any
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import AppError, ConfigError
 from pgadmin_lite.extensions import db
-from pgadmin_lite.models import Server, ServerCredential
+from pgadmin_lite.models import Server, ServerCredential, ServerShare
+from pgadmin_lite.servers import access
 from pgadmin_lite.servers.secrets import write_secrets
 from pgadmin_lite.servers.servers_json import FileRef, ParsedEntry, ParsedServers, invalid_file
 from pgadmin_lite.servers.service import user_credential
@@ -29,7 +30,7 @@ PEM_MARKS = {"tls": "-----BEGIN ", "secret:sslcert": "-----BEGIN CERTIFICATE----
 class Mode(enum.Enum):
     ADD = "add"  # every entry is a new server (pgAdmin's load-servers)
     MERGE = "merge"  # an entry with the group and name of one of the owner's servers replaces it
-    REPLACE_ALL = "replace_all"  # the owner's own non-shared servers go first (load-servers --replace)
+    REPLACE_ALL = "replace_all"  # the owner's own servers shared with no one go first (load-servers --replace)
 
 
 @dataclass
@@ -165,8 +166,9 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
     lost: list[tuple[int, str, str]] = []
     try:
         if mode is Mode.REPLACE_ALL:
-            doomed = list(db.session.execute(db.select(Server).where(
-                Server.user_id == owner.id, Server.is_shared.is_(False))).scalars())
+            doomed = list(db.session.execute(db.select(Server).where(  # shared with anyone: kept for them
+                Server.user_id == owner.id, Server.is_shared.is_(False),
+                Server.id.not_in(db.select(ServerShare.server_id)))).scalars())
             lost += [(server.id, server.name, "deleted") for server in doomed]
             db.session.execute(db.delete(ServerCredential).where(
                 ServerCredential.server_id.in_([server.id for server in doomed])))
@@ -178,10 +180,10 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
         db.session.flush()  # ids bind the secrets to their rows
         for planned in plans:
             _keep_credentials(planned, owner)
-        for server_id, _name, why in lost:
-            if why == "unshared":
-                db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server_id,
-                                                                     ServerCredential.user_id != owner.id))
+        unshared = [server_id for server_id, _name, why in lost if why == "unshared"]
+        if unshared:
+            db.session.flush()
+            access.forget_lost_credentials(server_ids=unshared)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -190,7 +192,11 @@ def apply_import(owner: Principal, plans: list[Planned], *, mode: Mode) -> list[
         if planned.is_made_read_only and planned.server is not None:
             server_made_read_only.send(planned.server.id)
     for server_id, name, why in lost:
-        server_access_lost.send(server_id, keep_user=owner.id if why == "unshared" else None, reason=(
-            f"The server {name!r} was {'deleted' if why == 'deleted' else 'no longer shared'} by an import of "
-            "servers.json, which closed this query tool; any open transaction was rolled back."))
+        if why == "unshared":
+            access.announce(why=f"the server {name!r} is no longer shared with everyone after an import of "
+                            "servers.json", server_ids=[server_id])
+        else:
+            server_access_lost.send(server_id, keep_user=None, reason=(
+                f"The server {name!r} was deleted by an import of servers.json, which closed this query tool; "
+                "any open transaction was rolled back."))
     return plans

@@ -16,7 +16,7 @@ from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.errors import BadRequest, NotFound, PermissionDenied
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Server, ServerCredential
-from pgadmin_lite.servers import current_policy, pg_services, shares
+from pgadmin_lite.servers import access, current_policy, pg_services, shares, sharing
 from pgadmin_lite.servers.fields import FIELDS, FILE_FIELDS, SSH_SECRET_FIELDS, clean_fields
 from pgadmin_lite.servers.policy import ServerPolicy
 from pgadmin_lite.servers.signals import server_access_lost, server_made_read_only
@@ -80,10 +80,16 @@ def credentials_of(user: Principal) -> dict[int, ServerCredential]:
     return {cred.server_id: cred for cred in rows}
 
 
-def server_json(server: Server, user: Principal, credentials: Mapping[int, ServerCredential] | None = None
-                ) -> dict[str, Any]:
-    """The API view of a server for one user: their username and saved-password flag, never a secret."""
+def server_json(server: Server, user: Principal, credentials: Mapping[int, ServerCredential] | None = None,
+                share_summaries: Mapping[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The API view of a server for one user: their username and saved-password flag, never a secret; for its
+    owner, who it is shared with (servers/sharing.py summaries, given for a list)."""
     cred = user_credential(server, user) if credentials is None else credentials.get(server.id)
+    is_owner = server.user_id == user.id
+    owned: dict[str, Any] = {}
+    if is_owner:
+        summary = share_summaries.get(server.id) if share_summaries is not None else None
+        owned["shares"] = summary or sharing.summaries([server])[server.id]
     return {"id": server.id, "name": server.name, "group": server.group_name, "host": server.host,
             "port": server.port, "maintenance_db": server.maintenance_db,
             "username": (cred.username if cred else None) or server.username, "sslmode": server.sslmode,
@@ -92,7 +98,7 @@ def server_json(server: Server, user: Principal, credentials: Mapping[int, Serve
             "colors": dict(server.colors or {}), "read_only": bool(server.read_only),
             "post_connection_sql": server.post_connection_sql, "query_defaults": dict(server.query_defaults or {}),
             "has_saved_password": bool(cred and cred.password_enc),
-            "is_shared": server.is_shared, "is_owner": server.user_id == user.id,
+            "is_shared": server.is_shared, "is_owner": is_owner, **owned,
             **_files().changes_json(server, user, cred), **ssh.tunnel_json(server, user)}
 
 
@@ -187,7 +193,7 @@ def create_server(owner: Principal, body: Mapping[str, Any], *, vault: Vault | N
 def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, vault: Vault | None = None,
                   policy: ServerPolicy | None = None) -> Server:
     """Apply a partial change by the owner; save_password false erases the saved password; un-sharing ends the
-    other users' credentials and query tools for it."""
+    credentials and query tools of the users it leaves without access (servers/access.py)."""
     if server.user_id != user.id:
         raise PermissionDenied(f"Server {server.name!r} is shared with you; only its owner can change it.")
     _check_known(body, WRITABLE)
@@ -211,27 +217,20 @@ def update_server(server: Server, user: Principal, body: Mapping[str, Any], *, v
         _store_password(server, user, save, password, vault)
         _files().apply_changes(server, user, files, vault)
         ssh.save_secrets(server, user, ssh_changes, vault)
-        if is_unshared:
-            _forget_others(server)
         if is_shared is not None:
             server.is_shared = is_shared
+        if is_unshared:
+            db.session.flush()
+            access.forget_lost_credentials(server_ids=[server.id])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     if is_unshared:
-        server_access_lost.send(server.id, keep_user=server.user_id, reason=(
-            f"The server {server.name!r} is no longer shared with you, which closed this query tool; "
-            "any open transaction was rolled back."))
+        access.announce(why=f"the server {server.name!r} is no longer shared with you", server_ids=[server.id])
     if is_made_read_only:
         server_made_read_only.send(server.id)
     return server
-
-
-def _forget_others(server: Server) -> None:
-    """When a server stops being shared, the other users' credentials for it go too."""
-    db.session.execute(db.delete(ServerCredential).where(ServerCredential.server_id == server.id,
-                                                         ServerCredential.user_id != server.user_id))
 
 
 def delete_server(server: Server, user: Principal) -> None:

@@ -12,7 +12,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.servers import pg_services, service, targets
+from pgadmin_lite.servers import pg_services, service, sharing, targets
 from pgadmin_lite.servers.fields import FILE_FIELDS, SSH_SECRET_FIELDS
 from pgadmin_lite.users.permissions import ANY_USER, blueprint_requires, checks_in_view, requires
 from pgadmin_lite.web.input import json_body
@@ -41,7 +41,9 @@ def _optional_body() -> dict[str, Any]:
 def list_servers() -> ResponseReturnValue:
     me = _me()
     credentials = service.credentials_of(me)
-    return jsonify([service.server_json(server, me, credentials) for server in service.list_servers(me)])
+    servers = service.list_servers(me)
+    shares = sharing.summaries(server for server in servers if server.user_id == me.id)
+    return jsonify([service.server_json(server, me, credentials, shares) for server in servers])
 
 
 @bp.get("/api/v1/servers/services")
@@ -87,9 +89,13 @@ def update_server(server_id: int) -> ResponseReturnValue:
     me = _me()
     body = json_body()
     server = service.get_owned_server(me, server_id)
+    was_shared = server.is_shared
     before = service.server_json(server, me)
     server = service.update_server(server, me, body)
     short_lived_connections(current_app).close_server(server.id)  # an address, a password or a share changed
+    if server.is_shared != was_shared:  # the everyone switch of the shares (PUT …/shares records the rest)
+        record("server.share", target=f"server:{server.id}",
+               details={"name": server.name, "everyone": {"from": was_shared, "to": server.is_shared}})
     current_app.logger.info("Server %s updated by %s (%s)", server.id, me.email, sorted(body))
     after = service.server_json(server, me)
     record("server.update", target=f"server:{server.id}",

@@ -10,7 +10,7 @@ from tests.plugins.live_server import LiveServer
 from tests.plugins.postgres_fixture import PgServer, free_port
 
 SECTIONS = ["General", "Connection", "Parameters", "Advanced", "Query tool", "SSH tunnel",
-            "TLS, service and password file"]  # the TLS section's module appends it after the template's
+            "TLS, service and password file", "Sharing"]  # TLS and Sharing: appended by their modules (admins: Sharing)
 
 
 def names(live_server: LiveServer) -> list[str]:

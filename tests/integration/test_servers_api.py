@@ -37,7 +37,7 @@ SERVER_KEYS = {"id", "name", "group", "host", "port", "maintenance_db", "usernam
                "query_modes", "has_saved_password", "is_shared", "is_owner", "comment", "role", "db_restriction",
                "colors", "read_only", "post_connection_sql", "query_defaults",
                "tls_files", "tls_client", "service", "passfile", "ssh_tunnel", "ssh_secrets",
-               "ssh_host_key_fingerprint"}
+               "ssh_host_key_fingerprint"}  # and "shares" for the owner
 
 
 def body_for(pg: PgServer, **extra: Any) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def other_client(app: Flask) -> ApiClient:
 
 def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) -> None:
     created = create(user_client, body_for(pg_server, connect_params={"connect_timeout": 5}))
-    assert set(created) == SERVER_KEYS
+    assert set(created) == SERVER_KEYS | {"shares"}
     assert created | {"id": 0} == {
         "id": 0, "name": "local", "group": "Servers", "host": pg_server.host, "port": pg_server.port,
         "maintenance_db": "postgres", "username": "postgres", "sslmode": "prefer",
@@ -74,7 +74,8 @@ def test_create_read_update_delete(user_client: ApiClient, pg_server: PgServer) 
         "is_owner": True, "comment": None, "role": None, "db_restriction": [], "colors": {}, "read_only": False,
         "post_connection_sql": None, "query_defaults": {},
         "tls_files": {}, "tls_client": [], "service": None, "passfile": None, "ssh_tunnel": {}, "ssh_secrets": [],
-        "ssh_host_key_fingerprint": None}
+        "ssh_host_key_fingerprint": None,
+        "shares": {"everyone": False, "users": [], "roles": [], "groups": []}}
     url = f"/api/v1/servers/{created['id']}"
     assert user_client.get("/api/v1/servers").get_json() == [created]
     assert user_client.get(url).get_json() == created
@@ -265,6 +266,7 @@ def test_shared_server_uses_each_users_own_credentials(admin_client: ApiClient, 
     assert admin_client.get(url).get_json()["username"] == owner_role.name
     assert admin_client.post(f"{url}/test").get_json()["username"] == owner_role.name
     assert user_client.delete(f"{url}/credentials").status_code == 204
+    shared.pop("shares")  # the owner's view only
     assert user_client.get(url).get_json() | {"id": 0} == {**shared, "id": 0, "is_owner": False,
                                                            "has_saved_password": False}
     assert user_client.post(f"{url}/test").get_json()["error"]["code"] == "password_required"

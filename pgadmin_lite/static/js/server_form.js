@@ -1,10 +1,11 @@
 // The add/edit server dialog: sections (General, Connection, Parameters, Advanced, Query tool, and those other
 // modules add), fields to the servers API body, a Test of the form as filled, the server's errors shown in place.
 import { api, h } from "./api.js";
-import { collectSections, fillSections } from "./server_form_sections.js";
+import { afterSaveSections, collectSections, fillSections } from "./server_form_sections.js";
 import "./server_form_options.js";
 import "./server_connect_files.js";
 import "./ssh_tunnel_form.js";
+import "./server_sharing_form.js";
 import { withSession } from "./session_guard.js";
 import { errorText, promptPassword, showError } from "./ui.js";
 
@@ -41,7 +42,6 @@ function fill(server) {
   form.password.placeholder = server?.has_saved_password ? "(saved — leave empty to keep)" : "";
   form.save_password.checked = Boolean(server?.has_saved_password);
   form.sslmode.value = server?.sslmode ?? "prefer";
-  if (form.is_shared) form.is_shared.checked = Boolean(server?.is_shared);
   fillSections(form, server);
 }
 
@@ -59,7 +59,6 @@ function body() {
   };
   collectSections(form, data, current);
   if (form.password.value) data.password = form.password.value;
-  if (form.is_shared) data.is_shared = form.is_shared.checked;
   return data;
 }
 
@@ -139,8 +138,9 @@ form.addEventListener("submit", async (event) => {
   try {
     showError(errorBox, null);
     const data = body();
-    if (current) await withSession(() => api("PATCH", `api/v1/servers/${current.id}`, data));
-    else await withSession(() => api("POST", "api/v1/servers", data));
+    if (current) current = await withSession(() => api("PATCH", `api/v1/servers/${current.id}`, data));
+    else current = await withSession(() => api("POST", "api/v1/servers", data));  // saved: a retry edits it
+    await afterSaveSections(current);
     dialog.close();
     await onSaved?.();
   } catch (err) {

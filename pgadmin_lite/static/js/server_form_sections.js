@@ -2,7 +2,8 @@
 // (null: a new one) and adds its fields to the API body, so a new section is a module and a template partial.
 const sections = [];
 
-/** section: { fill(form, server), collect(form, data, server) } — collect sets data's fields (and connect_params). */
+/** section: { fill(form, server), collect(form, data, server), afterSave?(saved) } — collect sets data's fields (and
+ * connect_params); afterSave saves what has an API of its own once the registration is saved (it may throw). */
 export function addSection(section) {
   sections.push(section);
 }
@@ -13,4 +14,8 @@ export function fillSections(form, server) {
 
 export function collectSections(form, data, server) {
   for (const section of sections) section.collect(form, data, server);
+}
+
+export async function afterSaveSections(saved) {
+  for (const section of sections) await section.afterSave?.(saved);
 }

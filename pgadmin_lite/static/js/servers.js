@@ -88,10 +88,24 @@ function openToolForm(server) {
   }, input, list, h("button", { type: "submit", class: "primary open-tool-button" }, "Open query tool"));
 }
 
+/** Shared with everyone, with chosen people (its owner sees the summary), or with you by an administrator. */
+function isShared(server) {
+  const shares = server.shares;
+  return server.is_shared || !server.is_owner || Boolean(shares && (shares.users.length || shares.roles.length
+    || shares.groups.length));
+}
+
+function shareTitle(server) {
+  if (!server.is_owner) return "Shared with you by an administrator";
+  if (server.is_shared) return "Shared with every user";
+  const { users, roles, groups } = server.shares;
+  return `Shared with ${users.length} user(s), ${roles.length} role(s) and ${groups.length} group(s)`;
+}
+
 function serverRows(server) {
   const resultBox = h("div", { class: "test-result", role: "status" });
   const badges = [
-    server.is_shared ? h("span", { class: "badge shared", title: "Shared by an administrator" }, "shared") : null,
+    isShared(server) ? h("span", { class: "badge shared", title: shareTitle(server) }, "shared") : null,
     server.has_saved_password ? h("span", { class: "badge muted", title: "Your password is saved, encrypted" }, "password saved") : null,
     server.ssh_tunnel?.host ? h("span", { class: "badge muted ssh-badge", title: `Through the SSH bastion ${server.ssh_tunnel.host}` }, "SSH") : null,
   ];
