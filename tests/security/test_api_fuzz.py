@@ -186,7 +186,7 @@ STATE_CHANGING = sorted((method.upper(), path) for path, ops in DOCUMENT["paths"
 @pytest.mark.parametrize("token", [None, "forged-token"], ids=["no-token", "forged-token"])
 def test_every_state_change_without_the_csrf_token_is_refused(caller: Caller, token: str | None) -> None:
     """Every documented non-GET operation, on the caller's real objects: 400 csrf_failed before the view runs."""
-    values = {"job_id": 1, "pid": 1, "key": "draft", "role_id": 1, **caller.ids}
+    values = {"job_id": 1, "pid": 1, "key": "draft", "role_id": 1, "group_id": 1, **caller.ids}
     headers = {"X-CSRFToken": token} if token else {}
     answers = {}
     for method, path in STATE_CHANGING:
