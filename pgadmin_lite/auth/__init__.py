@@ -6,8 +6,9 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.auth import lockout
+from pgadmin_lite.auth import lockout, sources
 from pgadmin_lite.auth.identity import Identity, remember_identity
+from pgadmin_lite.auth.ldap_views import bp as ldap_bp
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
 from pgadmin_lite.auth.views import bp
@@ -69,9 +70,11 @@ def init_app(app: Flask) -> None:
     app.extensions["session_store"] = store
     app.session_interface = ConsoleSessionInterface(store)
     lockout.init_app(app)
+    sources.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.login_view = "auth.login_form"
     app.before_request(require_login)
     app.register_blueprint(bp)
+    app.register_blueprint(ldap_bp)
     store.purge_expired()

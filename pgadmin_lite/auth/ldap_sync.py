@@ -1,0 +1,81 @@
+"""Check every LDAP user against the directory: gone or no longer matching LDAP_USER_FILTER -> deactivated here,
+their sessions and connections revoked at once; groups (and mapped roles) refreshed for the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ldap3 import BASE, Connection
+
+from pgadmin_lite.audit.log import record
+from pgadmin_lite.auth import ldap_source
+from pgadmin_lite.auth.ldap_source import DirectoryUnavailable, LdapSettings
+from pgadmin_lite.auth.revocation import revoke_user_access
+from pgadmin_lite.errors import ConfigError, LoginRefused
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import User
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+@dataclass
+class SyncReport:
+    """What one sync did, by email."""
+
+    checked: int = 0
+    deactivated: list[str] = field(default_factory=list)
+    refreshed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"checked": self.checked, "deactivated": self.deactivated, "refreshed": self.refreshed,
+                "problems": self.problems}
+
+
+def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
+    """One pass over the active LDAP users; DirectoryUnavailable (nothing changed) if the directory cannot be read."""
+    from pgadmin_lite.auth.provisioning import provision  # it imports users.service, which imports auth
+
+    if settings is None or not settings.bind_dn:
+        raise ConfigError("sync-ldap needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).")
+    report = SyncReport()
+    users = list(db.session.execute(db.select(User).filter_by(auth_source=ldap_source.SOURCE, active=True)
+                                    .order_by(User.id)).scalars())
+    service = ldap_source.service_connection(settings)
+    try:
+        # A service account that cannot read the search base would see nobody: refuse rather than deactivate all.
+        service.search(settings.search_base, "(objectClass=*)", search_scope=BASE, attributes=["1.1"])
+        if not [entry for entry in service.response or [] if entry.get("type") == "searchResEntry"]:
+            raise DirectoryUnavailable(f"The service account cannot read LDAP_SEARCH_BASE {settings.search_base!r}; "
+                                       "nobody was changed.")
+        for user in users:
+            report.checked += 1
+            entry = _entry_of(settings, service, user.external_id or "")
+            if entry is None:
+                user.active = False
+                db.session.commit()
+                revoke_user_access(app, user.id)
+                report.deactivated.append(user.email)
+                record("ldap.sync", target=f"user:{user.id}", details={"deactivated": user.email})
+                continue
+            try:
+                provision(ldap_source.identity_of(settings, service, entry), auto_create=False)
+                report.refreshed.append(user.email)
+            except LoginRefused as exc:
+                db.session.rollback()
+                report.problems.append(f"{user.email}: {exc.message}")
+    finally:
+        ldap_source.close(service)
+    record("ldap.sync", details=report.to_dict())
+    return report
+
+
+def _entry_of(settings: LdapSettings, service: Connection, dn: str) -> dict[str, Any] | None:
+    """The user's entry if it still exists and still matches the filter."""
+    found = ldap_source.read_entry_by_dn(settings, service, dn)
+    if found is None:
+        return None
+    username = ldap_source.first_value(found, settings.username_attribute)
+    return ldap_source.read_entry(settings, service, dn, username) if username else None

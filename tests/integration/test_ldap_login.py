@@ -1,0 +1,362 @@
+"""LDAP sign-in against a real OpenLDAP (tests/plugins/slapd_fixture.py): search-then-bind and bind-as-user over
+StartTLS or LDAPS with the CA checked, refusals that send no password, injection, groups -> roles, the lockout,
+locally disabled users, sync-ldap, and a directory that is down with break-glass administrators."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from pgadmin_lite.auth import ldap_source
+from pgadmin_lite.auth.sources import ldap_settings
+from pgadmin_lite.errors import ConfigError
+from pgadmin_lite.extensions import db
+from pgadmin_lite.models import AuditEvent, Group, GroupMember, Role, User
+from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, AppFactory, login
+from tests.plugins.postgres_fixture import free_port
+from tests.plugins.slapd_fixture import (
+    GROUPS,
+    PEOPLE,
+    PEOPLE_DATA,
+    SERVICE_DN,
+    SUFFIX,
+    Slapd,
+    person_ldif,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERIC = "Incorrect email or password."
+ALICE_DN = f"uid=alice,{PEOPLE}"
+
+
+def password(uid: str) -> str:
+    return PEOPLE_DATA[uid][2]
+
+
+def ldap_config(slapd: Slapd, **extra: Any) -> dict[str, Any]:
+    """Search-then-bind over StartTLS with the test CA, groups by search, dba -> DBA, console-admins -> Administrator."""
+    return {"AUTHENTICATION_SOURCES": ["internal", "ldap"], "LDAP_SERVER_URI": slapd.uri,
+            "LDAP_CA_CERT_FILE": str(slapd.ca_file), "LDAP_BIND_DN": SERVICE_DN,
+            "LDAP_BIND_PASSWORD_FILE": str(slapd.service_password_file), "LDAP_SEARCH_BASE": SUFFIX,
+            "LDAP_GROUP_SEARCH_BASE": GROUPS,
+            "LDAP_GROUP_ROLES": {"console-admins": "Administrator", "dba": "DBA"}, **extra}
+
+
+@pytest.fixture
+def ldap_app(make_app: AppFactory, slapd: Slapd) -> Flask:
+    app = make_app(**ldap_config(slapd))
+    with app.app_context():
+        db.session.add(Role(name="DBA", permissions=["servers.register", "query_tool.use"]))
+        db.session.commit()
+    return app
+
+
+def user_row(app: Flask, email: str) -> User | None:
+    with app.app_context():
+        user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+def groups_of(app: Flask, email: str) -> set[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(db.select(Group.name, Group.source).join(GroupMember).join(User)
+                                  .where(User.email == email)).all()
+        return {(row.name, row.source) for row in rows}
+
+
+class LogMark:
+    """What slapd logged after this point (to show a password never reached it)."""
+
+    def __init__(self, slapd: Slapd) -> None:
+        self.slapd, self.start = slapd, len(slapd.log())
+
+    def since(self) -> str:
+        return self.slapd.log()[self.start:]
+
+
+def refused(response: Any, message: str = GENERIC, status: int = 401) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+
+
+def test_search_then_bind_over_starttls_maps_groups_and_role(ldap_app: Flask, slapd: Slapd) -> None:
+    mark = LogMark(slapd)
+    client = ldap_app.test_client()
+    response = login(client, "alice", password("alice"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session = client.get("/api/v1/session").get_json()
+    assert session["user"]["email"] == "alice@example.org" and session["user"]["role"] == "DBA"
+    assert set(session["user"]["permissions"]) == {"servers.register", "query_tool.use"}
+    user = user_row(ldap_app, "alice@example.org")
+    assert user is not None and user.auth_source == "ldap" and user.external_id == ALICE_DN
+    assert user.display_name == "Alice Liddell" and not user.is_admin
+    assert groups_of(ldap_app, "alice@example.org") == {("dba", "ldap"), ("analysts", "ldap")}
+    logged = mark.since()
+    assert "STARTTLS" in logged and f'BIND dn="{SERVICE_DN}"' in logged and f'BIND dn="{ALICE_DN}"' in logged
+    # the person's bind came over TLS (slapd logs the security strength factor of each connection)
+    assert "TLS established" in logged and " ssf=0 " not in logged.split(f'BIND dn="{ALICE_DN}"')[1].split("\n")[0]
+    with ldap_app.app_context():
+        assert db.session.execute(db.select(AuditEvent).filter_by(action="login", actor_id=user.id)).scalars().all()
+    # the same person by their email, in the same account
+    assert login(ldap_app.test_client(), "alice@example.org", password("alice")).status_code == 302
+    with ldap_app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(User)
+                                  .filter_by(auth_source="ldap")).scalar() == 1
+
+
+def test_group_maps_to_administrator_and_a_lost_group_demotes(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_GROUP_MEMBERSHIP="memberOf"))  # memberOf, as Active Directory
+    client = app.test_client()
+    assert login(client, "carol", password("carol")).status_code == 302
+    assert client.get("/api/v1/session").get_json()["user"]["is_admin"] is True
+    assert groups_of(app, "carol@example.org") == {("console-admins", "ldap")}
+    assert client.get("/api/v1/users").status_code == 200
+    slapd.modify(f"dn: cn=console-admins,{GROUPS}\nchangetype: modify\ndelete: member\nmember: uid=carol,{PEOPLE}\n"
+                 f"-\nadd: member\nmember: uid=dave,{PEOPLE}\n")
+    try:
+        client = app.test_client()
+        assert login(client, "carol", password("carol")).status_code == 302
+        assert client.get("/api/v1/session").get_json()["user"]["role"] == "User"
+        assert groups_of(app, "carol@example.org") == set()
+    finally:
+        slapd.modify(f"dn: cn=console-admins,{GROUPS}\nchangetype: modify\nreplace: member\n"
+                     f"member: uid=carol,{PEOPLE}\n")
+
+
+def test_bind_as_user_with_posix_groups(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_BIND_DN="", LDAP_BIND_PASSWORD_FILE="", LDAP_GROUP_ROLES={},
+                                 LDAP_BIND_DN_TEMPLATE=f"uid={{username}},{PEOPLE}"))
+    mark = LogMark(slapd)
+    client = app.test_client()
+    assert login(client, "bob", password("bob")).status_code == 302
+    assert client.get("/api/v1/session").get_json()["user"]["email"] == "bob@example.org"
+    assert groups_of(app, "bob@example.org") == {("devs", "ldap"), ("analysts", "ldap")}
+    assert SERVICE_DN not in mark.since()  # no service account involved
+    refused(login(app.test_client(), "bob", "wrong-password"))
+    # a DN template escapes the name: "bob,ou=x" is not a way to pick another entry
+    refused(login(app.test_client(), f"bob,{PEOPLE}", password("bob")))
+
+
+def test_ldaps_with_the_right_ca(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_SERVER_URI=slapd.ldaps_uri))
+    assert login(app.test_client(), "dave", password("dave")).status_code == 302
+
+
+@pytest.mark.parametrize("uri", ["starttls", "ldaps"])
+def test_a_wrong_ca_sends_no_password(make_app: AppFactory, slapd: Slapd, uri: str) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_CA_CERT_FILE=str(slapd.other_ca_file),
+                                 LDAP_SERVER_URI=slapd.uri if uri == "starttls" else slapd.ldaps_uri))
+    mark = LogMark(slapd)
+    response = login(app.test_client(), "alice", password("alice"))
+    refused(response, "certificate could not be verified", 503)
+    assert "BIND" not in mark.since()
+    assert user_row(app, "alice@example.org") is None
+
+
+def test_plain_ldap_is_refused_unless_explicitly_allowed(make_app: AppFactory, slapd: Slapd) -> None:
+    with pytest.raises(ConfigError, match="in clear"):
+        make_app(**ldap_config(slapd, LDAP_USE_STARTTLS=False))
+    app = make_app(**ldap_config(slapd, LDAP_USE_STARTTLS=False, LDAP_ALLOW_PLAINTEXT=True))
+    mark = LogMark(slapd)
+    assert login(app.test_client(), "dave", password("dave")).status_code == 302
+    assert "STARTTLS" not in mark.since()
+
+
+@pytest.mark.parametrize("bad", ["no-uri", "ldap-template-without-username", "no-group-base", "bad-roles"])
+def test_bad_settings_stop_the_app_naming_them(make_app: AppFactory, slapd: Slapd, bad: str) -> None:
+    change, name = {"no-uri": ({"LDAP_SERVER_URI": "http://x"}, "LDAP_SERVER_URI"),
+                    "ldap-template-without-username": ({"LDAP_BIND_DN": "", "LDAP_BIND_DN_TEMPLATE": "uid=x"},
+                                                       "LDAP_BIND_DN_TEMPLATE"),
+                    "no-group-base": ({"LDAP_GROUP_SEARCH_BASE": ""}, "LDAP_GROUP_SEARCH_BASE"),
+                    "bad-roles": ({"LDAP_GROUP_ROLES": {"dba": ""}}, "LDAP_GROUP_ROLES")}[bad]
+    with pytest.raises(ConfigError, match=name):
+        make_app(**ldap_config(slapd, **change))
+
+
+def test_wrong_unknown_and_empty_passwords_get_one_message(ldap_app: Flask, slapd: Slapd) -> None:
+    refused(login(ldap_app.test_client(), "alice", "wrong-password"))
+    refused(login(ldap_app.test_client(), "nobody-here", "whatever-1"))
+    mark = LogMark(slapd)
+    refused(login(ldap_app.test_client(), "alice", ""))
+    assert f'BIND dn="{ALICE_DN}"' not in mark.since()  # an empty password never reaches the directory
+    with ldap_app.app_context():
+        assert ldap_source.authenticate(ldap_settings(ldap_app), "alice", "") is None
+    assert user_row(ldap_app, "alice@example.org") is None
+
+
+def test_unauthenticated_bind_is_why_empty_passwords_are_refused(slapd: Slapd) -> None:
+    """What the guard prevents: a bind with a DN and no password is an anonymous "success" (RFC 4513 5.1.2)."""
+    done = subprocess.run(["/usr/bin/ldapwhoami", "-x", "-ZZ", "-H", slapd.uri, "-D", ALICE_DN, "-w", ""],
+                          capture_output=True, text=True, env={"LDAPTLS_CACERT": str(slapd.ca_file)})
+    # slapd refuses it by default (unwillingToPerform) where other directories (Active Directory) accept it
+    assert done.returncode != 0 or done.stdout.strip() == "anonymous"
+
+
+@pytest.mark.parametrize("name", ["*", "*)(uid=*", "admin1*", "adm*n1", "*)(|(uid=admin1", "admin1)(uid=*"])
+def test_filter_injection_finds_no_one(ldap_app: Flask, slapd: Slapd, name: str) -> None:
+    mark = LogMark(slapd)
+    refused(login(ldap_app.test_client(), name, password("admin1")))
+    assert 'BIND dn="uid=admin1' not in mark.since()
+    assert user_row(ldap_app, "admin1@example.org") is None
+
+
+def test_user_filter_escapes_the_name(ldap_app: Flask) -> None:
+    with ldap_app.app_context():
+        query = ldap_source.user_filter(ldap_settings(ldap_app), "*)(uid=*\\")
+    assert query == "(&(objectClass=inetOrgPerson)(|(uid=\\2a\\29\\28uid=\\2a\\5c)(mail=\\2a\\29\\28uid=\\2a\\5c)))"
+
+
+def test_lockout_counts_ldap_failures_and_holds_a_right_password(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, MAX_LOGIN_ATTEMPTS=2))
+    refused(login(app.test_client(), "bob", "wrong-1"))
+    refused(login(app.test_client(), "bob", "wrong-2"), "locked")  # the attempt that reached the limit says so
+    mark = LogMark(slapd)
+    response = login(app.test_client(), "bob", password("bob"))
+    assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
+    assert "BIND" not in mark.since()  # a locked attempt asks the directory nothing
+
+
+def test_auto_create_off_refuses_unknown_people(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_AUTO_CREATE_USERS=False))
+    refused(login(app.test_client(), "dave", password("dave")), "You have no account on this console yet")
+    assert user_row(app, "dave@example.org") is None
+    with app.app_context():  # an administrator created the account for this directory entry
+        db.session.add(User(email="dave@example.org", password_hash="!", auth_source="ldap",
+                            external_id=f"uid=dave,{PEOPLE}"))
+        db.session.commit()
+    assert login(app.test_client(), "dave", password("dave")).status_code == 302
+
+
+def test_locally_disabled_ldap_user_stays_out(ldap_app: Flask, admin_client_for: Any) -> None:
+    assert login(ldap_app.test_client(), "alice", password("alice")).status_code == 302
+    user = user_row(ldap_app, "alice@example.org")
+    admin = admin_client_for(ldap_app)
+    assert admin.patch(f"/api/v1/users/{user.id}", json={"is_active": False}).status_code == 200
+    refused(login(ldap_app.test_client(), "alice", password("alice")), "This account is disabled")
+    refused(login(ldap_app.test_client(), "alice", "wrong-password"))  # no hint without the right password
+
+
+def test_ldap_users_password_is_never_checked_internally(ldap_app: Flask) -> None:
+    assert login(ldap_app.test_client(), "alice", password("alice")).status_code == 302
+    with ldap_app.app_context():
+        user = db.session.execute(db.select(User).filter_by(email="alice@example.org")).scalar_one()
+        from pgadmin_lite.auth.passwords import hash_password
+        user.password_hash = hash_password("local-password-1")
+        db.session.commit()
+    app = ldap_app
+    refused(login(app.test_client(), "alice@example.org", "local-password-1"))
+
+
+@pytest.fixture
+def admin_client_for() -> Any:
+    from tests.plugins.app_fixtures import api_client
+    return lambda app: api_client(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def erin(slapd: Slapd) -> Iterator[str]:
+    """A person of this test only, in the analysts group; deleted by the test or afterwards."""
+    dn = f"uid=erin,{PEOPLE}"
+    slapd.add(person_ldif("erin", "Erin Temp", "erin@example.org", "erin-pass-1"))
+    slapd.modify(f"dn: cn=analysts,{GROUPS}\nchangetype: modify\nadd: member\nmember: {dn}\n")
+    yield dn
+    slapd.tool("ldapdelete", dn, check=False)
+    slapd.tool("ldapmodify", stdin=f"dn: cn=analysts,{GROUPS}\nchangetype: modify\ndelete: member\nmember: {dn}\n",
+               check=False)
+
+
+def run_sync(app: Flask, slapd: Slapd, **extra: Any) -> subprocess.CompletedProcess[str]:
+    """`python setup_db.py sync-ldap` in its own process, configured by PGADMIN_LITE_* variables."""
+    env = {**os.environ, "PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]}
+    for name, value in ldap_config(slapd, **extra).items():
+        env[f"PGADMIN_LITE_{name}"] = value if isinstance(value, str) else json.dumps(value)
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "setup_db.py"), "sync-ldap"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+
+
+def test_sync_deactivates_a_deleted_person_and_revokes_their_session(ldap_app: Flask, slapd: Slapd,
+                                                                     erin: str) -> None:
+    from tests.plugins.app_fixtures import api_client
+    erin_client = api_client(ldap_app, "erin", "erin-pass-1")
+    alice_client = api_client(ldap_app, "alice", password("alice"))
+    assert groups_of(ldap_app, "erin@example.org") == {("analysts", "ldap")}
+    slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\nadd: member\nmember: {erin}\n")
+    slapd.delete(erin)
+    slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\ndelete: member\nmember: {erin}\n")
+    slapd.modify(f"dn: cn=analysts,{GROUPS}\nchangetype: modify\ndelete: member\nmember: {ALICE_DN}\n")
+    try:
+        done = run_sync(ldap_app, slapd)
+        assert done.returncode == 0, done.stderr
+        assert "Checked 2 LDAP user(s); deactivated 1: erin@example.org." in done.stdout
+        assert user_row(ldap_app, "erin@example.org").active is False
+        assert erin_client.get("/api/v1/session").status_code == 401  # the session was revoked at once
+        assert alice_client.get("/api/v1/session").status_code == 200
+        assert groups_of(ldap_app, "alice@example.org") == {("dba", "ldap")}  # groups refreshed
+        with ldap_app.app_context():
+            events = db.session.execute(db.select(AuditEvent).filter_by(action="ldap.sync")).scalars().all()
+            assert any(e.details.get("deactivated") == "erin@example.org" for e in events)
+            assert any(e.details.get("checked") == 2 for e in events)
+        # back in the directory, the person stays deactivated here until an administrator says otherwise
+        slapd.add(person_ldif("erin", "Erin Temp", "erin@example.org", "erin-pass-1"))
+        refused(login(ldap_app.test_client(), "erin", "erin-pass-1"), "This account is disabled")
+    finally:
+        slapd.modify(f"dn: cn=analysts,{GROUPS}\nchangetype: modify\nadd: member\nmember: {ALICE_DN}\n")
+
+
+def test_sync_that_cannot_read_the_base_changes_nothing(ldap_app: Flask, slapd: Slapd) -> None:
+    assert login(ldap_app.test_client(), "alice", password("alice")).status_code == 302
+    done = run_sync(ldap_app, slapd, LDAP_SEARCH_BASE=f"ou=missing,{SUFFIX}")
+    assert done.returncode != 0 and "nobody was changed" in done.stderr
+    done = run_sync(ldap_app, slapd, LDAP_SERVER_URI=f"ldap://127.0.0.1:{free_port()}")
+    assert done.returncode != 0 and "did not answer" in done.stderr
+    assert user_row(ldap_app, "alice@example.org").active is True
+
+
+def test_sync_api_for_administrators_only(ldap_app: Flask, slapd: Slapd, erin: str,
+                                          admin_client_for: Any) -> None:
+    from tests.plugins.app_fixtures import api_client
+    erin_client = api_client(ldap_app, "erin", "erin-pass-1")
+    assert erin_client.post("/api/v1/ldap/sync").status_code == 403
+    assert api_client(ldap_app, USER_EMAIL, USER_PASSWORD).post("/api/v1/ldap/sync").status_code == 403
+    admin = admin_client_for(ldap_app)
+    assert admin.client.post("/api/v1/ldap/sync").status_code == 400  # no CSRF token
+    slapd.delete(erin)
+    response = admin.post("/api/v1/ldap/sync")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["deactivated"] == ["erin@example.org"]
+    assert erin_client.get("/api/v1/session").status_code == 401
+
+
+@pytest.mark.parametrize("break_glass", [True, False])
+def test_directory_down_and_break_glass(make_app: AppFactory, slapd: Slapd, break_glass: bool) -> None:
+    app = make_app(**ldap_config(slapd, AUTHENTICATION_SOURCES=["ldap"], INTERNAL_BREAK_GLASS=break_glass,
+                                 LDAP_SERVER_URI=f"ldap://127.0.0.1:{free_port()}", LDAP_CONNECT_TIMEOUT=2))
+    refused(login(app.test_client(), "alice", password("alice")), "The directory did not answer", 503)
+    assert "LDAP: directory unreachable" in Path(app.config["LOG_FILE"]).read_text()
+    admin = login(app.test_client(), ADMIN_EMAIL, ADMIN_PASSWORD)
+    if break_glass:
+        assert admin.status_code == 302
+    else:
+        refused(admin, "The directory did not answer", 503)
+    # not an administrator: no break glass; the message is the same whoever asks
+    refused(login(app.test_client(), USER_EMAIL, USER_PASSWORD), "The directory did not answer", 503)
+
+
+def test_break_glass_with_the_directory_up(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, AUTHENTICATION_SOURCES=["ldap"]))
+    assert login(app.test_client(), ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 302
+    refused(login(app.test_client(), USER_EMAIL, USER_PASSWORD))
+    assert login(app.test_client(), "dave", password("dave")).status_code == 302
+    with app.app_context():
+        methods = [e.details.get("method") for e in db.session.execute(
+            db.select(AuditEvent).filter_by(action="login", outcome="ok")).scalars()]
+    assert methods == ["internal-break-glass", "ldap"]
