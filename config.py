@@ -96,14 +96,16 @@ LDAP_SEARCH_BASE = ""
 LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(|(uid={username})(mail={username})))"
 # The attribute holding a person's login name (uid; sAMAccountName on Active Directory).
 LDAP_USERNAME_ATTRIBUTE = "uid"
-# The attributes that give a person's email and display name.
+# The attribute that gives a person's email (required: the console account is keyed by it).
 LDAP_EMAIL_ATTRIBUTE = "mail"
+# The attribute that gives a person's display name.
 LDAP_DISPLAY_NAME_ATTRIBUTE = "cn"
 # Group membership: "memberOf" (an attribute of the person: Active Directory, OpenLDAP's memberof overlay),
 # "search" (LDAP_GROUP_FILTER under LDAP_GROUP_SEARCH_BASE), or "none".
 LDAP_GROUP_MEMBERSHIP = "search"
-# Where groups are searched; {dn} (the person's DN) and {username} (their login name) are escaped.
+# Where groups are searched (LDAP_GROUP_MEMBERSHIP = "search").
 LDAP_GROUP_SEARCH_BASE = ""
+# The filter that finds a person's groups; {dn} (their DN) and {username} (their login name) are escaped.
 LDAP_GROUP_FILTER = "(|(&(objectClass=groupOfNames)(member={dn}))(&(objectClass=posixGroup)(memberUid={username})))"
 # The attribute of a group (or of a memberOf DN's first part) that is its name here.
 LDAP_GROUP_NAME_ATTRIBUTE = "cn"
@@ -112,8 +114,9 @@ LDAP_GROUP_NAME_ATTRIBUTE = "cn"
 LDAP_GROUP_ROLES: dict[str, str] = {}
 # Create a console user at a person's first LDAP login (else an administrator must have created them first).
 LDAP_AUTO_CREATE_USERS = True
-# Seconds to wait for the directory to accept a connection, and for each answer.
+# Whole seconds to wait for the directory to accept a connection.
 LDAP_CONNECT_TIMEOUT = 5
+# Whole seconds to wait for each answer of the directory.
 LDAP_RECEIVE_TIMEOUT = 10
 
 # --- OpenID Connect -------------------------------------------------------------------------
