@@ -177,6 +177,13 @@ def test_a_wrong_ca_sends_no_password(make_app: AppFactory, slapd: Slapd, uri: s
     assert user_row(app, "alice@example.org") is None
 
 
+def test_a_certificate_for_another_name_sends_no_password(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_SERVER_URI=slapd.wrong_name_uri))
+    mark = LogMark(slapd)
+    refused(login(app.test_client(), "alice", password("alice")), "certificate could not be verified", 503)
+    assert "BIND dn=" not in mark.since()
+
+
 def test_plain_ldap_is_refused_unless_explicitly_allowed(make_app: AppFactory, slapd: Slapd) -> None:
     with pytest.raises(ConfigError, match="in clear"):
         make_app(**ldap_config(slapd, LDAP_USE_STARTTLS=False))

@@ -2,7 +2,8 @@
 
 Everything lives in its own temp dir: a slapd.conf (read with -f), the MDB data, a CA and a server certificate
 made with ``cryptography`` (tests/plugins/tls_fixture.py), and the log. slapd listens on ldap:// (StartTLS
-offered, not required, so tests can show the console refuses to send a password in clear) and on ldaps://.
+offered, not required, so tests can show the console refuses to send a password in clear) and on ldaps://
+(also at 127.0.0.2, an address the certificate does not name).
 The LDIF holds people (inetOrgPerson with mail, cn, userPassword) and groups (groupOfNames and posixGroup);
 the memberof overlay fills memberOf as Active Directory does. The tests change the directory with Debian's
 ldap-utils (ldapadd, ldapdelete, ldapmodify) as the root DN. Without /usr/sbin/slapd the tests skip, saying why;
@@ -122,6 +123,11 @@ class Slapd:
         return f"ldaps://localhost:{self.ldaps_port}"
 
     @property
+    def wrong_name_uri(self) -> str:
+        """The same slapd at an address its certificate does not name (127.0.0.2 is loopback too on Linux)."""
+        return f"ldaps://127.0.0.2:{self.ldaps_port}"
+
+    @property
     def ca_file(self) -> Path:
         return self.root / "ca.pem"
 
@@ -163,7 +169,8 @@ class Slapd:
         with open(self.root / "slapd.log", "ab") as log:
             # -d: stay in the foreground (stopped by this pid), logging connections and operations (stats).
             self.proc = subprocess.Popen([SLAPD, "-f", str(self.root / "slapd.conf"), "-d", "stats", "-h",
-                                          f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.ldaps_port}/"],
+                                          f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.ldaps_port}/ "
+                                          f"ldaps://127.0.0.2:{self.ldaps_port}/"],
                                          stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         proc = self.proc
         with contextlib.suppress(AssertionError):  # past the timeout, the check below shows the log
