@@ -9,7 +9,7 @@ import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from ldap3 import BASE, NONE, SIMPLE, SUBTREE, Connection, Server, Tls
@@ -150,7 +150,7 @@ def close(connection: Connection) -> None:
         connection.unbind()
 
 
-def _raise_unavailable(connection: Connection, exc: Exception) -> None:
+def _raise_unavailable(connection: Connection, exc: Exception) -> NoReturn:
     text = str(exc)
     is_tls = "CERTIFICATE" in text.upper() or "hostname" in text or isinstance(exc, LDAPStartTLSError)
     log.error("LDAP: %s at %s:%s: %s", "TLS not verified" if is_tls else "directory unreachable",
@@ -173,8 +173,12 @@ def _bind(connection: Connection) -> bool:
 def _open(settings: LdapSettings, dn: str, password: str) -> Connection | None:
     """A connection bound as dn, or None when the directory refused the password."""
     connection = _connection(settings, dn, password)
-    if _bind(connection):
-        return connection
+    try:
+        if _bind(connection):
+            return connection
+    except DirectoryUnavailable:
+        close(connection)
+        raise
     close(connection)
     return None
 
