@@ -122,6 +122,14 @@ LDAP_RECEIVE_TIMEOUT = 10
 # --- OpenID Connect -------------------------------------------------------------------------
 
 # --- Proxy (webserver) authentication -------------------------------------------------------
+# Where the front server puts the user it authenticated, with "proxy" in AUTHENTICATION_SOURCES: "REMOTE_USER"
+# (set by mod_wsgi or uWSGI themselves) or a request header such as "X-Remote-User", honoured only from a
+# TRUSTED_PROXIES peer (the proxy must overwrite a client's own copy; from anyone else it is refused and logged).
+PROXY_AUTH_HEADER = "REMOTE_USER"
+# Create a console user on a proxy user's first request (False: an administrator creates them first).
+PROXY_AUTH_AUTO_CREATE = False
+# Appended as "@<domain>" to a proxy user name that is not an email address ("": such names are refused).
+PROXY_AUTH_EMAIL_DOMAIN = ""
 
 # --- Two-factor authentication --------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from pgadmin_lite.auth import lockout, sources
 from pgadmin_lite.auth.identity import Identity, remember_identity
 from pgadmin_lite.auth.ldap_views import bp as ldap_bp
+from pgadmin_lite.auth.proxy_auth import sign_in_from_proxy
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
 from pgadmin_lite.auth.views import bp
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.login_view = "auth.login_form"
+    app.before_request(sign_in_from_proxy)  # before the login check: a proxy user is logged in by then
     app.before_request(require_login)
     app.register_blueprint(bp)
     app.register_blueprint(ldap_bp)

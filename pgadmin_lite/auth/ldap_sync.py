@@ -4,13 +4,11 @@ their sessions and connections revoked at once; groups (and mapped roles) refres
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from ldap3 import BASE, Connection
+from typing import TYPE_CHECKING
 
 from pgadmin_lite.audit.log import record
-from pgadmin_lite.auth import ldap_source
-from pgadmin_lite.auth.ldap_source import DirectoryUnavailable, LdapSettings
+from pgadmin_lite.auth.ldap_config import DirectoryUnavailable, LdapSettings
+from pgadmin_lite.auth.provisioning import provision
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.errors import ConfigError, LoginRefused
 from pgadmin_lite.extensions import db
@@ -36,7 +34,7 @@ class SyncReport:
 
 def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
     """One pass over the active LDAP users; DirectoryUnavailable (nothing changed) if the directory cannot be read."""
-    from pgadmin_lite.auth.provisioning import provision  # it imports users.service, which imports auth
+    from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first use, not at start-up
 
     if settings is None or not settings.bind_dn:
         raise ConfigError("sync-ldap needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).")
@@ -46,13 +44,12 @@ def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
     service = ldap_source.service_connection(settings)
     try:
         # A service account that cannot read the search base would see nobody: refuse rather than deactivate all.
-        service.search(settings.search_base, "(objectClass=*)", search_scope=BASE, attributes=["1.1"])
-        if not [entry for entry in service.response or [] if entry.get("type") == "searchResEntry"]:
+        if ldap_source.read_entry_by_dn(settings, service, settings.search_base) is None:
             raise DirectoryUnavailable(f"The service account cannot read LDAP_SEARCH_BASE {settings.search_base!r}; "
                                        "nobody was changed.")
         for user in users:
             report.checked += 1
-            entry = _entry_of(settings, service, user.external_id or "")
+            entry = ldap_source.current_entry(settings, service, user.external_id or "")
             if entry is None:
                 user.active = False
                 db.session.commit()
@@ -70,12 +67,3 @@ def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
         ldap_source.close(service)
     record("ldap.sync", details=report.to_dict())
     return report
-
-
-def _entry_of(settings: LdapSettings, service: Connection, dn: str) -> dict[str, Any] | None:
-    """The user's entry if it still exists and still matches the filter."""
-    found = ldap_source.read_entry_by_dn(settings, service, dn)
-    if found is None:
-        return None
-    username = ldap_source.first_value(found, settings.username_attribute)
-    return ldap_source.read_entry(settings, service, dn, username) if username else None

@@ -6,7 +6,7 @@ from flask import current_app, request, session
 from flask_login import login_user
 
 from pgadmin_lite.audit.log import record
-from pgadmin_lite.auth.identity import begin_login, remember_identity
+from pgadmin_lite.auth.identity import Identity, begin_login, remember_identity
 from pgadmin_lite.models import User
 
 
@@ -17,7 +17,7 @@ def complete_login(user: User, *, method: str, is_mfa_done: bool = False) -> Non
     """
     session.clear()
     session.rotate = True  # type: ignore[attr-defined]
-    login_user(user)
+    login_user(Identity.of(user))  # current_user is the session's snapshot in this request too, as in later ones
     begin_login()
     remember_identity(user)
     current_app.logger.info("Login of user %s by %s from %s", user.email, method, request.remote_addr)

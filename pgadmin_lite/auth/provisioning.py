@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pgadmin_lite.auth.passwords import hash_password
+from pgadmin_lite.auth.service import check_email
 from pgadmin_lite.errors import LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import Group, GroupMember, Role, User
 from pgadmin_lite.users.permissions import ADMINISTRATOR, USER
-from pgadmin_lite.users.service import check_email
 from pgadmin_lite.users.signals import user_created, user_updated
 
 NOT_ALLOWED = "You have no account on this console yet; ask an administrator to create one."

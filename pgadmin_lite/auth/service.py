@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.passwords import verify_password
-from pgadmin_lite.errors import LoginLocked, LoginRefused
+from pgadmin_lite.errors import BadRequest, LoginLocked, LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.models.users import INTERNAL
 
 FAILED_MESSAGE = "Incorrect email or password."
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalized email, or a 400 naming it: an account's email, whichever source vouches for it."""
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise BadRequest(f"{email!r} is not a valid email address.")
+    return email
 
 
 def locked_error(until: datetime) -> LoginLocked:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pgadmin_lite.auth import ldap_source, lockout
-from pgadmin_lite.auth.ldap_source import DirectoryUnavailable, LdapSettings
+from pgadmin_lite.auth import ldap_config, lockout
+from pgadmin_lite.auth.ldap_config import DirectoryUnavailable, LdapSettings
 from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.passwords import verify_password
+from pgadmin_lite.auth.provisioning import provision
 from pgadmin_lite.auth.service import FAILED_MESSAGE, locked_error, normalize_email
 from pgadmin_lite.errors import LoginRefused
 from pgadmin_lite.extensions import db
@@ -46,8 +47,6 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
 
     The attempt is reserved first (auth/lockout.py) whatever source decides; every attempt costs one KDF run.
     """
-    from pgadmin_lite.auth.provisioning import provision  # it imports users.service, which imports auth
-
     key = normalize_email(name)
     reservation = lockout.reserve_attempt(key, client, policy)
     if not (reservation.is_allowed and key):
@@ -58,7 +57,9 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
         if source == INTERNAL:
             user, is_hashed = _internal(key, password, admins_only=False), True
             signed_in = SignIn(user, INTERNAL) if user else None
-        elif source == ldap_source.SOURCE and ldap is not None:
+        elif source == ldap_config.SOURCE and ldap is not None:
+            from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first LDAP login, not at start-up
+
             try:
                 identity = ldap_source.authenticate(ldap, name, password)
             except DirectoryUnavailable as exc:
@@ -84,7 +85,7 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
 
 def init_app(app: Flask) -> None:
     """Validate the LDAP settings at start-up when "ldap" is a source: a mistake stops the app naming the setting."""
-    is_on = ldap_source.SOURCE in app.config["AUTHENTICATION_SOURCES"]
+    is_on = ldap_config.SOURCE in app.config["AUTHENTICATION_SOURCES"]
     app.extensions[EXTENSION_KEY] = LdapSettings.from_config(app.config) if is_on else None
 
 

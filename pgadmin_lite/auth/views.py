@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.identity import current_login_id
-from pgadmin_lite.auth.ldap_source import DirectoryUnavailable
+from pgadmin_lite.auth.ldap_config import DirectoryUnavailable
 from pgadmin_lite.auth.login_flow import complete_login, refuse_login
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import revoke_other_sessions

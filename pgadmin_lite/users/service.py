@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from sqlalchemy import func
@@ -15,15 +14,7 @@ from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.users.signals import user_created, user_deleted, user_deleting, user_updated
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Revoke = Callable[[int], None]
-
-
-def check_email(email: str) -> str:
-    email = auth_service.normalize_email(email)
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise BadRequest(f"{email!r} is not a valid email address.")
-    return email
 
 
 def get_user(user_id: int) -> User:
@@ -46,7 +37,7 @@ def list_users() -> list[User]:
 
 
 def create_user(email: str, password: str, *, is_admin: bool, min_length: int) -> User:
-    email = check_email(email)
+    email = auth_service.check_email(email)
     check_password_rules(password, min_length)
     if db.session.execute(db.select(User.id).filter_by(email=email)).first():
         raise Conflict(f"A user with email {email!r} already exists.")

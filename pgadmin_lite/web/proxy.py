@@ -14,6 +14,7 @@ WSGIEnviron = dict[str, Any]
 PREFIX_RE = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$")
 HOST_RE = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
 UNIX_PEER = "unix"
+PEER_TRUSTED = "pgadmin_lite.peer_trusted"  # environ key: whether the direct peer is one of TRUSTED_PROXIES
 
 
 def parse_trusted(entries: Iterable[str]) -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Network], bool]:
@@ -53,7 +54,8 @@ class TrustedProxyMiddleware:
         return any(address in net for net in self.networks)
 
     def __call__(self, environ: WSGIEnviron, start_response: Any) -> Iterable[bytes]:
-        if self.is_trusted(environ):
+        environ[PEER_TRUSTED] = self.is_trusted(environ)
+        if environ[PEER_TRUSTED]:
             error = self._apply_forwarded(environ)
             if error:
                 return Response(error, status=400, mimetype="text/plain")(environ, start_response)

@@ -22,6 +22,7 @@ PATH_PLACEHOLDERS = {
     "/opt/pgadmin_lite": "the install directory (the source checkout with config.py and config_local.py)",
     "/run/pgadmin_lite": "the runtime directory holding the Unix sockets",
     "/var/lib/pgadmin_lite": "DATA_DIR",
+    "/etc/nginx/pgadmin_lite.htpasswd": "the password file of the NGINX proxy-authentication site",
 }
 APP_ADDRESS = "127.0.0.1:5050"  # the app server's own HTTP address (Gunicorn/uWSGI standalone)
 NGINX_LISTEN = "listen 80;"  # the public port of an NGINX site
@@ -40,7 +41,8 @@ class Site:
     public_port: int | None = None
 
     def substitutions(self) -> list[tuple[str, str]]:
-        values = [str(self.venv), str(self.install_dir), str(self.run_dir), str(self.data_dir)]
+        values = [str(self.venv), str(self.install_dir), str(self.run_dir), str(self.data_dir),
+                  str(self.run_dir / "htpasswd")]
         pairs = list(zip(PATH_PLACEHOLDERS, values, strict=True))
         if self.app_port is not None:
             pairs.append((APP_ADDRESS, f"127.0.0.1:{self.app_port}"))

@@ -11,8 +11,9 @@ from tests.plugins.app_fixtures import prepare_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_IDLE = ["sqlalchemy.dialects.postgresql", "hypothesis", "schemathesis", "pglast", "xlsxwriter", "paramiko",
-               "cryptography.hazmat.primitives.asymmetric", "bcrypt"]
-# the first: a PostgreSQL config DB's; pglast: Format SQL's; xlsxwriter: an XLSX export's; paramiko: SSH tunnels'
+               "cryptography.hazmat.primitives.asymmetric", "bcrypt", "ldap3", "authlib", "joserfc", "pyotp", "segno"]
+# the first: a PostgreSQL config DB's; pglast: Format SQL's; xlsxwriter: an XLSX export's; paramiko: SSH tunnels';
+# ldap3, authlib/joserfc, pyotp, segno: LDAP's, OpenID Connect's and TOTP's (loaded with their first use)
 PROBE = """
 import json, sys
 from tests.plugins.app_fixtures import ADMIN_EMAIL, ADMIN_PASSWORD, login
