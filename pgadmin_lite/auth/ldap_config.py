@@ -4,6 +4,7 @@ first LDAP login, see auth/ldap_source.py)."""
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,17 @@ NO_EMAIL_MESSAGE = "The directory has no email address for you; ask an administr
 
 log = logging.getLogger(__name__)
 
+
+
+def _check_password_file(path: str) -> None:
+    """The service password's file exists and not everyone on the host may read it."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError as exc:
+        raise ConfigError(f"LDAP_BIND_PASSWORD_FILE {path!r} cannot be read: {exc.strerror}.") from exc
+    if mode & stat.S_IROTH:
+        raise ConfigError(f"LDAP_BIND_PASSWORD_FILE {path!r} is readable by every user of this host; "
+                          f"chmod 600 (or 640 with the console's group) it.")
 
 
 class DirectoryUnavailable(LoginRefused):
@@ -79,6 +91,8 @@ class LdapSettings:
             raise ConfigError("LDAP_BIND_DN_TEMPLATE must contain {username}.")
         if bind_dn and not (config["LDAP_BIND_PASSWORD_FILE"] and config["LDAP_SEARCH_BASE"]):
             raise ConfigError("LDAP_BIND_DN needs LDAP_BIND_PASSWORD_FILE and LDAP_SEARCH_BASE.")
+        if bind_dn:
+            _check_password_file(config["LDAP_BIND_PASSWORD_FILE"])
         if "{username}" not in config["LDAP_USER_FILTER"]:
             raise ConfigError("LDAP_USER_FILTER must contain {username}.")
         membership = config["LDAP_GROUP_MEMBERSHIP"]

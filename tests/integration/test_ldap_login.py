@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -368,6 +370,15 @@ def test_directory_down_and_break_glass(make_app: AppFactory, slapd: Slapd, brea
         refused(admin, "The directory did not answer", 503)
     # not an administrator: no break glass; the message is the same whoever asks
     refused(login(app.test_client(), USER_EMAIL, USER_PASSWORD), "The directory did not answer", 503)
+
+
+def test_a_directory_that_accepts_but_never_answers_times_out(make_app: AppFactory, slapd: Slapd) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        port = silent.getsockname()[1]
+        app = make_app(**ldap_config(slapd, LDAP_SERVER_URI=f"ldap://127.0.0.1:{port}", LDAP_RECEIVE_TIMEOUT=1))
+        started = time.monotonic()
+        refused(login(app.test_client(), "alice", password("alice")), "The directory did not answer", 503)
+        assert time.monotonic() - started < 10
 
 
 def test_break_glass_with_the_directory_up(make_app: AppFactory, slapd: Slapd) -> None:
