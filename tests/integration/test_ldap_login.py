@@ -311,18 +311,18 @@ def test_sync_deactivates_a_deleted_person_and_revokes_their_session(ldap_app: F
     erin_client = api_client(ldap_app, "erin", "erin-pass-1")
     alice_client = api_client(ldap_app, "alice", password("alice"))
     assert groups_of(ldap_app, "erin@example.org") == {("analysts", "ldap")}
-    slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\nadd: member\nmember: {erin}\n")
     slapd.delete(erin)
-    slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\ndelete: member\nmember: {erin}\n")
-    slapd.modify(f"dn: cn=analysts,{GROUPS}\nchangetype: modify\ndelete: member\nmember: {ALICE_DN}\n")
+    slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\nreplace: member\nmember: uid=dave,{PEOPLE}\n")
     try:
         done = run_sync(ldap_app, slapd)
         assert done.returncode == 0, done.stderr
         assert "Checked 2 LDAP user(s); deactivated 1: erin@example.org." in done.stdout
         assert user_row(ldap_app, "erin@example.org").active is False
         assert erin_client.get("/api/v1/session").status_code == 401  # the session was revoked at once
-        assert alice_client.get("/api/v1/session").status_code == 200
-        assert groups_of(ldap_app, "alice@example.org") == {("dba", "ldap")}  # groups refreshed
+        assert alice_client.get("/api/v1/session").get_json()["user"]["role"] == "User"  # her open session too
+        assert groups_of(ldap_app, "alice@example.org") == {("analysts", "ldap")}  # groups refreshed
+        alice = user_row(ldap_app, "alice@example.org")
+        assert alice.role_id is None and not alice.is_admin  # out of dba: the built-in User
         with ldap_app.app_context():
             events = db.session.execute(db.select(AuditEvent).filter_by(action="ldap.sync")).scalars().all()
             assert any(e.details.get("deactivated") == "erin@example.org" for e in events)
@@ -331,7 +331,7 @@ def test_sync_deactivates_a_deleted_person_and_revokes_their_session(ldap_app: F
         slapd.add(person_ldif("erin", "Erin Temp", "erin@example.org", "erin-pass-1"))
         refused(login(ldap_app.test_client(), "erin", "erin-pass-1"), "This account is disabled")
     finally:
-        slapd.modify(f"dn: cn=analysts,{GROUPS}\nchangetype: modify\nadd: member\nmember: {ALICE_DN}\n")
+        slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\nreplace: member\nmember: {ALICE_DN}\n")
 
 
 def test_sync_that_cannot_read_the_base_changes_nothing(ldap_app: Flask, slapd: Slapd) -> None:
