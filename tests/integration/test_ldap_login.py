@@ -233,6 +233,23 @@ def test_filter_injection_finds_no_one(ldap_app: Flask, slapd: Slapd, name: str)
     assert user_row(ldap_app, "admin1@example.org") is None
 
 
+def test_a_filter_that_finds_two_entries_refuses(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_USER_FILTER="(|(uid={username})(uid=admin2))"))
+    mark = LogMark(slapd)
+    refused(login(app.test_client(), "admin1", password("admin1")))
+    assert 'BIND dn="uid=admin' not in mark.since()
+    assert "finds several entries" in Path(app.config["LOG_FILE"]).read_text()
+
+
+def test_a_refused_service_account_is_named(make_app: AppFactory, slapd: Slapd, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not-the-service-password\n")
+    wrong.chmod(0o600)
+    app = make_app(**ldap_config(slapd, LDAP_BIND_PASSWORD_FILE=str(wrong)))
+    refused(login(app.test_client(), "alice", password("alice")), "refused this console&#39;s service account", 503)
+    assert f"the service account {SERVICE_DN} was refused" in Path(app.config["LOG_FILE"]).read_text()
+
+
 def test_user_filter_escapes_the_name(ldap_app: Flask) -> None:
     with ldap_app.app_context():
         query = ldap_source.user_filter(ldap_settings(ldap_app), "*)(uid=*\\")
