@@ -61,6 +61,8 @@ argsfile {root}/slapd.args
 TLSCACertificateFile {root}/ca.pem
 TLSCertificateFile {root}/server.pem
 TLSCertificateKeyFile {root}/server.key
+# A DN with an empty password is an unauthenticated bind that succeeds, as Active Directory answers it.
+allow bind_anon_dn
 database mdb
 maxsize 33554432
 suffix "{suffix}"
