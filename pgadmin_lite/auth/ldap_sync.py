@@ -10,7 +10,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth.ldap_config import DirectoryUnavailable, LdapSettings
 from pgadmin_lite.auth.provisioning import provision
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.errors import ConfigError, LoginRefused
+from pgadmin_lite.errors import Conflict, LoginRefused
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 
@@ -37,7 +37,8 @@ def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
     from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first use, not at start-up
 
     if settings is None or not settings.bind_dn:
-        raise ConfigError("sync-ldap needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).")
+        raise Conflict("An LDAP sync needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).",
+                       hint="See docs/authentication.md, OpenLDAP.")
     report = SyncReport()
     users = list(db.session.execute(db.select(User).filter_by(auth_source=ldap_source.SOURCE, active=True)
                                     .order_by(User.id)).scalars())

@@ -376,6 +376,17 @@ def test_sync_api_for_administrators_only(ldap_app: Flask, slapd: Slapd, erin: s
     assert erin_client.get("/api/v1/session").status_code == 401
 
 
+def test_sync_without_ldap_is_a_conflict(admin_client: Any) -> None:
+    response = admin_client.post("/api/v1/ldap/sync")
+    assert response.status_code == 409 and "AUTHENTICATION_SOURCES" in response.get_json()["error"]["message"]
+
+
+def test_break_glass_can_be_switched_off(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, AUTHENTICATION_SOURCES=["ldap"], INTERNAL_BREAK_GLASS=False))
+    refused(login(app.test_client(), ADMIN_EMAIL, ADMIN_PASSWORD))
+    assert login(app.test_client(), "dave", password("dave")).status_code == 302
+
+
 @pytest.mark.parametrize("break_glass", [True, False])
 def test_directory_down_and_break_glass(make_app: AppFactory, slapd: Slapd, break_glass: bool) -> None:
     app = make_app(**ldap_config(slapd, AUTHENTICATION_SOURCES=["ldap"], INTERNAL_BREAK_GLASS=break_glass,
