@@ -22,7 +22,7 @@ from flask import Flask
 
 from pgadmin_lite import create_app, settings
 from pgadmin_lite.auth import lockout
-from pgadmin_lite.auth.ldap_sync import sync
+from pgadmin_lite.auth.ldap_sync import add_person, sync
 from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.auth.service import locked_until
@@ -244,6 +244,15 @@ def sync_ldap() -> None:
                    f"{': ' + ', '.join(report.deactivated) if report.deactivated else ''}.")
         for problem in report.problems:
             click.echo(f"Not refreshed: {problem}", err=True)
+
+
+@cli.command("add-ldap-user")
+@click.argument("username")
+def add_ldap_user(username: str) -> None:
+    """Create the account of a directory person before their first login (LDAP_AUTO_CREATE_USERS off)."""
+    with app_context() as app:
+        user = add_person(ldap_settings(app), username)
+        click.echo(f"Added LDAP user {user.email} (id {user.id}, {user.external_id}).")
 
 
 @cli.command("load-servers")

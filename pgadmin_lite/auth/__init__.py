@@ -6,9 +6,8 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.auth import lockout, sources
+from pgadmin_lite.auth import ldap_views, lockout, sources
 from pgadmin_lite.auth.identity import Identity, remember_identity
-from pgadmin_lite.auth.ldap_views import bp as ldap_bp
 from pgadmin_lite.auth.proxy_auth import sign_in_from_proxy
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
 from pgadmin_lite.auth.session_store import SessionStore
@@ -78,5 +77,5 @@ def init_app(app: Flask) -> None:
     app.before_request(sign_in_from_proxy)  # before the login check: a proxy user is logged in by then
     app.before_request(require_login)
     app.register_blueprint(bp)
-    app.register_blueprint(ldap_bp)
+    ldap_views.init_app(app)
     store.purge_expired()

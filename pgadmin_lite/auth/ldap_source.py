@@ -223,3 +223,13 @@ def authenticate(settings: LdapSettings, username: str, password: str) -> Extern
         return identity_of(settings, service, entry)
     finally:
         close(service)
+
+
+def look_up(settings: LdapSettings, username: str) -> ExternalIdentity | None:
+    """The identity of the one person LDAP_USER_FILTER finds for username, read with the service account."""
+    service = service_connection(settings)
+    try:
+        entry = _find_person(settings, service, username.strip())
+        return identity_of(settings, service, entry) if entry else None
+    finally:
+        close(service)

@@ -1,5 +1,6 @@
-"""Check every LDAP user against the directory: gone or no longer matching LDAP_USER_FILTER -> deactivated here,
-their sessions and connections revoked at once; groups (and mapped roles) refreshed for the others."""
+"""Accounts driven by the directory: sync checks every LDAP user (gone or no longer matching LDAP_USER_FILTER ->
+deactivated here, their sessions and connections revoked at once; groups and mapped roles refreshed for the
+others); add_person creates one person's account ahead of their first login (for LDAP_AUTO_CREATE_USERS off)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth.ldap_config import DirectoryUnavailable, LdapSettings
 from pgadmin_lite.auth.provisioning import provision
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.errors import Conflict, LoginRefused
+from pgadmin_lite.errors import Conflict, LoginRefused, NotFound
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 
@@ -32,13 +33,30 @@ class SyncReport:
                 "problems": self.problems}
 
 
+def _require_service(settings: LdapSettings | None) -> LdapSettings:
+    if settings is None or not settings.bind_dn:
+        raise Conflict("This needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).",
+                       hint="See docs/authentication.md, OpenLDAP.")
+    return settings
+
+
+def add_person(settings: LdapSettings | None, username: str) -> User:
+    """Create (or refresh) the account of the one directory person this name finds."""
+    from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first use, not at start-up
+
+    identity = ldap_source.look_up(_require_service(settings), username)
+    if identity is None:
+        raise NotFound(f"The directory has no single person for {username!r} under LDAP_USER_FILTER.")
+    user = provision(identity, auto_create=True)
+    record("ldap.add_user", target=f"user:{user.id}", details={"email": user.email, "dn": identity.external_id})
+    return user
+
+
 def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
     """One pass over the active LDAP users; DirectoryUnavailable (nothing changed) if the directory cannot be read."""
     from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first use, not at start-up
 
-    if settings is None or not settings.bind_dn:
-        raise Conflict("An LDAP sync needs \"ldap\" in AUTHENTICATION_SOURCES and a service account (LDAP_BIND_DN).",
-                       hint="See docs/authentication.md, OpenLDAP.")
+    settings = _require_service(settings)
     report = SyncReport()
     users = list(db.session.execute(db.select(User).filter_by(auth_source=ldap_source.SOURCE, active=True)
                                     .order_by(User.id)).scalars())

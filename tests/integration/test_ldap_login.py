@@ -269,15 +269,34 @@ def test_lockout_counts_ldap_failures_and_holds_a_right_password(make_app: AppFa
     assert mark.since().count(BOB_BIND) == 2  # a locked attempt asks the directory nothing
 
 
-def test_auto_create_off_refuses_unknown_people(make_app: AppFactory, slapd: Slapd) -> None:
+def test_auto_create_off_refuses_unknown_people_until_an_admin_adds_them(make_app: AppFactory, slapd: Slapd,
+                                                                       admin_client_for: Any) -> None:
     app = make_app(**ldap_config(slapd, LDAP_AUTO_CREATE_USERS=False))
     refused(login(app.test_client(), "dave", password("dave")), "You have no account on this console yet")
     assert user_row(app, "dave@example.org") is None
-    with app.app_context():  # an administrator created the account for this directory entry
-        db.session.add(User(email="dave@example.org", password_hash="!", auth_source="ldap",
-                            external_id=f"uid=dave,{PEOPLE}"))
-        db.session.commit()
+    assert api_client(app, USER_EMAIL, USER_PASSWORD).post("/api/v1/ldap/users", json={"username": "dave"}
+                                                           ).status_code == 403
+    admin = admin_client_for(app)
+    for body, status in (({}, 400), ({"username": 7}, 400), ({"username": "nobody"}, 404), ({"username": "*"}, 404),
+                         ({"username": "admin*"}, 404)):
+        assert admin.post("/api/v1/ldap/users", json=body).status_code == status, body
+    response = admin.post("/api/v1/ldap/users", json={"username": "dave"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["email"] == "dave@example.org" and response.get_json()["auth_source"] == "ldap"
     assert login(app.test_client(), "dave", password("dave")).status_code == 302
+    with app.app_context():
+        assert db.session.execute(db.select(AuditEvent).filter_by(action="ldap.add_user")).scalars().all()
+
+
+def test_add_ldap_user_command(make_app: AppFactory, slapd: Slapd) -> None:
+    app = make_app(**ldap_config(slapd, LDAP_AUTO_CREATE_USERS=False))
+    done = run_cli(app, slapd, "add-ldap-user", "bob", LDAP_AUTO_CREATE_USERS=False)
+    assert done.returncode == 0, done.stderr
+    bob = user_row(app, "bob@example.org")
+    assert f"Added LDAP user bob@example.org (id {bob.id}, uid=bob,{PEOPLE})." in done.stdout
+    assert login(app.test_client(), "bob", password("bob")).status_code == 302
+    done = run_cli(app, slapd, "add-ldap-user", "nobody")
+    assert done.returncode != 0 and "no single person for 'nobody'" in done.stderr
 
 
 def test_locally_disabled_ldap_user_stays_out(ldap_app: Flask, admin_client_for: Any) -> None:
@@ -316,13 +335,17 @@ def erin(slapd: Slapd) -> Iterator[str]:
                check=False)
 
 
-def run_sync(app: Flask, slapd: Slapd, **extra: Any) -> subprocess.CompletedProcess[str]:
-    """`python setup_db.py sync-ldap` in its own process, configured by PGADMIN_LITE_* variables."""
+def run_cli(app: Flask, slapd: Slapd, *args: str, **extra: Any) -> subprocess.CompletedProcess[str]:
+    """`python setup_db.py ARGS` in its own process, configured by PGADMIN_LITE_* variables."""
     env = {**os.environ, "PGADMIN_LITE_DATA_DIR": app.config["DATA_DIR"]}
     for name, value in ldap_config(slapd, **extra).items():
         env[f"PGADMIN_LITE_{name}"] = value if isinstance(value, str) else json.dumps(value)
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "setup_db.py"), "sync-ldap"],
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "setup_db.py"), *args],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+
+
+def run_sync(app: Flask, slapd: Slapd, **extra: Any) -> subprocess.CompletedProcess[str]:
+    return run_cli(app, slapd, "sync-ldap", **extra)
 
 
 def test_sync_deactivates_a_deleted_person_and_revokes_their_session(ldap_app: Flask, slapd: Slapd,
