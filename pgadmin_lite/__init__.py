@@ -16,6 +16,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     from flask import Flask
 
     from pgadmin_lite import (
+        audit,
         auth,
         browser,
         configdb,
@@ -73,6 +74,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, require_schema: bo
     home.init_app(app)
     preferences.init_app(app)
     users.init_app(app)
+    audit.init_app(app)
     storage.init_app(app)
     jobs.init_app(app)
     servers.init_app(app)

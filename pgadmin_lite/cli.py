@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ import click
 from flask import Flask
 
 from pgadmin_lite import create_app, settings
+from pgadmin_lite.audit.commands import audit_export
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.ldap_sync import add_person, sync
 from pgadmin_lite.auth.lockout import LockoutPolicy
@@ -62,6 +65,12 @@ def read_password(from_stdin: bool, env_name: str | None = None) -> str | None:
 @click.group()
 def cli() -> None:
     """Administer pgadmin_lite's config database and users."""
+
+
+def _audit(action: str, user: User, **details: object) -> None:
+    """An administrative change made here is audited like one made on the web, by the OS user who ran it."""
+    record(action, target=f"user:{user.id}", details={"email": user.email, **details, "via": "setup_db.py",
+                                                      "os_user": getpass.getuser()})
 
 
 def _chown_paths(config: dict[str, object]) -> list[str]:
@@ -166,6 +175,7 @@ def add_user(email: str, admin: bool, password_stdin: bool) -> None:
                 raise click.ClickException("No password: use --password-stdin.")
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         user = service.create_user(email, password, is_admin=admin, min_length=app.config["PASSWORD_LENGTH_MIN"])
+        _audit("user.create", user, is_admin=user.is_admin)
         click.echo(f"Added {'administrator' if user.is_admin else 'user'} {user.email} (id {user.id}).")
 
 
@@ -190,6 +200,9 @@ def update_user(email: str, password_stdin: bool, random_password: bool, admin: 
         service.update_user(user, revoke=partial(revoke_user_access, app), is_admin=admin, active=active,
                             password=password, unlock=unlock, force_change=False,
                             min_length=app.config["PASSWORD_LENGTH_MIN"])
+        changed = {name: value for name, value in (("is_admin", admin), ("is_active", active)) if value is not None}
+        _audit("user.update", user, **changed, **({"unlock": True} if unlock else {}),
+               password_reset=password is not None)
         click.echo(f"Updated {user.email}.")
         if unlock:
             state = f"it was locked until {until:%Y-%m-%d %H:%M} UTC" if until else "it was not locked"
@@ -209,7 +222,10 @@ def delete_user(email: str, yes: bool) -> None:
             if not sys.stdin.isatty():
                 raise click.ClickException("Refusing to delete without confirmation: add --yes.")
             click.confirm(f"Delete {user.email}?", abort=True)
+        user_id = user.id
         service.delete_user(user, revoke=partial(revoke_user_access, app))
+        record("user.delete", target=f"user:{user_id}", details={"email": email, "via": "setup_db.py",
+                                                                  "os_user": getpass.getuser()})
         click.echo(f"Deleted {email}.")
 
 
@@ -271,6 +287,9 @@ def load_servers(file: IO[str], email: str, replace: bool) -> None:
         plans = servers_import.plan_import(user, parsed, lambda path: read_user_file(user, path), mode=mode,
                                            source=file.name)
         servers_import.apply_import(user, plans, mode=mode)
+        record("servers.import", target=f"user:{user.id}", details={
+            "owner": user.email, "added": len(plans), "replace": replace, "source": file.name, "via": "setup_db.py",
+            "os_user": getpass.getuser()})
     warnings = [*parsed.warnings, *(item["message"] for plan in plans for item in plan.missing_files)]
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -371,3 +390,6 @@ def _run_gunicorn(bind: str, access_log: str, log_level: str) -> int:
     finally:
         for signum, previous in forward.items():
             signal.signal(signum, previous)
+
+
+cli.add_command(audit_export)

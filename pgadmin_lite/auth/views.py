@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.auth.ldap_config import DirectoryUnavailable
@@ -62,6 +63,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
+        record("logout", target=f"user:{current_user.id}")
         close_login_connections(current_app, current_user.id, current_login_id())
         _roll_back_chosen(request.form.getlist("roll_back"))
     logout_user()
@@ -122,3 +124,4 @@ def _change_password(current: str, new: str) -> None:
         min_length=app.config["PASSWORD_LENGTH_MIN"],
         revoke_others=partial(revoke_other_sessions, app, keep=getattr(session, "token", None),
                               keep_login_id=current_login_id()))
+    record("account.password", target=f"user:{current_user.id}")

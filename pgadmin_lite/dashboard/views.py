@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.dashboard import service
+from pgadmin_lite.errors import AppError
 from pgadmin_lite.servers import service as servers
-from pgadmin_lite.servers.targets import SERVER_API, request_target
+from pgadmin_lite.servers.targets import SERVER_API, Target, request_target
 from pgadmin_lite.web.input import check_name, parse_bool
 
 bp = Blueprint("dashboard", __name__)
@@ -39,14 +43,27 @@ def sessions(server_id: int) -> ResponseReturnValue:
 def cancel_session(server_id: int, pid: int) -> ResponseReturnValue:
     """Cancel the session's running query (pg_cancel_backend)."""
     target = request_target(server_id)
-    return jsonify(service.signal(target, pid, terminate=False))
+    return jsonify(_signal(target, pid, terminate=False))
 
 
 @bp.post(f"{DASHBOARD}/sessions/{PID}/terminate")
 def terminate_session(server_id: int, pid: int) -> ResponseReturnValue:
     """End the session (pg_terminate_backend)."""
     target = request_target(server_id)
-    return jsonify(service.signal(target, pid, terminate=True))
+    return jsonify(_signal(target, pid, terminate=True))
+
+
+def _signal(target: Target, pid: int, *, terminate: bool) -> dict[str, Any]:
+    """Signal the backend and audit it, a refusal by PostgreSQL (or a pid gone) included."""
+    action, server = ("dashboard.terminate" if terminate else "dashboard.cancel"), target.server
+    try:
+        result = service.signal(target, pid, terminate=terminate)
+    except AppError as exc:
+        record(action, target=f"server:{server.id}", outcome="refused" if exc.status == 403 else "failed",
+               details={"pid": pid, "server": server.name, "reason": exc.code})
+        raise
+    record(action, target=f"server:{server.id}", details={"pid": pid, "server": server.name})
+    return result
 
 
 @bp.get(f"{DASHBOARD}/locks")

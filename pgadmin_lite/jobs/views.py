@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.jobs import service
 from pgadmin_lite.web.input import json_body
 
@@ -28,7 +29,10 @@ def list_jobs() -> ResponseReturnValue:
 @bp.post(API)
 def start_job() -> ResponseReturnValue:
     """Start a backup, backup_globals, restore, maintenance, import or export job."""
-    return jsonify(service.job_json(service.start_job(current_user, json_body()))), 201
+    job = service.job_json(service.start_job(current_user, json_body()))
+    record("job.start", target=f"job:{job['id']}", details={
+        "kind": job["kind"], "server_id": job["server_id"], "server": job["server_name"], "database": job["database"]})
+    return jsonify(job), 201
 
 
 @bp.get(f"{API}/<int:job_id>")
@@ -46,4 +50,6 @@ def job_log(job_id: int) -> ResponseReturnValue:
 @bp.post(f"{API}/<int:job_id>/cancel")
 def cancel_job(job_id: int) -> ResponseReturnValue:
     """Stop the job's whole process group; its partial output is removed."""
-    return jsonify(service.job_json(service.cancel_job(current_user, job_id)))
+    job = service.job_json(service.cancel_job(current_user, job_id))
+    record("job.cancel", target=f"job:{job_id}", details={"kind": job["kind"], "server_id": job["server_id"]})
+    return jsonify(job)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth.identity import Principal
 from pgadmin_lite.connections import short_lived_connections
 from pgadmin_lite.errors import BadRequest, ConfigError, NotFound, PermissionDenied
@@ -24,6 +25,7 @@ from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("servers_json", __name__)
 BODY_KEYS = frozenset({"text", "path", "user_id"})
+MAX_AUDITED_NAMES = 100  # the servers an import's audit line names
 _USER_ID = {"type": "integer", "description": "another user's id (administrators only)"}
 _IMPORT_BODY = {"type": "object", "properties": {
     "text": {"type": "string", "description": "the servers.json content"},
@@ -123,4 +125,8 @@ def apply_import() -> ResponseReturnValue:
         if planned.existing is not None:
             short_lived_connections(current_app).close_server(planned.existing.id)
     current_app.logger.info("servers.json imported by %s for %s: %d server(s)", me.email, owner.email, len(plans))
-    return jsonify(_result(owner, plans))
+    result = _result(owner, plans)
+    record("servers.import", target=f"user:{owner.id}", details={
+        "owner": owner.email, "added": result["added"], "replaced": result["replaced"],
+        "servers": [f"{item['group']}/{item['name']}" for item in result["servers"][:MAX_AUDITED_NAMES]]})
+    return jsonify(result)

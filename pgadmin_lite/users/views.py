@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from pgadmin_lite import storage
+from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.revocation import revoke_user_access
@@ -64,6 +65,7 @@ def create_user() -> ResponseReturnValue:
                                is_admin=bool(optional_bool(body, "is_admin")),
                                min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s created by %s", user.email, current_user.email)
+    record("user.create", target=f"user:{user.id}", details={"email": user.email, "is_admin": user.is_admin})
     return jsonify(_user_json(user)), 201
 
 
@@ -86,6 +88,9 @@ def update_user(user_id: int) -> ResponseReturnValue:
         is_admin=optional_bool(body, "is_admin"), active=optional_bool(body, "is_active"), password=password,
         unlock=bool(optional_bool(body, "unlock")), min_length=current_app.config["PASSWORD_LENGTH_MIN"])
     current_app.logger.info("User %s updated by %s (%s)", user.email, current_user.email, sorted(body))
+    changed = {name: value for name, value in body.items() if name != "password" and value is not None}
+    record("user.update", target=f"user:{user.id}",  # the new password itself never
+           details={"email": user.email, **changed, "password_reset": password is not None})
     return jsonify(_user_json(user))
 
 
@@ -95,4 +100,5 @@ def delete_user(user_id: int) -> ResponseReturnValue:
     email = user.email
     service.delete_user(user, revoke=partial(revoke_user_access, current_app._get_current_object()))
     current_app.logger.info("User %s deleted by %s", email, current_user.email)
+    record("user.delete", target=f"user:{user_id}", details={"email": email})
     return "", 204

@@ -1,7 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users blueprint ("users.*").
+issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*",
+"audit.*").
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tests.plugins.app_fixtures import (
 )
 
 PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
-ADMIN_BLUEPRINT = "users."
+ADMIN_BLUEPRINTS = ("users.", "audit.")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -64,7 +65,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINT)
+        return self.endpoint.startswith(ADMIN_BLUEPRINTS)
 
     @property
     def changes_state(self) -> bool:
