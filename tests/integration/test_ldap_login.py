@@ -376,6 +376,20 @@ def test_sync_deactivates_a_deleted_person_and_revokes_their_session(ldap_app: F
         slapd.modify(f"dn: cn=dba,{GROUPS}\nchangetype: modify\nreplace: member\nmember: {ALICE_DN}\n")
 
 
+def test_sync_deactivates_a_person_disabled_in_the_directory(make_app: AppFactory, slapd: Slapd, erin: str) -> None:
+    """A filter that excludes disabled accounts (as the Active Directory recipe's userAccountControl test does)."""
+    active_only = "(&(objectClass=inetOrgPerson)(!(employeeType=disabled))(|(uid={username})(mail={username})))"
+    app = make_app(**ldap_config(slapd, LDAP_USER_FILTER=active_only))
+    erin_client = api_client(app, "erin", "erin-pass-1")
+    slapd.modify(f"dn: {erin}\nchangetype: modify\nadd: employeeType\nemployeeType: disabled\n")
+    refused(login(app.test_client(), "erin", "erin-pass-1"))  # the directory says no at once
+    assert erin_client.get("/api/v1/session").status_code == 200  # until a sync looks
+    done = run_sync(app, slapd, LDAP_USER_FILTER=active_only)
+    assert done.returncode == 0 and "deactivated 1: erin@example.org" in done.stdout, done.stderr
+    assert erin_client.get("/api/v1/session").status_code == 401
+    assert user_row(app, "erin@example.org").active is False
+
+
 def test_sync_that_cannot_read_the_base_changes_nothing(ldap_app: Flask, slapd: Slapd) -> None:
     assert login(ldap_app.test_client(), "alice", password("alice")).status_code == 302
     done = run_sync(ldap_app, slapd, LDAP_SEARCH_BASE=f"ou=missing,{SUFFIX}")
