@@ -94,6 +94,9 @@ LDAP_BIND_PASSWORD_FILE = ""
 LDAP_SEARCH_BASE = ""
 # The filter that finds exactly one person; {username} is the login name, escaped (RFC 4515).
 LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(|(uid={username})(mail={username})))"
+# An attribute that never changes for a person, kept as their id here so that a renamed or moved entry stays the
+# same account: "entryUUID" (OpenLDAP), "objectGUID" (Active Directory). Empty: the DN is the id.
+LDAP_ID_ATTRIBUTE = ""
 # The attribute holding a person's login name (uid; sAMAccountName on Active Directory).
 LDAP_USERNAME_ATTRIBUTE = "uid"
 # The attribute that gives a person's email (required: the console account is keyed by it).

@@ -4,6 +4,7 @@ first LDAP login, see auth/ldap_source.py)."""
 from __future__ import annotations
 
 import logging
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from pgadmin_lite.errors import ConfigError, LoginRefused
 
 SOURCE = "ldap"
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 MEMBERSHIPS = ("memberOf", "search", "none")
 DOWN_MESSAGE = "The directory did not answer, so your password could not be checked; try again later."
 TLS_MESSAGE = ("The directory's certificate could not be verified, so no password was sent; an administrator "
@@ -21,6 +23,7 @@ TLS_MESSAGE = ("The directory's certificate could not be verified, so no passwor
 SERVICE_MESSAGE = ("The directory refused this console's service account; an administrator must check "
                    "LDAP_BIND_DN and LDAP_BIND_PASSWORD_FILE.")
 NO_EMAIL_MESSAGE = "The directory has no email address for you; ask an administrator."
+NO_ID_MESSAGE = "Your directory entry has no LDAP_ID_ATTRIBUTE value; an administrator must check that setting."
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class LdapSettings:
     bind_password_file: str
     search_base: str
     user_filter: str
+    id_attribute: str
     username_attribute: str
     email_attribute: str
     display_name_attribute: str
@@ -95,6 +99,8 @@ class LdapSettings:
             _check_password_file(config["LDAP_BIND_PASSWORD_FILE"])
         if "{username}" not in config["LDAP_USER_FILTER"]:
             raise ConfigError("LDAP_USER_FILTER must contain {username}.")
+        if not ATTRIBUTE_NAME.fullmatch(config["LDAP_ID_ATTRIBUTE"] or "a"):
+            raise ConfigError(f"LDAP_ID_ATTRIBUTE must be an attribute name, got {config['LDAP_ID_ATTRIBUTE']!r}.")
         membership = config["LDAP_GROUP_MEMBERSHIP"]
         if membership not in MEMBERSHIPS:
             raise ConfigError(f"LDAP_GROUP_MEMBERSHIP must be one of {', '.join(MEMBERSHIPS)}, got {membership!r}.")
@@ -110,7 +116,7 @@ class LdapSettings:
                               f"{timeouts}.")
         return cls(parts.hostname, parts.port or (636 if use_ssl else 389), use_ssl, start_tls, ca_file, template,
                    bind_dn, config["LDAP_BIND_PASSWORD_FILE"], config["LDAP_SEARCH_BASE"], config["LDAP_USER_FILTER"],
-                   config["LDAP_USERNAME_ATTRIBUTE"], config["LDAP_EMAIL_ATTRIBUTE"],
+                   config["LDAP_ID_ATTRIBUTE"], config["LDAP_USERNAME_ATTRIBUTE"], config["LDAP_EMAIL_ATTRIBUTE"],
                    config["LDAP_DISPLAY_NAME_ATTRIBUTE"], membership, config["LDAP_GROUP_SEARCH_BASE"],
                    config["LDAP_GROUP_FILTER"], config["LDAP_GROUP_NAME_ATTRIBUTE"], dict(roles),
                    bool(config["LDAP_AUTO_CREATE_USERS"]), timeouts[0], timeouts[1])
@@ -118,6 +124,7 @@ class LdapSettings:
     @property
     def attributes(self) -> list[str]:
         wanted = [self.username_attribute, self.email_attribute, self.display_name_attribute]
+        wanted += [self.id_attribute] if self.id_attribute else []
         return wanted + (["memberOf"] if self.membership == "memberOf" else [])
 
     def service_password(self) -> str:

@@ -11,12 +11,13 @@ from typing import Any, NoReturn
 
 from ldap3 import BASE, NONE, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPInvalidDnError, LDAPStartTLSError
-from ldap3.utils.conv import escape_filter_chars
+from ldap3.utils.conv import escape_bytes, escape_filter_chars
 from ldap3.utils.dn import escape_rdn, parse_dn
 
 from pgadmin_lite.auth.ldap_config import (
     DOWN_MESSAGE,
     NO_EMAIL_MESSAGE,
+    NO_ID_MESSAGE,
     SERVICE_MESSAGE,
     SOURCE,
     TLS_MESSAGE,
@@ -141,11 +142,36 @@ def read_entry_by_dn(settings: LdapSettings, connection: Connection, dn: str) ->
     return entries[0] if entries else None
 
 
-def current_entry(settings: LdapSettings, connection: Connection, dn: str) -> dict[str, Any] | None:
-    """The entry at dn if it still exists and still matches LDAP_USER_FILTER (what sync-ldap keeps)."""
-    found = read_entry_by_dn(settings, connection, dn)
+def person_id(settings: LdapSettings, entry: Mapping[str, Any]) -> str | None:
+    """The console's id of a person: the DN, or the LDAP_ID_ATTRIBUTE value as hex (binary-safe: objectGUID)."""
+    if not settings.id_attribute:
+        return str(entry["dn"])
+    raw = {name.lower(): values for name, values in (entry.get("raw_attributes") or {}).items()}
+    values = raw.get(settings.id_attribute.lower()) or []
+    return bytes(values[0]).hex() if values and values[0] else None
+
+
+def is_dn(external_id: str) -> bool:
+    """Ids are DNs (always with "=") or LDAP_ID_ATTRIBUTE values in hex (never with one)."""
+    return "=" in external_id
+
+
+def _find_by_id(settings: LdapSettings, connection: Connection, external_id: str) -> dict[str, Any] | None:
+    if is_dn(external_id):  # an account from before LDAP_ID_ATTRIBUTE was set
+        return read_entry_by_dn(settings, connection, external_id)
+    query = f"({settings.id_attribute}={escape_bytes(bytes.fromhex(external_id))})"
+    entries = _search(connection, settings.search_base, query, SUBTREE, settings.attributes, size_limit=2)
+    return entries[0] if len(entries) == 1 else None
+
+
+def current_entry(settings: LdapSettings, connection: Connection, external_id: str) -> dict[str, Any] | None:
+    """The person's entry if it still exists and still matches LDAP_USER_FILTER (what sync-ldap keeps)."""
+    if not external_id:
+        return None
+    found = (_find_by_id(settings, connection, external_id) if settings.id_attribute
+             else read_entry_by_dn(settings, connection, external_id))
     username = first_value(found, settings.username_attribute) if found else None
-    return read_entry(settings, connection, dn, username) if username else None
+    return read_entry(settings, connection, found["dn"], username) if found and username else None
 
 
 def first_value(entry: Mapping[str, Any], name: str) -> str | None:
@@ -188,8 +214,11 @@ def identity_of(settings: LdapSettings, connection: Connection, entry: Mapping[s
     email = first_value(entry, settings.email_attribute)
     if not email:
         raise LoginRefused(NO_EMAIL_MESSAGE)
+    external_id = person_id(settings, entry)
+    if not external_id:
+        raise LoginRefused(NO_ID_MESSAGE)
     groups = groups_of(settings, connection, entry)
-    return ExternalIdentity(SOURCE, entry["dn"], email, first_value(entry, settings.display_name_attribute), groups,
+    return ExternalIdentity(SOURCE, external_id, email, first_value(entry, settings.display_name_attribute), groups,
                             role_for(settings, groups))
 
 

@@ -68,6 +68,10 @@ def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
                                        "nobody was changed.")
         for user in users:
             report.checked += 1
+            if not settings.id_attribute and not ldap_source.is_dn(user.external_id or "="):
+                report.problems.append(f"{user.email}: known by LDAP_ID_ATTRIBUTE, which is no longer set; "
+                                       "set it again (this account was left as it is)")
+                continue
             entry = ldap_source.current_entry(settings, service, user.external_id or "")
             if entry is None:
                 user.active = False
@@ -76,6 +80,8 @@ def sync(app: Flask, settings: LdapSettings | None) -> SyncReport:
                 report.deactivated.append(user.email)
                 record("ldap.sync", target=f"user:{user.id}", details={"deactivated": user.email})
                 continue
+            # The same entry, now known by LDAP_ID_ATTRIBUTE (the setting was turned on since the last look).
+            user.external_id = ldap_source.person_id(settings, entry) or user.external_id
             try:
                 provision(ldap_source.identity_of(settings, service, entry), auto_create=False)
                 report.refreshed.append(user.email)

@@ -390,6 +390,33 @@ def test_sync_deactivates_a_person_disabled_in_the_directory(make_app: AppFactor
     assert user_row(app, "erin@example.org").active is False
 
 
+def test_an_id_attribute_keeps_a_renamed_person_one_account(make_app: AppFactory, slapd: Slapd, erin: str) -> None:
+    by_dn = make_app(**ldap_config(slapd))
+    assert login(by_dn.test_client(), "erin", "erin-pass-1").status_code == 302
+    assert user_row(by_dn, "erin@example.org").external_id == erin
+    # the setting turned on later: one sync moves the account from its DN to its entryUUID
+    done = run_sync(by_dn, slapd, LDAP_ID_ATTRIBUTE="entryUUID")
+    assert done.returncode == 0 and "deactivated 0" in done.stdout, done.stderr
+    uuid = slapd.tool("ldapsearch", "-LLL", "-b", erin, "-s", "base", "(objectClass=*)", "entryUUID").split()[-1]
+    erin_id = user_row(by_dn, "erin@example.org")
+    assert bytes.fromhex(erin_id.external_id).decode() == uuid
+    by_id = make_app(**{**ldap_config(slapd, LDAP_ID_ATTRIBUTE="entryUUID"), "DATA_DIR": by_dn.config["DATA_DIR"]})
+    renamed = f"uid=erin-renamed,{PEOPLE}"
+    slapd.tool("ldapmodrdn", "-r", erin, "uid=erin-renamed")
+    try:
+        client = by_id.test_client()
+        assert login(client, "erin-renamed", "erin-pass-1").status_code == 302
+        assert client.get("/api/v1/session").get_json()["user"]["id"] == erin_id.id  # the same account
+        done = run_sync(by_id, slapd, LDAP_ID_ATTRIBUTE="entryUUID")
+        assert done.returncode == 0 and "deactivated 0" in done.stdout, done.stderr
+        assert user_row(by_id, "erin@example.org").active is True
+        # the setting turned off again: accounts known by it are reported and left alone, not deactivated
+        done = run_sync(by_id, slapd, LDAP_ID_ATTRIBUTE="")
+        assert "known by LDAP_ID_ATTRIBUTE" in done.stderr and user_row(by_id, "erin@example.org").active
+    finally:
+        slapd.tool("ldapdelete", renamed, check=False)
+
+
 def test_sync_that_cannot_read_the_base_changes_nothing(ldap_app: Flask, slapd: Slapd) -> None:
     assert login(ldap_app.test_client(), "alice", password("alice")).status_code == 302
     done = run_sync(ldap_app, slapd, LDAP_SEARCH_BASE=f"ou=missing,{SUFFIX}")

@@ -45,6 +45,7 @@ def test_defaults_and_derived_values(base: dict[str, Any]) -> None:
     ({"LDAP_GROUP_MEMBERSHIP": "nested"}, "LDAP_GROUP_MEMBERSHIP"),
     ({"LDAP_GROUP_ROLES": {"dba": 3}}, "LDAP_GROUP_ROLES"),
     ({"LDAP_RECEIVE_TIMEOUT": 0.5}, "LDAP_RECEIVE_TIMEOUT"),
+    ({"LDAP_ID_ATTRIBUTE": "entryUUID)(x=*"}, "LDAP_ID_ATTRIBUTE"),
 ])
 def test_a_bad_setting_is_named(base: dict[str, Any], change: dict[str, Any], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
