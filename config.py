@@ -123,6 +123,11 @@ LDAP_CONNECT_TIMEOUT = 5
 LDAP_RECEIVE_TIMEOUT = 10
 
 # --- OpenID Connect -------------------------------------------------------------------------
+# Providers offered as login buttons when AUTHENTICATION_SOURCES has "oidc": dicts with name, label,
+# server_metadata_url (or issuer), client_id, client_secret, scope, email_claim, name_claim, groups_claim,
+# roles_claim, role_map ({group or role value: role name}), auto_create, trust_mfa, require_verified_email,
+# required_claims ({claim: value}, e.g. Google's {"hd": "example.com"}), client_secret_file (instead of the secret).
+OIDC_PROVIDERS: list[dict] = []
 
 # --- Proxy (webserver) authentication -------------------------------------------------------
 # Where the front server puts the user it authenticated, with "proxy" in AUTHENTICATION_SOURCES: "REMOTE_USER"
@@ -135,6 +140,10 @@ PROXY_AUTH_AUTO_CREATE = False
 PROXY_AUTH_EMAIL_DOMAIN = ""
 
 # --- Two-factor authentication --------------------------------------------------------------
+# Built-in roles whose users must use TOTP ("Administrator", "User"); custom roles have their own switch.
+MFA_REQUIRED_FOR = []
+# Seconds between the password step and the second factor (or the forced enrolment) before logging in again.
+MFA_LOGIN_TIMEOUT = 300
 
 # --- Audit log ------------------------------------------------------------------------------
 # Days audit events are kept (0: for ever); older ones are purged once a day.

@@ -6,7 +6,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.auth import ldap_views, lockout, sources
+from pgadmin_lite.auth import ldap_views, lockout, mfa_views, sources
 from pgadmin_lite.auth.identity import Identity, remember_identity
 from pgadmin_lite.auth.proxy_auth import sign_in_from_proxy
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
@@ -18,7 +18,8 @@ from pgadmin_lite.models import User
 from pgadmin_lite.users.signals import user_updated
 
 # Endpoints reachable without a login; everything else needs one.
-PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login", "health.health", "static",
+                              "oidc.start", "oidc.callback"}) | mfa_views.PUBLIC_ENDPOINTS
 # Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.account_password_form",
                                        "auth.account_password_api", "auth.session_info", "auth.logout"})
@@ -78,4 +79,8 @@ def init_app(app: Flask) -> None:
     app.before_request(require_login)
     app.register_blueprint(bp)
     ldap_views.init_app(app)
+    mfa_views.init_app(app)
+    from pgadmin_lite.auth import oidc_views  # here: provisioning imports users, which imports auth
+
+    oidc_views.init_app(app)
     store.purge_expired()

@@ -69,5 +69,5 @@ def _log_in(name: str) -> None:
     except (LoginRefused, BadRequest) as exc:
         refuse_login(name, method=SOURCE, outcome="refused", reason=exc.message)
         raise PermissionDenied(f"Your web server signed you in as {name!r}, but: {exc.message}") from None
-    complete_login(user, method=SOURCE)
+    complete_login(user, method=SOURCE, is_mfa_done=True)  # the web server's sign-in stands whole: no TOTP step
     session[PROXY_USER_KEY] = name

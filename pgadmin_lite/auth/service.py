@@ -57,10 +57,17 @@ def authenticate(email: str, password: str, *, source: str, policy: LockoutPolic
     raise LoginRefused(FAILED_MESSAGE)
 
 
+def second_factor_key(email: str) -> str:
+    """The lockout rows of an email's TOTP codes: like its password rows, but no password success resets them."""
+    return "mfa:" + normalize_email(email)
+
+
 def unlock(email: str) -> None:
-    """Clear an email's lockout from every address and account-wide."""
+    """Clear an email's lockout (passwords and TOTP codes) from every address and account-wide."""
     lockout.unlock(normalize_email(email))
+    lockout.unlock(second_factor_key(email))
 
 
 def locked_until(email: str, policy: LockoutPolicy) -> datetime | None:
-    return lockout.locked_until(normalize_email(email), policy)
+    ends = [lockout.locked_until(key, policy) for key in (normalize_email(email), second_factor_key(email))]
+    return max((end for end in ends if end is not None), default=None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +19,7 @@ from pgadmin_lite.keyfiles import read_key_file
 
 PREFIX = "v1:"
 HKDF_INFO = b"pgadmin_lite credentials v1"
+DIGEST_INFO = b"pgadmin_lite keyed digest v1"  # a second key, for digests of one-time secrets (recovery codes)
 NONCE_BYTES = 12
 MIN_KEY_CHARS = 32
 EXTENSION_KEY = "credentials_vault"
@@ -54,6 +57,13 @@ class Vault:
 
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(raw)
         self._aead = AESGCM(key)
+        self._digest_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=DIGEST_INFO).derive(raw)
+
+    def digest(self, value: str, *, context: str) -> str:
+        """A keyed HMAC-SHA256 of value for one context (e.g. a user): a copy of the config DB alone cannot test
+        guesses against it, unlike a plain hash."""
+        message = context.encode("utf-8") + b"\0" + value.encode("utf-8")
+        return "hmac-sha256:" + hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()
 
     def encrypt(self, plaintext: str, *, aad: str) -> str:
         """Seal a password for one row; a fresh random nonce makes every envelope different."""

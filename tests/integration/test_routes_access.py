@@ -1,8 +1,8 @@
 """Every route of the app, enumerated from its URL map: login is required by default, admin routes are admin-only.
 
 Routes added later are covered automatically. The only routes reachable without a login are the ones the
-issue names: /login, /health and static files. Admin-only routes are the users and audit blueprints ("users.*",
-"audit.*").
+issue names: /login (and OpenID Connect's /oidc/<name>/login and callback), /health and static files.
+Admin-only routes are the users and audit blueprints ("users.*", "audit.*").
 """
 
 from __future__ import annotations
@@ -35,8 +35,13 @@ from tests.plugins.app_fixtures import (
     prepare_data_dir,
 )
 
-PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static"})
+# The OpenID Connect login's start and callback are part of signing in (404 unless a provider is configured).
+PUBLIC = frozenset({"auth.login_form", "auth.login", "health.health", "static", "oidc.start", "oidc.callback"})
+# The second login step: reached between the password and the code, by a half-login that is no login (test below).
+SECOND_STEP = frozenset({"mfa.step_form", "mfa.step_verify", "mfa.enrol_form", "mfa.enrol_confirm",
+                         "mfa.enrol_restart", "mfa.step_cancel"})
 ADMIN_BLUEPRINTS = ("users.", "audit.")
+ADMIN_ENDPOINTS = frozenset({"mfa.admin_reset"})  # administrators' routes outside those blueprints
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # Bodies that would do harm if a refused request got through (a new admin, a hijacked password).
@@ -65,7 +70,7 @@ class Route:
 
     @property
     def is_admin_only(self) -> bool:
-        return self.endpoint.startswith(ADMIN_BLUEPRINTS)
+        return self.endpoint.startswith(ADMIN_BLUEPRINTS) or self.endpoint in ADMIN_ENDPOINTS
 
     @property
     def changes_state(self) -> bool:
@@ -87,7 +92,8 @@ def collect_routes() -> list[Route]:
 
 
 ROUTES = collect_routes()
-LOGIN_REQUIRED = [r for r in ROUTES if r.endpoint not in PUBLIC]
+LOGIN_REQUIRED = [r for r in ROUTES if r.endpoint not in PUBLIC | SECOND_STEP]
+SECOND_STEP_ROUTES = [r for r in ROUTES if r.endpoint in SECOND_STEP]
 ADMIN_ONLY = [r for r in ROUTES if r.is_admin_only]
 LOGGED_IN_GETS = [r for r in LOGIN_REQUIRED if r.method == "GET"]
 
@@ -171,6 +177,15 @@ def test_logged_out_is_refused(env: Env, route: Route) -> None:
         response = send(client, route, form_csrf(client))
     assert_login_required(route, response)
     assert response.headers.getlist("Set-Cookie") == [] or route.changes_state
+    assert env.snapshot() == before
+
+
+@pytest.mark.parametrize("route", SECOND_STEP_ROUTES, ids=str)
+def test_second_step_routes_without_a_half_login_send_to_login(env: Env, route: Route) -> None:
+    before = env.snapshot()
+    client = env.app.test_client()
+    response = send(client, route, form_csrf(client))
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login", str(route)
     assert env.snapshot() == before
 
 

@@ -4,6 +4,7 @@ import { askText, confirmAction } from "./components/dialog.js";
 import { readyAfter } from "./page_ready.js";
 import { openServersImport } from "./servers_import.js";
 import { formatBytes } from "./storage_format.js";
+import { mfaResetButton } from "./users_mfa.js";
 
 const table = document.querySelector("#users-table tbody");
 const errorBox = document.querySelector("#users-error");
@@ -28,6 +29,7 @@ function row(user) {
   const status = [user.is_active ? "active" : "inactive"];
   if (user.locked_until) status.push(`locked until ${new Date(user.locked_until).toLocaleString()}`);
   if (user.must_change_password) status.push("must change password");
+  if (user.has_totp) status.push("2FA on");
   return h("tr", { "data-email": user.email },
     h("td", {}, user.email),
     h("td", {}, user.is_admin ? "administrator" : "user"),
@@ -45,6 +47,7 @@ function row(user) {
           if (password) patch({ password });
         },
       }, "Reset password"),
+      mfaResetButton(user, act),
       h("button", { class: "import-servers-button", onclick: () => openServersImport({ userId: user.id,
         userEmail: user.email }) }, "Import servers…"),
       h("button", {
