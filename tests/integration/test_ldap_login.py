@@ -130,6 +130,16 @@ def test_search_then_bind_over_starttls_maps_groups_and_role(ldap_app: Flask, sl
                                   .filter_by(auth_source="ldap")).scalar() == 1
 
 
+def test_a_mapped_role_that_requires_totp_asks_ldap_people_for_it(ldap_app: Flask) -> None:
+    with ldap_app.app_context():
+        db.session.execute(db.update(Role).filter_by(name="DBA").values(require_mfa=True))
+        db.session.commit()
+    client = ldap_app.test_client()
+    response = login(client, "alice", password("alice"))
+    assert response.status_code == 302 and "/login/mfa" in response.headers["Location"]
+    assert client.get("/api/v1/session").status_code == 401  # not logged in before the second factor
+
+
 def test_group_maps_to_administrator_and_a_lost_group_demotes(make_app: AppFactory, slapd: Slapd) -> None:
     app = make_app(**ldap_config(slapd, LDAP_GROUP_MEMBERSHIP="memberOf"))  # memberOf, as Active Directory
     client = app.test_client()
