@@ -222,13 +222,17 @@ def identity_of(settings: LdapSettings, connection: Connection, entry: Mapping[s
                             role_for(settings, groups))
 
 
+def _is_plausible(username: str) -> bool:
+    return bool(username) and len(username) <= MAX_USERNAME and username.isprintable()
+
+
 def authenticate(settings: LdapSettings, username: str, password: str) -> ExternalIdentity | None:
     """The person's identity if the directory accepts this password; None if it does not (or finds no one).
 
     An empty password is refused before anything is sent: LDAP takes it as an unauthenticated bind, which succeeds.
     """
     username = username.strip()
-    if not password or not username or len(username) > MAX_USERNAME or not username.isprintable():
+    if not password or not _is_plausible(username):
         return None
     if settings.bind_dn_template:
         dn = settings.bind_dn_template.replace("{username}", escape_rdn(username))
@@ -256,9 +260,12 @@ def authenticate(settings: LdapSettings, username: str, password: str) -> Extern
 
 def look_up(settings: LdapSettings, username: str) -> ExternalIdentity | None:
     """The identity of the one person LDAP_USER_FILTER finds for username, read with the service account."""
+    username = username.strip()
+    if not _is_plausible(username):
+        return None
     service = service_connection(settings)
     try:
-        entry = _find_person(settings, service, username.strip())
+        entry = _find_person(settings, service, username)
         return identity_of(settings, service, entry) if entry else None
     finally:
         close(service)
