@@ -75,6 +75,52 @@ AUTHENTICATION_SOURCES = ["internal"]
 INTERNAL_BREAK_GLASS = True
 
 # --- LDAP / Active Directory ----------------------------------------------------------------
+# The directory: ldaps://host:636, or ldap://host:389 upgraded with StartTLS (see LDAP_USE_STARTTLS).
+LDAP_SERVER_URI = ""
+# Upgrade an ldap:// connection with StartTLS before any bind, so no password travels in clear.
+LDAP_USE_STARTTLS = True
+# PEM file of the CA(s) that sign the directory's certificate ("": the system's trust store); always verified.
+LDAP_CA_CERT_FILE = ""
+# Allow binds over plain ldap:// without TLS (passwords in clear on the wire): only for a closed test lab.
+LDAP_ALLOW_PLAINTEXT = False
+# Bind-as-user: the person's DN, {username} replaced by the login name (e.g. "uid={username},ou=people,dc=x").
+# Empty: search-then-bind with the service account below.
+LDAP_BIND_DN_TEMPLATE = ""
+# Search-then-bind (and sync-ldap): the service account that searches for people and groups.
+LDAP_BIND_DN = ""
+# A file (readable only by the console) holding the service account's password; never the password itself.
+LDAP_BIND_PASSWORD_FILE = ""
+# Where people are searched (search-then-bind) and what sync-ldap checks it can read first.
+LDAP_SEARCH_BASE = ""
+# The filter that finds exactly one person; {username} is the login name, escaped (RFC 4515).
+LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(|(uid={username})(mail={username})))"
+# An attribute that never changes for a person, kept as their id here so that a renamed or moved entry stays the
+# same account: "entryUUID" (OpenLDAP), "objectGUID" (Active Directory). Empty: the DN is the id.
+LDAP_ID_ATTRIBUTE = ""
+# The attribute holding a person's login name (uid; sAMAccountName on Active Directory).
+LDAP_USERNAME_ATTRIBUTE = "uid"
+# The attribute that gives a person's email (required: the console account is keyed by it).
+LDAP_EMAIL_ATTRIBUTE = "mail"
+# The attribute that gives a person's display name.
+LDAP_DISPLAY_NAME_ATTRIBUTE = "cn"
+# Group membership: "memberOf" (an attribute of the person: Active Directory, OpenLDAP's memberof overlay),
+# "search" (LDAP_GROUP_FILTER under LDAP_GROUP_SEARCH_BASE), or "none".
+LDAP_GROUP_MEMBERSHIP = "search"
+# Where groups are searched (LDAP_GROUP_MEMBERSHIP = "search").
+LDAP_GROUP_SEARCH_BASE = ""
+# The filter that finds a person's groups; {dn} (their DN) and {username} (their login name) are escaped.
+LDAP_GROUP_FILTER = "(|(&(objectClass=groupOfNames)(member={dn}))(&(objectClass=posixGroup)(memberUid={username})))"
+# The attribute of a group (or of a memberOf DN's first part) that is its name here.
+LDAP_GROUP_NAME_ATTRIBUTE = "cn"
+# Directory group name -> role name ("Administrator", "User" or a custom role); the first listed group a person
+# is in wins; none: the built-in User. Empty: roles are set in the console and left alone.
+LDAP_GROUP_ROLES: dict[str, str] = {}
+# Create a console user at a person's first LDAP login (else an administrator must have created them first).
+LDAP_AUTO_CREATE_USERS = True
+# Whole seconds to wait for the directory to accept a connection.
+LDAP_CONNECT_TIMEOUT = 5
+# Whole seconds to wait for each answer of the directory.
+LDAP_RECEIVE_TIMEOUT = 10
 
 # --- OpenID Connect -------------------------------------------------------------------------
 # Providers offered as login buttons when AUTHENTICATION_SOURCES has "oidc": dicts with name, label,

@@ -25,9 +25,11 @@ from pgadmin_lite import create_app, settings
 from pgadmin_lite.audit.commands import audit_export
 from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout
+from pgadmin_lite.auth.ldap_sync import add_person, sync
 from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.revocation import revoke_user_access
 from pgadmin_lite.auth.service import locked_until
+from pgadmin_lite.auth.sources import ldap_settings
 from pgadmin_lite.configdb import MIGRATIONS_DIR, check_schema, upgrade_schema
 from pgadmin_lite.directories import ensure_directories
 from pgadmin_lite.errors import AppError, ConfigError
@@ -247,6 +249,26 @@ def get_users(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['id']:>4}  {row['email']:<40} {'admin' if row['is_admin'] else 'user':<6} "
                    f"{'yes' if row['is_active'] else 'no':<6} {row['locked_until'] or '-'}")
+
+
+@cli.command("sync-ldap")
+def sync_ldap() -> None:
+    """Check every LDAP user against the directory: gone or disabled there -> deactivated here, sessions revoked."""
+    with app_context() as app:
+        report = sync(app, ldap_settings(app))
+        click.echo(f"Checked {report.checked} LDAP user(s); deactivated {len(report.deactivated)}"
+                   f"{': ' + ', '.join(report.deactivated) if report.deactivated else ''}.")
+        for problem in report.problems:
+            click.echo(f"Not refreshed: {problem}", err=True)
+
+
+@cli.command("add-ldap-user")
+@click.argument("username")
+def add_ldap_user(username: str) -> None:
+    """Create the account of a directory person before their first login (LDAP_AUTO_CREATE_USERS off)."""
+    with app_context() as app:
+        user = add_person(ldap_settings(app), username)
+        click.echo(f"Added LDAP user {user.email} (id {user.id}, {user.external_id}).")
 
 
 @cli.command("load-servers")

@@ -9,7 +9,8 @@ import pytest
 pytest_plugins = ["tests.plugins.postgres_fixture", "tests.plugins.app_fixtures", "tests.plugins.servers_fixtures",
                   "tests.plugins.live_server", "tests.plugins.browser",
                   "tests.plugins.catalog_fixtures", "tests.plugins.psql_fixture", "tests.plugins.tls_fixture",
-                  "tests.plugins.sshd_fixture", "tests.plugins.oidc_fixture", "tests.plugins.sharing_fixtures"]
+                  "tests.plugins.sshd_fixture", "tests.plugins.oidc_fixture", "tests.plugins.sharing_fixtures",
+                  "tests.plugins.slapd_fixture"]
 
 TIERS = ("unit", "integration", "browser", "deploy", "security")
 

@@ -6,7 +6,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from pgadmin_lite.auth import lockout, mfa_views
+from pgadmin_lite.auth import ldap_views, lockout, mfa_views, sources
 from pgadmin_lite.auth.identity import Identity, remember_identity
 from pgadmin_lite.auth.proxy_auth import sign_in_from_proxy
 from pgadmin_lite.auth.session_interface import ConsoleSessionInterface
@@ -71,12 +71,14 @@ def init_app(app: Flask) -> None:
     app.extensions["session_store"] = store
     app.session_interface = ConsoleSessionInterface(store)
     lockout.init_app(app)
+    sources.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and rotated at login
     login_manager.login_view = "auth.login_form"
     app.before_request(sign_in_from_proxy)  # before the login check: a proxy user is logged in by then
     app.before_request(require_login)
     app.register_blueprint(bp)
+    ldap_views.init_app(app)
     mfa_views.init_app(app)
     from pgadmin_lite.auth import oidc_views  # here: provisioning imports users, which imports auth
 

@@ -9,11 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from pgadmin_lite.audit.log import record
-from pgadmin_lite.auth import lockout, service
+from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.identity import current_login_id
+from pgadmin_lite.auth.ldap_config import DirectoryUnavailable
 from pgadmin_lite.auth.login_flow import complete_login, refuse_login
 from pgadmin_lite.auth.next_url import safe_next
 from pgadmin_lite.auth.revocation import revoke_other_sessions
+from pgadmin_lite.auth.sources import ldap_settings, password_login
 from pgadmin_lite.connections import close_login_connections, connection_manager
 from pgadmin_lite.errors import AppError, BadRequest, LoginLocked, LoginRefused
 from pgadmin_lite.users import service as users_service
@@ -43,14 +45,18 @@ def login_form() -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     email = request.form.get("email", "")
     target = safe_next(request.form.get("next"), request.script_root)
+    config = current_app.config
     try:
-        user = service.authenticate(email, request.form.get("password", ""), source=_source(),
-                                    policy=lockout.policy(current_app))
+        signed_in = password_login(email, request.form.get("password", ""), client=_source(),
+                                   policy=lockout.policy(current_app), sources=config["AUTHENTICATION_SOURCES"],
+                                   break_glass=config["INTERNAL_BREAK_GLASS"], ldap=ldap_settings(current_app))
     except LoginRefused as exc:
-        refuse_login(email, method="internal", outcome="locked" if isinstance(exc, LoginLocked) else "refused",
-                     reason=exc.code)
-        return render_template("login.html", next=target or "", error=exc.message, email=email), 401
-    complete_login(user, method="internal")
+        refuse_login(email, method="+".join(config["AUTHENTICATION_SOURCES"]),
+                     outcome="locked" if isinstance(exc, LoginLocked) else "refused", reason=exc.code)
+        status = 503 if isinstance(exc, DirectoryUnavailable) else 401
+        return render_template("login.html", next=target or "", error=exc.message, email=email), status
+    user = signed_in.user
+    complete_login(user, method=signed_in.method)
     if user.must_change_password:
         return redirect(url_for("auth.account"))
     return redirect(target or url_for("home.index"))

@@ -195,7 +195,7 @@ SUCCESS = {"POST": "200", "GET": "200", "PATCH": "200", "PUT": "200", "DELETE": 
 CREATED = frozenset({"servers.create_server", "users.create_user", "roles.create_role", "query_tool.open_tool",
                      "query_tool.export_to_storage", "storage.make_directory",
                      "storage.upload", "storage.write_text", "jobs.start_job",
-                     "browser_changes.create_object"})
+                     "browser_changes.create_object", "ldap.ldap_add_user"})
 
 
 def _path_schema(converter: str, args: str) -> dict[str, Any]:
