@@ -8,11 +8,12 @@ from flask.typing import ResponseReturnValue
 from pgadmin_lite.auth.ldap_sync import add_person, sync
 from pgadmin_lite.auth.sources import ldap_settings
 from pgadmin_lite.errors import BadRequest
-from pgadmin_lite.users.permissions import require_permission
+from pgadmin_lite.users.permissions import blueprint_requires
 from pgadmin_lite.web.input import json_body
 from pgadmin_lite.web.openapi import register_schemas
 
 bp = Blueprint("ldap", __name__)
+blueprint_requires(bp, "users.manage")
 NAMES = {"type": "array", "items": {"type": "string"}}
 SCHEMAS = {
     "ldap.ldap_sync": (None, {"type": "object", "properties": {
@@ -30,7 +31,6 @@ def init_app(app: Flask) -> None:
 @bp.post("/api/v1/ldap/sync")
 def ldap_sync() -> ResponseReturnValue:
     """Check every LDAP user against the directory now (as `setup_db.py sync-ldap` does)."""
-    require_permission("users.manage")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return jsonify(sync(app, ldap_settings(app)).to_dict())
 
@@ -38,7 +38,6 @@ def ldap_sync() -> ResponseReturnValue:
 @bp.post("/api/v1/ldap/users")
 def ldap_add_user() -> ResponseReturnValue:
     """Create the account of the directory person `username` finds, before their first login."""
-    require_permission("users.manage")
     username = json_body().get("username")
     if not isinstance(username, str) or not username.strip():
         raise BadRequest("username must be the person's directory login name (or email).")
