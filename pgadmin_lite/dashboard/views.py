@@ -25,7 +25,7 @@ from pgadmin_lite.web.input import check_name, parse_bool
 bp = Blueprint("dashboard", __name__)
 blueprint_requires(bp, ANY_USER)
 DASHBOARD = f"{SERVER_API}/dashboard"
-PID = "<int(max=2147483647):pid>"  # a backend pid is an int4: pg_cancel_backend(bigint) does not exist
+PID = "<int:pid>"  # a backend pid is an int4 (as every <int:…> is): pg_cancel_backend(bigint) does not exist
 
 
 def _db() -> str | None:

@@ -16,7 +16,7 @@ from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("server_shares", __name__)
 blueprint_requires(bp, ANY_USER)  # an owner's own server (sharing.replace_shares checks who may share)
-SERVER_ID = "<int(max=2147483647):server_id>"  # servers.id is an Integer column: a wider id is a 404, never a 500
+SERVER_ID = "<int:server_id>"
 _IDS = {"type": "array", "items": {"type": "integer"}}
 _SHARES_BODY = {"type": "object", "additionalProperties": False, "properties": {
     "everyone": {"type": "boolean"}, "users": _IDS, "groups": _IDS,

@@ -13,7 +13,7 @@ from pgadmin_lite.web.input import json_body
 
 bp = Blueprint("groups", __name__)
 blueprint_requires(bp, "users.manage")
-GROUP_ID = "<int(max=2147483647):group_id>"  # groups.id is an Integer column: a wider id is a 404, never a 500
+GROUP_ID = "<int:group_id>"
 _USER_IDS = {"type": "array", "items": {"type": "integer"}}
 _GROUP = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "source": {"type": "string"},

@@ -238,8 +238,9 @@ def test_on_a_postgresql_config_db(tmp_path: Any, pg_server: Any, pg_database: s
     for wide in ({"users": [10**12]}, {"groups": [-(10**12)]}):
         refused = put_shares(admin, server_id, **wide)
         assert refused.status_code == 400 and "No " in refused.get_json()["error"]["message"]
-    for path in (f"/api/v1/groups/{2**40}", f"/api/v1/servers/{2**40}/shares"):  # ids wider than the columns
-        assert admin.get(path).status_code == 404
+    for path in (f"/api/v1/groups/{2**40}", f"/api/v1/servers/{2**40}/shares",  # ids wider than the columns
+                 f"/api/v1/servers/{2**31}", f"/api/v1/users/{2**31}", f"/api/v1/jobs/{2**31}"):
+        assert admin.get(path).status_code == 404, path
     refused = admin.post("/api/v1/groups", json={"name": "wide", "user_ids": [2**40]})
     assert refused.status_code == 400 and "No user with id" in refused.get_json()["error"]["message"]
     assert admin.delete(f"/api/v1/groups/{group}").status_code == 204
