@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, request, session
 from flask_login import login_user
 
@@ -9,6 +11,8 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import mfa, second_step
 from pgadmin_lite.auth.identity import Identity, begin_login, remember_identity
 from pgadmin_lite.auth.next_url import safe_next
+from pgadmin_lite.auth.service import EMAIL_RE, normalize_email
+from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 
 
@@ -37,7 +41,20 @@ def complete_login(user: User, *, method: str, is_mfa_done: bool = False, next_u
     record("login", target=f"user:{user.id}", details=details, actor_id=user.id, actor_email=user.email)
 
 
+def loggable_name(name: str) -> str:
+    """What a refused login is logged and audited under: the name if it is an email or an account's, else a digest.
+
+    People type passwords into the name field; those must reach neither the log files nor the audit page.
+    """
+    normalized = normalize_email(name)
+    if EMAIL_RE.match(normalized) or db.session.execute(
+            db.select(User.id).filter_by(email=normalized)).first() is not None:
+        return normalized[:254]
+    return f"(not an email: sha256 {hashlib.sha256(name.encode()).hexdigest()[:16]})"
+
+
 def refuse_login(email: str, *, method: str, outcome: str, reason: str) -> None:
     """Log and audit a refused login (outcome "refused" or "locked"); the person sees only the generic message."""
-    current_app.logger.info("Login refused for %r by %s from %s (%s)", email, method, request.remote_addr, reason)
-    record("login", outcome=outcome, details={"method": method, "reason": reason}, actor_email=email or None)
+    name = loggable_name(email) if email else None
+    current_app.logger.info("Login refused for %s by %s from %s (%s)", name, method, request.remote_addr, reason)
+    record("login", outcome=outcome, details={"method": method, "reason": reason}, actor_email=name)

@@ -355,11 +355,15 @@ def identity_of(provider: Provider, claims: Mapping[str, Any]) -> ExternalIdenti
     name = claims.get(provider.name_claim)
     return ExternalIdentity(source=provider.source, external_id=f"{claims['iss']}|{claims['sub']}", email=email,
                             display_name=name if isinstance(name, str) else None, groups=frozenset(groups),
-                            role=role)
+                            role=role, is_email_verified=claims.get("email_verified") is True
+                            and provider.email_claim == "email")
 
 
 def bind_precreated(identity: ExternalIdentity) -> None:
-    """A user an administrator created for this source by email (no external id yet) becomes this person."""
+    """A user an administrator created for this source by email (no external id yet) becomes this person, only when
+    the provider verified that email (else anyone who may set their own email there could claim the account)."""
+    if not identity.is_email_verified:
+        return
     user = db.session.execute(db.select(User).filter_by(auth_source=identity.source, external_id=None,
                                                         email=identity.email)).scalar_one_or_none()
     if user is not None:

@@ -28,6 +28,9 @@ class ExternalIdentity:
     display_name: str | None = None
     groups: frozenset[str] = field(default_factory=frozenset)
     role: str | None = None  # a role name the source's mapping chose; None: keep (new users: the built-in User)
+    # Whether the source vouches for the email (a directory's or proxy's: yes; an OpenID provider's: email_verified).
+    # An unverified one never binds a pre-created account nor replaces a known user's email.
+    is_email_verified: bool = True
 
 
 def provision(identity: ExternalIdentity, *, auto_create: bool) -> User:
@@ -48,7 +51,12 @@ def provision(identity: ExternalIdentity, *, auto_create: bool) -> User:
         db.session.add(user)
     if not user.active:
         raise LoginRefused("This account is disabled; an administrator can enable it.")
-    user.email, user.display_name = email, identity.display_name or user.display_name
+    if email != user.email and identity.is_email_verified:
+        if db.session.execute(db.select(User.id).filter(User.email == email, User.id != user.id)).first():
+            raise LoginRefused(f"Your new email {email} belongs to another account here; an administrator can "
+                               "sort it out.")
+        user.email = email
+    user.display_name = identity.display_name or user.display_name
     if identity.role is not None:
         _apply_role(user, identity.role)
     db.session.flush()

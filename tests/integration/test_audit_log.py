@@ -120,6 +120,14 @@ def test_logins_are_recorded_with_method_source_and_outcome(app: Flask, admin_cl
     assert admin_login["outcome"] == "ok" and admin_login["source"] == "127.0.0.1"
 
 
+def test_a_password_typed_into_the_name_field_reaches_neither_the_audit_log_nor_the_log(
+        app: Flask, admin_client: ApiClient, caplog: Any) -> None:
+    assert login(app.test_client(), "Summer2024!secret", "whatever-1").status_code == 401
+    refused = [e for e in events(admin_client, action="login") if e["outcome"] == "refused"]
+    assert len(refused) == 1 and refused[0]["actor_email"].startswith("(not an email: sha256 ")
+    assert "Summer2024" not in json.dumps(refused) and "Summer2024" not in caplog.text
+
+
 def test_a_forwarded_address_counts_only_from_a_trusted_proxy(make_app: AppFactory) -> None:
     app = make_app(TRUSTED_PROXIES=[])
     client = app.test_client()

@@ -199,6 +199,20 @@ def test_unverified_email_is_refused(make_app: AppFactory, oidc_provider: OidcPr
     assert session_user(client) is None
 
 
+def test_an_unverified_email_never_claims_an_account_or_changes_one(make_app: AppFactory,
+                                                                     oidc_provider: OidcProvider) -> None:
+    """With require_verified_email off, anyone who may set their own email at the provider could type someone's."""
+    app = make(make_app, oidc_provider, oidc_provider.settings(auto_create=False, require_verified_email=False))
+    with app.app_context():
+        db.session.add(User(email="carol@example.org", password_hash="!", auth_source="oidc:test"))
+        db.session.commit()
+    response = sign_in(app.test_client(), "carol")  # her provider account's email is not verified
+    assert response.status_code == 401 and "another sign-in method" in response.get_data(as_text=True)
+    with app.app_context():
+        carol = db.session.execute(db.select(User).filter_by(email="carol@example.org")).scalar_one()
+        assert carol.external_id is None  # not bound to whoever presented that email
+
+
 def test_locally_disabled_user_is_refused(make_app: AppFactory, oidc_provider: OidcProvider) -> None:
     app = make(make_app, oidc_provider)
     first = app.test_client()
