@@ -45,15 +45,20 @@ class LiveServer:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the server to stop, then kill whatever is left of its process group."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(self.stop_signal)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_child(self.process, timeout, self.stop_signal)
         kill_group(self.process.pid)
+
+
+def stop_child(process: subprocess.Popen[bytes], timeout: float = 10.0, stop_signal: int = signal.SIGTERM) -> None:
+    """Ask a child server to stop, and kill it if it has not within timeout; it is gone (reaped) afterwards."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(stop_signal)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 def port_accepts(port: int, host: str = "127.0.0.1") -> Callable[[], bool]:

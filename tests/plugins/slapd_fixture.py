@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugins.live_server import stop_child
 from tests.plugins.postgres_fixture import free_port
 from tests.plugins.tls_fixture import TlsMaterial, make_tls_material
 from tests.plugins.waiting import wait_until
@@ -182,13 +183,8 @@ class Slapd:
             pytest.fail(f"slapd did not start on port {self.port}:\n{self.log()[-4000:]}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        if self.proc is not None:
+            stop_child(self.proc)
         self.proc = None
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugins.live_server import stop_child
 from tests.plugins.postgres_fixture import free_port
 from tests.plugins.waiting import wait_until
 
@@ -118,13 +119,8 @@ class SshServer:
             pytest.fail(f"sshd did not start on port {self.port}:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        if self.proc is not None:
+            stop_child(self.proc)
         self.proc = None
 
     def new_host_key(self) -> None:
