@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 from ldap3 import BASE, NONE, SIMPLE, SUBTREE, Connection, Server, Tls
@@ -226,10 +226,13 @@ def _is_plausible(username: str) -> bool:
     return bool(username) and len(username) <= MAX_USERNAME and username.isprintable()
 
 
-def authenticate(settings: LdapSettings, username: str, password: str) -> ExternalIdentity | None:
+def authenticate(settings: LdapSettings, username: str, password: str,
+                 may_try: Callable[[str], bool] = lambda _email: True) -> ExternalIdentity | None:
     """The person's identity if the directory accepts this password; None if it does not (or finds no one).
 
     An empty password is refused before anything is sent: LDAP takes it as an unauthenticated bind, which succeeds.
+    may_try(email) is asked, once search-then-bind found the person, before their password is tried: the lockout
+    counts the person, however many names (uid, mail) reach them.
     """
     username = username.strip()
     if not password or not _is_plausible(username):
@@ -247,7 +250,7 @@ def authenticate(settings: LdapSettings, username: str, password: str) -> Extern
     service = service_connection(settings)
     try:
         entry = _find_person(settings, service, username)
-        if entry is None:
+        if entry is None or not may_try(first_value(entry, settings.email_attribute) or entry["dn"]):
             return None
         person = _open(settings, entry["dn"], password)
         if person is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pgadmin_lite.auth import ldap_config, lockout
@@ -41,6 +42,28 @@ def _internal(email: str, password: str, *, admins_only: bool) -> User | None:
     return user if verify_password(user.password_hash, password) and user.active else None
 
 
+class _PersonLockout:
+    """The person the directory found for a typed name ("alice" or alice@example.org) is counted under their email
+    too, so each name that reaches them does not bring its own MAX_LOGIN_ATTEMPTS."""
+
+    def __init__(self, key: str, client: str, policy: LockoutPolicy) -> None:
+        self.key, self.client, self.policy = key, client, policy
+        self.email: str | None = None
+        self.locked_until: datetime | None = None
+
+    def may_try(self, email: str) -> bool:
+        email = normalize_email(email)
+        if email == self.key:  # the typed name's reservation already counted this attempt
+            return True
+        reservation = lockout.reserve_attempt(email, self.client, self.policy)
+        self.email, self.locked_until = email, reservation.locked_until
+        return reservation.is_allowed
+
+    def record_success(self) -> None:
+        if self.email is not None:
+            lockout.record_success(self.email, self.client, self.policy)
+
+
 def password_login(name: str, password: str, *, client: str, policy: LockoutPolicy, sources: list[str],
                    break_glass: bool, ldap: LdapSettings | None) -> SignIn:
     """The user these credentials open in the first source that accepts them, else LoginRefused.
@@ -53,6 +76,7 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
         verify_password(None, password)
         raise locked_error(reservation.locked_until) if reservation.locked_until else LoginRefused(FAILED_MESSAGE)
     signed_in, down, is_hashed = None, None, False
+    person = _PersonLockout(key, client, policy)
     for source in sources:
         if source == INTERNAL:
             user, is_hashed = _internal(key, password, admins_only=False), True
@@ -61,7 +85,7 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
             from pgadmin_lite.auth import ldap_source  # ldap3 loads with the first LDAP login, not at start-up
 
             try:
-                identity = ldap_source.authenticate(ldap, name, password)
+                identity = ldap_source.authenticate(ldap, name, password, person.may_try)
             except DirectoryUnavailable as exc:
                 down = exc
                 continue
@@ -75,11 +99,13 @@ def password_login(name: str, password: str, *, client: str, policy: LockoutPoli
         verify_password(None, password)  # the same cost as an internal check
     if signed_in is not None:
         lockout.record_success(key, client, policy)
+        person.record_success()
         return signed_in
     if down is not None:
         raise down
-    if reservation.locked_until is not None:
-        raise locked_error(reservation.locked_until)
+    locked_until = reservation.locked_until or person.locked_until
+    if locked_until is not None:
+        raise locked_error(locked_until)
     raise LoginRefused(FAILED_MESSAGE)
 
 

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 
 from pgadmin_lite.auth import ldap_source
+from pgadmin_lite.auth import service as auth_service
 from pgadmin_lite.auth.passwords import hash_password
 from pgadmin_lite.auth.sources import ldap_settings
 from pgadmin_lite.errors import ConfigError
@@ -277,6 +278,23 @@ def test_lockout_counts_ldap_failures_and_holds_a_right_password(make_app: AppFa
     response = login(app.test_client(), "bob", password("bob"))
     assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
     assert mark.since().count(BOB_BIND) == 2  # a locked attempt asks the directory nothing
+
+
+def test_the_lockout_counts_the_person_not_each_name_that_reaches_them(make_app: AppFactory, slapd: Slapd) -> None:
+    """uid and mail both find bob: alternating them must not double the guesses."""
+    app = make_app(**ldap_config(slapd, MAX_LOGIN_ATTEMPTS=2))
+    mark = LogMark(slapd)
+    refused(login(app.test_client(), "bob", "wrong-1"))
+    refused(login(app.test_client(), "Bob@Example.org", "wrong-2"), "locked")
+    wait_until(lambda: mark.since().count(BOB_BIND) == 2, "slapd to log both binds")
+    for name in ("bob", "bob@example.org"):
+        response = login(app.test_client(), name, password("bob"))
+        assert response.status_code == 401 and "locked" in response.get_data(as_text=True), name
+    assert mark.since().count(BOB_BIND) == 2  # no third guess reached the directory
+    with app.app_context():
+        auth_service.unlock("bob@example.org")  # the administrator's unlock, by the user's email, frees the person
+        db.session.commit()
+    assert login(app.test_client(), "bob@example.org", password("bob")).status_code == 302
 
 
 def test_auto_create_off_refuses_unknown_people_until_an_admin_adds_them(make_app: AppFactory, slapd: Slapd,
