@@ -67,7 +67,8 @@ def test_load_a_valid_file(app: Flask, user_client: ApiClient, tmp_path: Path) -
         "has_saved_password": False, "is_shared": False, "is_owner": True, "comment": "pgAdmin keeps comments",
         "role": None, "db_restriction": [], "colors": {}, "read_only": False, "post_connection_sql": None,
         "query_defaults": {}, "tls_files": {}, "tls_client": [], "service": None, "passfile": None,
-        "ssh_tunnel": {}, "ssh_secrets": [], "ssh_host_key_fingerprint": None}
+        "ssh_tunnel": {}, "ssh_secrets": [], "ssh_host_key_fingerprint": None,
+        "shares": {"everyone": False, "users": [], "roles": [], "groups": []}}
     assert (servers["legacy"]["sslmode"], servers["legacy"]["host"]) == ("disable", "/var/run/postgresql")
     assert (servers["minimal"]["group"], servers["minimal"]["sslmode"]) == ("Servers", "prefer")
     assert not any(s["has_saved_password"] for s in servers.values())
