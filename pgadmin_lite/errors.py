@@ -270,3 +270,19 @@ class SshHostKeyChanged(SshTunnelFailed):
     """The bastion presented a host key other than the one trusted on first use; nothing was sent to it."""
 
     code = "ssh_host_key_changed"
+
+
+class MfaCodeInvalid(AppError):
+    """A wrong, reused or expired code; the message never says which."""
+
+    status, code = 400, "mfa_code_invalid"
+
+
+class MfaNotEnabled(AppError):
+    status, code = 409, "mfa_not_enabled"
+
+
+class MfaUnreadable(AppError):
+    """The TOTP secret no longer decrypts (the credentials key changed): an administrator must reset it."""
+
+    status, code = 503, "mfa_unreadable"

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from pgadmin_lite.auth import lockout
 from pgadmin_lite.auth.lockout import LockoutPolicy
 from pgadmin_lite.auth.service import locked_error, second_factor_key
-from pgadmin_lite.errors import AppError, ConfigError, Conflict
+from pgadmin_lite.errors import ConfigError, Conflict, MfaCodeInvalid, MfaNotEnabled, MfaUnreadable
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import User
 from pgadmin_lite.models.columns import utcnow
@@ -38,22 +38,6 @@ RECOVERY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read from
 RECOVERY_GROUPS, RECOVERY_GROUP_LENGTH = 3, 4  # "xxxx-xxxx-xxxx": 60 bits each
 TOTP_CODE = re.compile(r"^[0-9]{6}$")
 BUILTIN_ROLES = (ADMINISTRATOR, USER)
-
-
-class MfaCodeInvalid(AppError):
-    """A wrong, reused or expired code; the message never says which."""
-
-    status, code = 400, "mfa_code_invalid"
-
-
-class MfaNotEnabled(AppError):
-    status, code = 409, "mfa_not_enabled"
-
-
-class MfaUnreadable(AppError):
-    """The TOTP secret no longer decrypts (the credentials key changed): an administrator must reset it."""
-
-    status, code = 503, "mfa_unreadable"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout, mfa, second_step
 from pgadmin_lite.auth.identity import current_login_id
 from pgadmin_lite.auth.revocation import revoke_other_sessions
-from pgadmin_lite.errors import BadRequest, Conflict, LoginLocked
+from pgadmin_lite.errors import BadRequest, Conflict, LoginLocked, MfaCodeInvalid
 from pgadmin_lite.models import User
 from pgadmin_lite.servers.vault import app_vault
 from pgadmin_lite.users import service as users_service
@@ -78,7 +78,7 @@ def _check(user: User, purpose: str) -> None:
     try:
         mfa.check_code_counted(user, _vault(), _code(), source=lockout.client_source(request.remote_addr),
                                policy=lockout.policy(current_app))
-    except (mfa.MfaCodeInvalid, LoginLocked):
+    except (MfaCodeInvalid, LoginLocked):
         record("mfa.verify", target=f"user:{user.id}", outcome="refused", details={"for": purpose})
         raise
 

@@ -13,7 +13,7 @@ from pgadmin_lite.audit.log import record
 from pgadmin_lite.auth import lockout, mfa, mfa_api, second_step
 from pgadmin_lite.auth.login_flow import complete_login
 from pgadmin_lite.auth.revocation import revoke_user_access
-from pgadmin_lite.errors import AppError, LoginLocked, PermissionDenied
+from pgadmin_lite.errors import AppError, LoginLocked, MfaCodeInvalid, PermissionDenied
 from pgadmin_lite.models import User
 from pgadmin_lite.servers.vault import app_vault
 from pgadmin_lite.users import service as users_service
@@ -82,7 +82,7 @@ def step_verify() -> ResponseReturnValue:
     try:
         method = mfa.check_code_counted(user, _vault(), request.form.get("code", ""), source=_source(),
                                         policy=lockout.policy(current_app))
-    except (mfa.MfaCodeInvalid, LoginLocked) as exc:
+    except (MfaCodeInvalid, LoginLocked) as exc:
         outcome = "locked" if isinstance(exc, LoginLocked) else "refused"
         record("mfa.verify", target=f"user:{user.id}", outcome=outcome, details={"method": pending.method},
                actor_id=user.id, actor_email=user.email)
@@ -141,7 +141,7 @@ def enrol_confirm() -> ResponseReturnValue:
         return _enrol_page(pending)
     try:
         codes = mfa.confirm_enrolment(user, _vault(), request.form.get("code", ""))
-    except mfa.MfaCodeInvalid as exc:
+    except MfaCodeInvalid as exc:
         return _enrol_page(pending, error=exc.message, status=exc.status)
     record("mfa.enrol", target=f"user:{user.id}", actor_id=user.id, actor_email=user.email,
            details={"at_login": True})

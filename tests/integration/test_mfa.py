@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from pgadmin_lite import create_app
 from pgadmin_lite.auth import mfa, second_step
+from pgadmin_lite.errors import MfaCodeInvalid
 from pgadmin_lite.extensions import db
 from pgadmin_lite.models import AuditEvent, User
 from pgadmin_lite.models.access import Role
@@ -80,7 +81,7 @@ def enrol(app: Flask, email: str = USER_EMAIL) -> tuple[pyotp.TOTP, list[str]]:
 def check(app: Flask, code: str, *, now: float | None = None, email: str = USER_EMAIL) -> str | None:
     try:
         return in_app(app, lambda user, vault: mfa.check_code(user, vault, code, now=now), email)
-    except mfa.MfaCodeInvalid:
+    except MfaCodeInvalid:
         return None
 
 
@@ -91,7 +92,7 @@ def test_enrolment_is_on_only_after_a_right_code_and_the_secret_is_sealed(both_a
     assert enrolment.uri.startswith("otpauth://totp/pgadmin_lite:user%40example.com?secret=")
     assert "issuer=pgadmin_lite" in enrolment.uri
     assert enrolment.qr_svg().startswith("<svg") and "http" not in enrolment.qr_svg().split("xmlns")[0]
-    with pytest.raises(mfa.MfaCodeInvalid):
+    with pytest.raises(MfaCodeInvalid):
         in_app(both_app, lambda user, vault: mfa.confirm_enrolment(user, vault, "000000"))
     assert not in_app(both_app, lambda user, _: mfa.is_enabled(user))
     codes = in_app(both_app, lambda user, vault: mfa.confirm_enrolment(user, vault, pyotp.TOTP(enrolment.secret).now()))
